@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Start what the tests use for real: a PostgreSQL server and headless Chromium.
+# Installs them with apt when missing and we are root; writes .ci/test-env.sh with the
+# settings the tests read. Without them the PostgreSQL and browser tests fail, not skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+env_file=.ci/test-env.sh
+: > "$env_file"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+apt_install() {
+  as_root apt-get update -qq >/dev/null 2>&1 || true
+  as_root apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+# PostgreSQL
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "installing postgresql with apt"; apt_install postgresql || echo "could not install postgresql"
+fi
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  cluster=$(pg_lsclusters -h 2>/dev/null | head -1)
+  if [ -z "$cluster" ]; then
+    ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
+    as_root pg_createcluster "$ver" main >/dev/null
+    cluster=$(pg_lsclusters -h | head -1)
+  fi
+  read -r ver name port status _ <<<"$cluster"
+  [ "$status" = online ] || as_root pg_ctlcluster "$ver" "$name" start
+  as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance') THEN CREATE ROLE alliance LOGIN PASSWORD 'alliance' CREATEDB; END IF; END\\\$\\\$;\"" \
+    && as_root su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='alliance_test'\" | grep -q 1 || createdb -p $port -O alliance alliance_test" \
+    && echo "export ALLIANCE_KIT_TEST_PG=postgresql://alliance:alliance@127.0.0.1:$port/alliance_test" >> "$env_file"
+fi
+
+# Chromium for the browser tests
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium with apt"; apt_install chromium || echo "could not install chromium"
+fi
+command -v chromium >/dev/null 2>&1 && echo "export ALLIANCE_KIT_CHROMIUM=$(command -v chromium)" >> "$env_file"
+cat "$env_file"
+exit 0

@@ -1,0 +1,41 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export ALLIANCE_KIT_DB ?= $(CURDIR)/data/alliance_kit.sqlite
+
+.PHONY: demo test lab dashboard reports lint bench clean-data help
+
+help:
+	@echo "make demo   - install, load the sample portfolio, produce the reports"
+	@echo "make test   - install, start test services, run the whole test suite"
+	@echo "make lab    - JupyterLab on notebooks/ with the default store"
+	@echo "make dashboard - the executive dashboard in Voila"
+	@echo "make bench  - the benchmarks under bench/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/alliance-kit demo
+
+test: $(STAMP)
+	bash .ci/services.sh
+	. ./.ci/test-env.sh && $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check alliance_kit tests bench
+	$(BIN)/ruff format --check alliance_kit tests bench
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+dashboard: $(STAMP)
+	$(BIN)/alliance-kit dashboard
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,0 +1,29 @@
+"""Configuration: where the store lives. The only process-wide setting is the database URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_DB = "ALLIANCE_KIT_DB"
+
+
+def project_root() -> Path:
+    """The checkout holding ``data/`` and ``notebooks/`` (the current directory if installed)."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "pyproject.toml").exists() else Path.cwd()
+
+
+def default_db_path() -> Path:
+    return project_root() / "data" / "alliance_kit.sqlite"
+
+
+def db_url(url: str | None = None) -> str:
+    """Resolve the store URL: an explicit URL or path, then ``$ALLIANCE_KIT_DB``, then the
+    embedded SQLite file under ``data/``. A bare file path is taken as a SQLite file."""
+    url = url or os.environ.get(ENV_DB) or str(default_db_path())
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    elif url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url

@@ -1,0 +1,697 @@
+"""The alliance records: one SQLAlchemy table per record type.
+
+Every column carries its intake rules in ``info`` (allowed values, ranges, pattern,
+a note for the intake workbook), so the store, the validator, the intake template and
+the widget forms all read one definition. Ids are short text keys chosen by the user
+or generated (``A001``, ``KPI-0007``) so that records can reference each other across
+sheets of an intake workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PERIOD_PATTERN = r"^\d{4}-Q[1-4]$"
+
+ALLIANCE_TYPES = (
+    "co-sell",
+    "technology",
+    "co-development",
+    "distribution",
+    "reseller",
+    "joint venture",
+    "outsourcing",
+    "licensing",
+)
+# ISO 44001's eight stages of a collaborative business relationship.
+STAGES = (
+    "1 operational awareness",
+    "2 knowledge",
+    "3 internal assessment",
+    "4 partner selection",
+    "5 working together",
+    "6 value creation",
+    "7 staying together",
+    "8 exit strategy",
+)
+# Organizational levels, most senior first; ORG_LEVEL_RANK gives 5 (board) .. 0.
+ORG_LEVELS = ("board", "c-level", "svp", "vp", "director", "manager", "staff")
+ORG_LEVEL_RANK = {level: len(ORG_LEVELS) - 1 - i for i, level in enumerate(ORG_LEVELS)}
+SIDES = ("us", "partner")
+CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "INR", "CNY", "SEK")
+KPI_DIRECTIONS = ("increase", "decrease")
+CADENCES = ("monthly", "quarterly", "semiannual", "annual")
+BUSINESS_CASE_CATEGORIES = ("investment", "cost", "revenue")
+PLAN_OR_ACTUAL = ("plan", "actual")
+SCENARIOS = ("base", "upside", "downside")
+AGREEMENT_TYPES = (
+    "NDA",
+    "MoU",
+    "master alliance agreement",
+    "statement of work",
+    "reseller agreement",
+    "licence agreement",
+    "joint venture agreement",
+    "data sharing agreement",
+)
+AGREEMENT_STATUSES = ("draft", "negotiation", "signed", "active", "expired", "terminated")
+OBLIGATION_STATUSES = ("open", "done", "waived")
+BODY_KINDS = ("executive steering committee", "joint operating committee", "working team")
+MEETING_STATUSES = ("planned", "held", "cancelled")
+ACTION_KINDS = ("meeting action", "activity", "improvement")
+ACTION_STATUSES = ("open", "in progress", "done", "cancelled")
+RACI_ROLES = ("R", "A", "C", "I")
+RISK_STATUSES = ("open", "mitigating", "closed")
+ISSUE_SEVERITIES = ("low", "medium", "high", "critical")
+BRIEFING_TOPICS = ("strategy", "agreement", "kpis", "governance", "business case")
+DOCUMENT_KINDS = (
+    "relationship management plan",
+    "initial risk assessment",
+    "business strategy",
+    "value analysis",
+    "exit considerations",
+    "collaborative profile",
+    "partner selection criteria",
+    "governance charter",
+    "roles and responsibilities",
+    "value creation process",
+    "joint review",
+    "exit strategy",
+    "business case",
+    "strategy document",
+)
+DOCUMENT_STATUSES = ("draft", "approved", "superseded")
+OUTCOMES = ("succeeded", "failed", "exited")
+CRACKS = (1, 2, 3, 4, 5, 6)
+
+
+def rule(
+    note: str = "",
+    *,
+    choices: tuple[Any, ...] | None = None,
+    min: float | None = None,  # noqa: A002 - reads naturally at the call site
+    max: float | None = None,  # noqa: A002
+    pattern: str | None = None,
+    unique: bool = False,
+) -> dict[str, Any]:
+    """Intake rules for one column, kept in the column's ``info``."""
+    return {
+        k: v
+        for k, v in {
+            "note": note,
+            "choices": choices,
+            "min": min,
+            "max": max,
+            "pattern": pattern,
+            "unique": unique,
+        }.items()
+        if v not in (None, False, "")
+    }
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _fk(target: str, *, nullable: bool = False, note: str = "") -> Mapped[Any]:
+    return mapped_column(
+        String(40),
+        ForeignKey(target, ondelete="CASCADE"),
+        nullable=nullable,
+        index=True,
+        info=rule(note or f"id of a row in {target.split('.')[0]}"),
+    )
+
+
+def _id(note: str) -> Mapped[str]:
+    return mapped_column(String(40), primary_key=True, info=rule(note))
+
+
+def _text(note: str = "", *, nullable: bool = True, choices=None, length: int | None = None):
+    return mapped_column(
+        String(length) if length else Text,
+        nullable=nullable,
+        info=rule(note, choices=choices),
+    )
+
+
+def _period(note: str = "calendar quarter such as 2026-Q3") -> Mapped[str]:
+    return mapped_column(
+        String(7), nullable=False, index=True, info=rule(note, pattern=PERIOD_PATTERN)
+    )
+
+
+def _date(note: str = "", *, nullable: bool = True) -> Mapped[dt.date | None]:
+    return mapped_column(Date, nullable=nullable, info=rule(note or "date, YYYY-MM-DD"))
+
+
+def _num(note: str = "", *, nullable: bool = True, min=None, max=None) -> Mapped[float | None]:
+    return mapped_column(Float, nullable=nullable, info=rule(note, min=min, max=max))
+
+
+def _int(note: str = "", *, nullable: bool = True, min=None, max=None, choices=None):
+    return mapped_column(
+        Integer, nullable=nullable, info=rule(note, min=min, max=max, choices=choices)
+    )
+
+
+def _flag(note: str = "") -> Mapped[bool]:
+    return mapped_column(Boolean, nullable=False, default=False, info=rule(note or "yes or no"))
+
+
+def _crack() -> Mapped[int | None]:
+    return _int("the crack (1-6) this addresses, if any", choices=CRACKS)
+
+
+# --- the alliance and its people ---------------------------------------------------
+
+
+class Alliance(Base):
+    __tablename__ = "alliances"
+    id: Mapped[str] = _id("alliance id, e.g. A001")
+    name: Mapped[str] = _text("alliance name", nullable=False, length=200)
+    partner: Mapped[str] = _text("partner organization", nullable=False, length=200)
+    type: Mapped[str] = _text("kind of alliance", nullable=False, choices=ALLIANCE_TYPES, length=40)
+    stage: Mapped[str] = _text(
+        "ISO 44001 lifecycle stage", nullable=False, choices=STAGES, length=40
+    )
+    start_date: Mapped[dt.date] = _date("date the alliance started", nullable=False)
+    end_date: Mapped[dt.date | None] = _date("date it ended, if it has")
+    owner: Mapped[str] = _text("our alliance manager", nullable=False, length=200)
+    our_sponsor: Mapped[str | None] = _text("our executive sponsor", length=200)
+    our_sponsor_level: Mapped[str | None] = _text(
+        "our sponsor's level", choices=ORG_LEVELS, length=20
+    )
+    partner_sponsor: Mapped[str | None] = _text("partner's executive sponsor", length=200)
+    partner_sponsor_level: Mapped[str | None] = _text(
+        "partner sponsor's level", choices=ORG_LEVELS, length=20
+    )
+    expected_revenue: Mapped[float] = _num("expected annual revenue to us", nullable=False, min=0)
+    currency: Mapped[str] = _text("ISO currency code", nullable=False, choices=CURRENCIES, length=3)
+    importance: Mapped[int] = _int(
+        "strategic importance, 1 (low) to 5 (critical)", nullable=False, min=1, max=5
+    )
+    notes: Mapped[str | None] = _text("free notes")
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[str] = _id("person id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    name: Mapped[str] = _text("full name", nullable=False, length=200)
+    role: Mapped[str | None] = _text("role in the alliance", length=200)
+    org_level: Mapped[str] = _text(
+        "organizational level", nullable=False, choices=ORG_LEVELS, length=20
+    )
+    email: Mapped[str | None] = _text("contact e-mail", length=200)
+
+
+# --- Imagine: strategy, goals & KPIs, business case ----------------------------------
+
+
+class Strategy(Base):
+    __tablename__ = "strategies"
+    alliance_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("alliances.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("alliance id; one strategy per alliance"),
+    )
+    vision: Mapped[str | None] = _text("the vision for the relationship")
+    scope_in: Mapped[str | None] = _text("what is in scope")
+    scope_out: Mapped[str | None] = _text("what is explicitly out of scope")
+    value_us: Mapped[str | None] = _text("value proposition for us")
+    value_partner: Mapped[str | None] = _text("value proposition for the partner")
+    target_markets: Mapped[str | None] = _text("target markets and segments")
+    documented_on: Mapped[dt.date | None] = _date("date the strategy was documented")
+    approved_us_on: Mapped[dt.date | None] = _date("date we approved it")
+    approved_partner_on: Mapped[dt.date | None] = _date("date the partner approved it")
+
+
+class Objective(Base):
+    __tablename__ = "objectives"
+    id: Mapped[str] = _id("objective id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    title: Mapped[str] = _text("the objective", nullable=False)
+    description: Mapped[str | None] = _text("what achieving it means")
+
+
+class Kpi(Base):
+    __tablename__ = "kpis"
+    id: Mapped[str] = _id("KPI id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    objective_id: Mapped[str | None] = _fk(
+        "objectives.id", nullable=True, note="objective it measures"
+    )
+    name: Mapped[str] = _text("KPI name", nullable=False, length=200)
+    owner: Mapped[str | None] = _text("who reports it", length=200)
+    owner_side: Mapped[str | None] = _text("whose KPI: us or partner", choices=SIDES, length=10)
+    unit: Mapped[str | None] = _text("unit, e.g. USD, %, count", length=40)
+    direction: Mapped[str] = _text(
+        "increase or decrease is better", nullable=False, choices=KPI_DIRECTIONS, length=10
+    )
+    baseline: Mapped[float | None] = _num("value at the start")
+    target: Mapped[float | None] = _num("value to reach by the due date")
+    due_date: Mapped[dt.date | None] = _date("date the target is due")
+    cadence: Mapped[str | None] = _text("how often it is reported", choices=CADENCES, length=20)
+    data_source: Mapped[str | None] = _text("where the figure comes from", length=200)
+    agreed_by_both: Mapped[bool] = _flag("agreed by both partners")
+
+
+class KpiActual(Base):
+    __tablename__ = "kpi_actuals"
+    kpi_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("kpis.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("KPI id"),
+    )
+    period: Mapped[str] = mapped_column(
+        String(7), primary_key=True, info=rule("quarter, e.g. 2026-Q3", pattern=PERIOD_PATTERN)
+    )
+    value: Mapped[float] = _num("the actual value", nullable=False)
+    reported_on: Mapped[dt.date | None] = _date("date the actual was reported")
+
+
+class BusinessCase(Base):
+    __tablename__ = "business_cases"
+    alliance_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("alliances.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("alliance id; one business case per alliance"),
+    )
+    discount_rate: Mapped[float] = _num(
+        "annual discount rate, 0.10 for 10%", nullable=False, min=0, max=1
+    )
+    horizon_years: Mapped[int] = _int("years the case covers", nullable=False, min=1, max=30)
+    first_year: Mapped[int] = _int("calendar year of year 1", nullable=False, min=1990, max=2100)
+    assumptions: Mapped[str | None] = _text("key assumptions")
+    approved_on: Mapped[dt.date | None] = _date("date the business case was approved")
+
+
+class BusinessCaseLine(Base):
+    __tablename__ = "business_case_lines"
+    id: Mapped[str] = _id("line id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    side: Mapped[str] = _text(
+        "whose money: us or partner", nullable=False, choices=SIDES, length=10
+    )
+    year: Mapped[int] = _int("calendar year", nullable=False, min=1990, max=2100)
+    category: Mapped[str] = _text(
+        "investment, cost or revenue", nullable=False, choices=BUSINESS_CASE_CATEGORIES, length=20
+    )
+    item: Mapped[str] = _text("what the line is", nullable=False, length=200)
+    amount: Mapped[float] = _num(
+        "amount in the alliance currency (positive)", nullable=False, min=0
+    )
+    kind: Mapped[str] = _text("plan or actual", nullable=False, choices=PLAN_OR_ACTUAL, length=10)
+    assumption: Mapped[str | None] = _text("the assumption behind it")
+
+
+# --- Align: agreements & contracts, governance ---------------------------------------
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+    id: Mapped[str] = _id("agreement id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    type: Mapped[str] = _text(
+        "kind of agreement", nullable=False, choices=AGREEMENT_TYPES, length=40
+    )
+    title: Mapped[str] = _text("title", nullable=False, length=200)
+    parties: Mapped[str | None] = _text("parties to it")
+    status: Mapped[str] = _text("status", nullable=False, choices=AGREEMENT_STATUSES, length=20)
+    signed_on: Mapped[dt.date | None] = _date("date signed")
+    effective_on: Mapped[dt.date | None] = _date("date it takes effect")
+    expires_on: Mapped[dt.date | None] = _date("date it expires")
+    notice_days: Mapped[int | None] = _int(
+        "renewal/termination notice period in days", min=0, max=3650
+    )
+    auto_renew: Mapped[bool] = _flag("renews automatically unless notice is given")
+    exit_provisions: Mapped[str | None] = _text("how either party can exit")
+
+
+class Obligation(Base):
+    __tablename__ = "obligations"
+    id: Mapped[str] = _id("obligation id")
+    agreement_id: Mapped[str] = _fk("agreements.id")
+    description: Mapped[str] = _text("what must be done", nullable=False)
+    owner: Mapped[str] = _text("who is responsible", nullable=False, length=200)
+    owner_side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    due_on: Mapped[dt.date] = _date("date due", nullable=False)
+    status: Mapped[str] = _text(
+        "open, done or waived", nullable=False, choices=OBLIGATION_STATUSES, length=10
+    )
+    completed_on: Mapped[dt.date | None] = _date("date completed")
+
+
+class Briefing(Base):
+    __tablename__ = "briefings"
+    id: Mapped[str] = _id("briefing id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    topic: Mapped[str] = _text(
+        "what was communicated", nullable=False, choices=BRIEFING_TOPICS, length=20
+    )
+    agreement_id: Mapped[str | None] = _fk(
+        "agreements.id", nullable=True, note="agreement briefed on, if any"
+    )
+    side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    audience: Mapped[str] = _text("who was briefed (person or group)", nullable=False, length=200)
+    briefed_on: Mapped[dt.date] = _date("date of the briefing", nullable=False)
+    acknowledged: Mapped[bool] = _flag("the audience acknowledged it")
+
+
+class GovernanceBody(Base):
+    __tablename__ = "governance_bodies"
+    id: Mapped[str] = _id("body id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    name: Mapped[str] = _text("name", nullable=False, length=200)
+    kind: Mapped[str] = _text("kind of body", nullable=False, choices=BODY_KINDS, length=40)
+    meetings_per_year: Mapped[int] = _int("planned meetings a year", nullable=False, min=0, max=365)
+    # Not a foreign key: bodies in one intake sheet may escalate to a body listed below them.
+    escalates_to: Mapped[str | None] = mapped_column(
+        String(40),
+        nullable=True,
+        info=rule("id of the body that issues escalate to") | {"ref": "governance_bodies.id"},
+    )
+
+
+class BodyMember(Base):
+    __tablename__ = "body_members"
+    body_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("governance_bodies.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("body id"),
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("people.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("person id"),
+    )
+    role: Mapped[str | None] = _text("chair, member, secretary", length=40)
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[str] = _id("meeting id")
+    body_id: Mapped[str] = _fk("governance_bodies.id")
+    planned_on: Mapped[dt.date] = _date("date planned", nullable=False)
+    held_on: Mapped[dt.date | None] = _date("date held, empty if not held")
+    status: Mapped[str] = _text(
+        "planned, held or cancelled", nullable=False, choices=MEETING_STATUSES, length=10
+    )
+    notes: Mapped[str | None] = _text("minutes or notes")
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    meeting_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("meetings.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("meeting id"),
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("people.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("person id"),
+    )
+    attended: Mapped[bool] = _flag("was present")
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    id: Mapped[str] = _id("decision id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    meeting_id: Mapped[str | None] = _fk(
+        "meetings.id", nullable=True, note="meeting where it was decided"
+    )
+    title: Mapped[str] = _text("what was to be decided", nullable=False)
+    raised_on: Mapped[dt.date] = _date("date the decision was asked for", nullable=False)
+    decided_on: Mapped[dt.date | None] = _date("date decided, empty while pending")
+
+
+class RaciEntry(Base):
+    __tablename__ = "raci"
+    id: Mapped[str] = _id("RACI entry id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    decision_area: Mapped[str] = _text("the key decision", nullable=False, length=200)
+    party: Mapped[str] = _text("person, role or body", nullable=False, length=200)
+    role: Mapped[str] = _text("R, A, C or I", nullable=False, choices=RACI_ROLES, length=1)
+
+
+# --- Succeed: operations, resources, improvement -------------------------------------
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    id: Mapped[str] = _id("action id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    kind: Mapped[str] = _text(
+        "meeting action, activity or improvement", nullable=False, choices=ACTION_KINDS, length=20
+    )
+    meeting_id: Mapped[str | None] = _fk(
+        "meetings.id", nullable=True, note="meeting that raised it"
+    )
+    objective_id: Mapped[str | None] = _fk(
+        "objectives.id", nullable=True, note="objective it serves"
+    )
+    title: Mapped[str] = _text("what is to be done", nullable=False)
+    owner: Mapped[str] = _text("who does it", nullable=False, length=200)
+    owner_side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    opened_on: Mapped[dt.date] = _date("date opened", nullable=False)
+    due_on: Mapped[dt.date | None] = _date("date due")
+    status: Mapped[str] = _text("status", nullable=False, choices=ACTION_STATUSES, length=20)
+    closed_on: Mapped[dt.date | None] = _date("date closed")
+    crack: Mapped[int | None] = _crack()
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+    id: Mapped[str] = _id("resource line id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    period: Mapped[str] = _period()
+    fte_committed: Mapped[float] = _num("full-time equivalents committed", nullable=False, min=0)
+    fte_assigned: Mapped[float] = _num(
+        "full-time equivalents actually assigned", nullable=False, min=0
+    )
+    budget_committed: Mapped[float] = _num("budget committed", nullable=False, min=0)
+    budget_assigned: Mapped[float] = _num("budget actually made available", nullable=False, min=0)
+
+
+class Risk(Base):
+    __tablename__ = "risks"
+    id: Mapped[str] = _id("risk id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    title: Mapped[str] = _text("the risk", nullable=False)
+    owner: Mapped[str] = _text("who owns it", nullable=False, length=200)
+    mitigation: Mapped[str | None] = _text("how it is mitigated")
+    status: Mapped[str] = _text(
+        "open, mitigating or closed", nullable=False, choices=RISK_STATUSES, length=20
+    )
+    raised_on: Mapped[dt.date] = _date("date raised", nullable=False)
+    crack: Mapped[int | None] = _crack()
+
+
+class RiskReview(Base):
+    __tablename__ = "risk_reviews"
+    risk_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("risks.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("risk id"),
+    )
+    period: Mapped[str] = mapped_column(
+        String(7), primary_key=True, info=rule("quarter", pattern=PERIOD_PATTERN)
+    )
+    likelihood: Mapped[int] = _int("1 (rare) to 5 (almost certain)", nullable=False, min=1, max=5)
+    impact: Mapped[int] = _int("1 (minor) to 5 (severe)", nullable=False, min=1, max=5)
+
+
+class Issue(Base):
+    __tablename__ = "issues"
+    id: Mapped[str] = _id("issue id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    title: Mapped[str] = _text("the issue", nullable=False)
+    owner: Mapped[str] = _text("who owns it", nullable=False, length=200)
+    side: Mapped[str] = _text("side that raised it", nullable=False, choices=SIDES, length=10)
+    severity: Mapped[str] = _text(
+        "low, medium, high, critical", nullable=False, choices=ISSUE_SEVERITIES, length=10
+    )
+    raised_on: Mapped[dt.date] = _date("date raised", nullable=False)
+    escalated_on: Mapped[dt.date | None] = _date("date escalated, if it was")
+    resolved_on: Mapped[dt.date | None] = _date("date resolved")
+    crack: Mapped[int | None] = _crack()
+
+
+class Lesson(Base):
+    __tablename__ = "lessons"
+    id: Mapped[str] = _id("lesson id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    recorded_on: Mapped[dt.date] = _date("date recorded", nullable=False)
+    title: Mapped[str] = _text("the lesson", nullable=False)
+    description: Mapped[str | None] = _text("what happened and what to do next time")
+    crack: Mapped[int | None] = _crack()
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = _id("document id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    kind: Mapped[str] = _text("kind of artefact", nullable=False, choices=DOCUMENT_KINDS, length=40)
+    title: Mapped[str] = _text("title", nullable=False, length=200)
+    status: Mapped[str] = _text(
+        "draft, approved, superseded", nullable=False, choices=DOCUMENT_STATUSES, length=20
+    )
+    dated: Mapped[dt.date | None] = _date("date of the current version")
+    location: Mapped[str | None] = _text("where it is kept", length=400)
+
+
+# --- health assessment -----------------------------------------------------------------
+
+
+class AssessmentRound(Base):
+    __tablename__ = "assessment_rounds"
+    id: Mapped[str] = _id("round id")
+    alliance_id: Mapped[str] = _fk("alliances.id")
+    period: Mapped[str] = _period()
+    questionnaire_version: Mapped[str] = _text(
+        "questionnaire version used", nullable=False, length=20
+    )
+    opened_on: Mapped[dt.date] = _date("date opened", nullable=False)
+    closes_on: Mapped[dt.date | None] = _date("date it closes")
+
+
+class Respondent(Base):
+    __tablename__ = "respondents"
+    id: Mapped[str] = _id("respondent id")
+    round_id: Mapped[str] = _fk("assessment_rounds.id")
+    side: Mapped[str] = _text("us or partner", nullable=False, choices=SIDES, length=10)
+    role: Mapped[str | None] = _text("role (sponsor, finance, operations, ...)", length=200)
+    org_level: Mapped[str | None] = _text("organizational level", choices=ORG_LEVELS, length=20)
+    label: Mapped[str | None] = _text("name or label, never shown with answers", length=200)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    respondent_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("respondents.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("respondent id"),
+    )
+    statement_id: Mapped[str] = mapped_column(
+        String(20), primary_key=True, info=rule("statement id from the questionnaire")
+    )
+    score: Mapped[int | None] = _int("1 to 5; empty means don't know", min=1, max=5)
+    comment: Mapped[str | None] = _text("optional comment")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, nullable=True, info=rule("when answered")
+    )
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    id: Mapped[str] = _id("invitation id")
+    respondent_id: Mapped[str] = _fk("respondents.id")
+    code_hash: Mapped[str] = mapped_column(
+        String(128), nullable=False, unique=True, info=rule("hash of the code")
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, info=rule("expiry"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, nullable=True, info=rule("revocation")
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, nullable=True, info=rule("submission")
+    )
+
+
+class Outcome(Base):
+    __tablename__ = "outcomes"
+    alliance_id: Mapped[str] = mapped_column(
+        String(40),
+        ForeignKey("alliances.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=rule("alliance id"),
+    )
+    outcome: Mapped[str] = _text(
+        "succeeded, failed or exited", nullable=False, choices=OUTCOMES, length=20
+    )
+    ended_on: Mapped[dt.date] = _date("date it ended", nullable=False)
+    notes: Mapped[str | None] = _text("what happened")
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """One record type as the intake workbook and the validator see it."""
+
+    table: str
+    sheet: str
+    model: type[Base]
+
+
+# Order matters: parents before children, so imports insert in this order.
+RECORD_TYPES: tuple[RecordType, ...] = tuple(
+    RecordType(m.__tablename__, m.__tablename__, m)
+    for m in (
+        Alliance,
+        Person,
+        Strategy,
+        Objective,
+        Kpi,
+        KpiActual,
+        BusinessCase,
+        BusinessCaseLine,
+        Agreement,
+        Obligation,
+        Briefing,
+        GovernanceBody,
+        BodyMember,
+        Meeting,
+        Attendance,
+        Decision,
+        RaciEntry,
+        Action,
+        Resource,
+        Risk,
+        RiskReview,
+        Issue,
+        Lesson,
+        Document,
+        AssessmentRound,
+        Respondent,
+        Answer,
+        Outcome,
+    )
+)
+# Invitations hold secrets' hashes and are never imported or exported.
+TABLES = {rt.table: rt.model.__table__ for rt in RECORD_TYPES}

@@ -1,0 +1,331 @@
+"""The store: the only module that knows tables and SQL.
+
+A SQLite file (WAL mode) by default, a PostgreSQL server for teams. Every write is one
+transaction: a failure writes nothing. Reads return DataFrames typed from the model
+(dates as ``datetime64``, flags as ``bool``, whole numbers as ``Int64``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    tuple_,
+)
+from sqlalchemy.exc import OperationalError
+
+from alliance_kit import config
+from alliance_kit.model import RECORD_TYPES, TABLES, Base
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used as asked (missing, not initialised, out of date)."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE
+    # below takes the write lock up front: two writers then queue instead of deadlocking.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(
+        "BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN"
+    )
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = config.db_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+class Store:
+    """A handle on one alliance store. Cheap to create; share one per process."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine(url)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+
+    # --- schema ---------------------------------------------------------------------
+
+    def migrate(self) -> str:
+        """Create or upgrade the schema to the newest migration; returns the revision."""
+        from alembic import command
+
+        command.upgrade(_alembic_config(self.engine), "head")
+        return self.revision() or ""
+
+    def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head() or ""
+
+    def check(self) -> None:
+        """Raise StoreError unless the schema is at the newest migration."""
+        try:
+            current = self.revision()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the store {self.url}: {exc.orig}") from exc
+        if current is None:
+            raise StoreError(f"the store {self.url} is empty; run `alliance-kit init` first")
+        if current != self.head():
+            raise StoreError(
+                f"the store {self.url} is at schema {current}, this version needs "
+                f"{self.head()}; run `alliance-kit init` to upgrade it"
+            )
+
+    # --- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                yield conn
+
+    # --- reads -----------------------------------------------------------------------
+
+    def read(
+        self,
+        table: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        conn: Connection | None = None,
+    ) -> pd.DataFrame:
+        """All rows of a table (optionally ``column == value`` or ``column in [values]``)."""
+        t = TABLES[table]
+        query = select(t)
+        for name, value in (where or {}).items():
+            col = t.c[name]
+            if isinstance(value, (list, tuple, set, pd.Series, np.ndarray)):
+                query = query.where(col.in_(list(value)))
+            else:
+                query = query.where(col == value)
+        query = query.order_by(*t.primary_key.columns)
+        if conn is not None:
+            rows = conn.execute(query).all()
+        else:
+            with self.engine.connect() as c:
+                rows = c.execute(query).all()
+        return typed_frame(t, pd.DataFrame.from_records(rows, columns=list(t.c.keys())))
+
+    def read_all(self, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """Several tables read in one consistent snapshot."""
+        names = list(tables or TABLES)
+        with self.engine.connect() as conn, conn.begin():
+            return {name: self.read(name, conn=conn) for name in names}
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for name, t in TABLES.items()
+            }
+
+    # --- writes ----------------------------------------------------------------------
+
+    def insert(
+        self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
+    ) -> int:
+        """Insert rows; with no ``conn`` the insert is its own transaction."""
+        t = TABLES[table]
+        records = to_records(t, rows)
+        if not records:
+            return 0
+        if conn is None:
+            with self.transaction() as c:
+                c.execute(t.insert(), records)
+        else:
+            conn.execute(t.insert(), records)
+        return len(records)
+
+    def upsert(
+        self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
+    ) -> int:
+        """Insert rows or replace those whose primary key exists (what a form's save does)."""
+        t = TABLES[table]
+        records = to_records(t, rows)
+        if not records:
+            return 0
+        keys = [c.name for c in t.primary_key.columns]
+
+        def run(c: Connection) -> None:
+            key_values = [tuple(r[k] for k in keys) for r in records]
+            c.execute(delete(t).where(tuple_(*[t.c[k] for k in keys]).in_(key_values)))
+            c.execute(t.insert(), records)
+
+        if conn is None:
+            with self.transaction() as c:
+                run(c)
+        else:
+            run(conn)
+        return len(records)
+
+    def delete(self, table: str, keys: Mapping[str, Any], *, conn: Connection | None = None) -> int:
+        t = TABLES[table]
+        stmt = delete(t)
+        for name, value in keys.items():
+            stmt = stmt.where(t.c[name] == value)
+        if conn is None:
+            with self.transaction() as c:
+                return c.execute(stmt).rowcount
+        return conn.execute(stmt).rowcount
+
+    def replace_all(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+        """Load a whole portfolio in one transaction: what is given replaces what was there.
+
+        Tables absent from ``frames`` are emptied too, so the store equals the input.
+        """
+        written: dict[str, int] = {}
+        with self.transaction() as conn:
+            for rt in reversed(RECORD_TYPES):
+                conn.execute(delete(rt.model.__table__))
+            conn.execute(delete(TABLES_WITH_SECRETS["invitations"]))
+            for rt in RECORD_TYPES:
+                frame = frames.get(rt.table)
+                written[rt.table] = 0 if frame is None else self.insert(rt.table, frame, conn=conn)
+        return written
+
+    def next_id(self, table: str, prefix: str, *, width: int = 4) -> str:
+        """The next free id like ``KPI-0007`` for records created in a form."""
+        t = TABLES.get(table) if table in TABLES else TABLES_WITH_SECRETS[table]
+        col = t.c["id"]
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(col).where(col.like(f"{prefix}%"))).scalars().all()
+        numbers = [int(s[len(prefix) :]) for s in ids if s[len(prefix) :].isdigit()]
+        return f"{prefix}{(max(numbers) + 1) if numbers else 1:0{width}d}"
+
+
+TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+
+
+def open_store(url: str | None = None, *, create: bool = False) -> Store:
+    """Open the store at ``url`` (or the configured default), creating it if asked."""
+    store = Store(url)
+    if create:
+        store.migrate()
+    else:
+        store.check()
+    return store
+
+
+# --- typing between DataFrames and rows ----------------------------------------------
+
+
+def typed_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
+    """Give each column the dtype its model column implies."""
+    out = {}
+    for col in table.c:
+        s = df[col.name] if col.name in df else pd.Series([None] * len(df), dtype=object)
+        if isinstance(col.type, (Date, DateTime)):
+            s = pd.to_datetime(s, errors="coerce")
+            s = s.astype("datetime64[ns]")
+        elif isinstance(col.type, Boolean):
+            s = s.fillna(False).astype(bool)
+        elif isinstance(col.type, Integer):
+            s = pd.to_numeric(s, errors="coerce").astype("Int64")
+        elif isinstance(col.type, Float):
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col.name] = s.reset_index(drop=True)
+    return pd.DataFrame(out, columns=list(table.c.keys()))
+
+
+def _py(value: Any, kind: str) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if kind == "date":
+        return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+    if kind == "datetime":
+        return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return value
+
+
+def _kind(col: Any) -> str:
+    t = col.type
+    if isinstance(t, DateTime):
+        return "datetime"
+    if isinstance(t, Date):
+        return "date"
+    if isinstance(t, Boolean):
+        return "bool"
+    if isinstance(t, Integer):
+        return "int"
+    if isinstance(t, Float):
+        return "float"
+    return "text"
+
+
+def to_records(table: Table, rows: pd.DataFrame | list[dict]) -> list[dict[str, Any]]:
+    """Rows as plain Python values the driver accepts (None for missing)."""
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if df.empty:
+        return []
+    cols = [c for c in table.c if c.name in df.columns]
+    converted = {}
+    for col in cols:
+        kind = _kind(col)
+        values = df[col.name].tolist()
+        converted[col.name] = [_py(v, kind) for v in values]
+    names = list(converted)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*converted.values(), strict=True)]
