@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash .ci/services.sh
-	. ./.ci/test-env.sh && $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	. ./.ci/test-env.sh && $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check alliance_kit tests bench
