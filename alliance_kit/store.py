@@ -144,7 +144,7 @@ class Store:
         conn: Connection | None = None,
     ) -> pd.DataFrame:
         """All rows of a table (optionally ``column == value`` or ``column in [values]``)."""
-        t = TABLES[table]
+        t = _table(table)
         query = select(t)
         for name, value in (where or {}).items():
             col = t.c[name]
@@ -179,7 +179,7 @@ class Store:
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
     ) -> int:
         """Insert rows; with no ``conn`` the insert is its own transaction."""
-        t = TABLES[table]
+        t = _table(table)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -194,7 +194,7 @@ class Store:
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
     ) -> int:
         """Insert rows or replace those whose primary key exists (what a form's save does)."""
-        t = TABLES[table]
+        t = _table(table)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -213,7 +213,7 @@ class Store:
         return len(records)
 
     def delete(self, table: str, keys: Mapping[str, Any], *, conn: Connection | None = None) -> int:
-        t = TABLES[table]
+        t = _table(table)
         stmt = delete(t)
         for name, value in keys.items():
             stmt = stmt.where(t.c[name] == value)
@@ -239,8 +239,7 @@ class Store:
 
     def next_id(self, table: str, prefix: str, *, width: int = 4) -> str:
         """The next free id like ``KPI-0007`` for records created in a form."""
-        t = TABLES.get(table) if table in TABLES else TABLES_WITH_SECRETS[table]
-        col = t.c["id"]
+        col = _table(table).c["id"]
         with self.engine.connect() as conn:
             ids = conn.execute(select(col).where(col.like(f"{prefix}%"))).scalars().all()
         numbers = [int(s[len(prefix) :]) for s in ids if s[len(prefix) :].isdigit()]
@@ -248,6 +247,11 @@ class Store:
 
 
 TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+
+
+def _table(name: str) -> Table:
+    """A record table, or a secrets table (read and written by name, never bulk-exported)."""
+    return TABLES[name] if name in TABLES else TABLES_WITH_SECRETS[name]
 
 
 def open_store(url: str | None = None, *, create: bool = False) -> Store:
