@@ -1,0 +1,514 @@
+"""Excel and CSV intake and export of a whole portfolio.
+
+Two formats hold the same records: an ``.xlsx`` workbook with one sheet per record type
+(the sheet is named after the table) and a folder of CSV files (``<table>.csv`` each).
+Import validates everything first (:mod:`alliance_kit.schemas`) and writes in one
+transaction, or writes nothing. Export is deterministic, so export -> import -> export
+gives byte-identical files, and neutralizes text a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io as _io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alliance_kit import schemas
+from alliance_kit.model import RECORD_TYPES, TABLES
+from alliance_kit.schemas import SPECS, Problem
+from alliance_kit.store import Store, typed_frame
+
+#: Sheets of the intake template that hold no records; the reader skips them.
+GUIDE_SHEETS = ("README", "lists")
+FORMATS = ("xlsx", "csv")
+# A fixed time for workbook properties and zip entries: same records, same bytes.
+FIXED_TIME = dt.datetime(2026, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+SHEET_GUIDE: dict[str, str] = {
+    "alliances": "one row per alliance: partner, type, lifecycle stage, sponsors, revenue",
+    "people": "people of both partners working on each alliance",
+    "strategies": "one strategy per alliance: vision, scope, value for each partner",
+    "objectives": "the objectives each alliance pursues",
+    "kpis": "KPI definitions: owner, baseline, target, direction, cadence, source",
+    "kpi_actuals": "KPI values reported each quarter",
+    "business_cases": "one business case per alliance: discount rate, horizon",
+    "business_case_lines": "investments, costs and revenues by partner and year",
+    "agreements": "agreements and contracts with their dates",
+    "obligations": "what each agreement obliges whom to do, and by when",
+    "briefings": "who was told about the strategy, agreements, KPIs, governance",
+    "governance_bodies": "steering committees, operating committees, working teams",
+    "body_members": "which people sit on which body",
+    "meetings": "meetings of the bodies, planned and held",
+    "attendance": "who attended each meeting",
+    "decisions": "decisions asked for and taken",
+    "raci": "who is responsible, accountable, consulted, informed for key decisions",
+    "actions": "action items, activities and improvement actions",
+    "resources": "people (FTE) and budget committed and assigned per quarter and partner",
+    "risks": "the risk register",
+    "risk_reviews": "likelihood and impact of each risk per quarter",
+    "issues": "the issue log",
+    "lessons": "lessons learned",
+    "documents": "the lifecycle artefacts (plans, charters, strategies) and where they are",
+    "assessment_rounds": "health assessment rounds",
+    "respondents": "who answered each round (side, role, level)",
+    "answers": "answers to the questionnaire statements, 1 to 5 or empty for don't know",
+    "outcomes": "how ended alliances ended: succeeded, failed or exited",
+}
+
+
+@dataclass
+class ImportResult:
+    """What an import found and did. ``written`` is empty when anything was wrong."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)
+    replace: bool = True
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def records(self) -> int:
+        return sum(self.written.values())
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_portfolio(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Raw frames (cells as read, index = the row number the user sees) and the problems
+    that kept a file or sheet from being read at all."""
+    path = Path(path)
+    if not path.exists():
+        return {}, [Problem(file=str(path), expected="an existing .xlsx file or CSV folder")]
+    if path.is_dir():
+        return _read_csv_folder(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_workbook(path)
+    return {}, [
+        Problem(
+            file=str(path),
+            expected="an Excel workbook (.xlsx) or a folder of CSV files named after "
+            "the sheets (alliances.csv, people.csv, ...)",
+        )
+    ]
+
+
+def _rows_frame(header: list[str], data: list[tuple], rows: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(data, columns=header) if data else None
+    if frame is None:
+        frame = pd.DataFrame({h: pd.Series(dtype=object) for h in header})
+    frame.index = pd.Index(rows, name="row", dtype=np.int64)
+    return frame
+
+
+def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    files = sorted(folder.glob("*.csv"))
+    if not files:
+        problems.append(Problem(file=str(folder), expected="CSV files such as alliances.csv"))
+    for f in files:
+        name = f.stem
+        try:
+            frame = pd.read_csv(
+                f,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8-sig",
+            )
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+        except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+            problems.append(
+                Problem(
+                    file=str(f),
+                    sheet=name,
+                    expected=f"a readable UTF-8 CSV file ({_first_line(exc)})",
+                )
+            )
+            continue
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+        frames[name] = frame
+    return frames, problems
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        return {}, [
+            Problem(
+                file=str(path),
+                expected=f"an Excel workbook (.xlsx) that opens ({_first_line(exc)})",
+            )
+        ]
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    try:
+        for ws in wb.worksheets:
+            if ws.title in GUIDE_SHEETS:
+                continue
+            frame, sheet_problems = _read_sheet(ws, str(path))
+            frames[ws.title.strip()] = frame
+            problems.extend(sheet_problems)
+    finally:
+        wb.close()
+    return frames, problems
+
+
+def _read_sheet(ws: Any, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """One sheet: header row, then data rows; blank rows are skipped, numbers kept."""
+    it = ws.iter_rows(values_only=True)
+    header_cells = next(it, None) or ()
+    header = [None if h is None else str(h).strip() or None for h in header_cells]
+    while header and header[-1] is None:
+        header.pop()
+    width = len(header)
+    problems = [
+        Problem(file, ws.title, 1, "", None, "a column name in every header cell")
+        for h in header
+        if h is None
+    ]
+    header = [h or f"(column {i + 1})" for i, h in enumerate(header)]
+    data, rows = [], []
+    for number, values in enumerate(it, start=2):
+        cells = values[:width]
+        if any(v is not None and v != "" for v in cells):
+            data.append(tuple(cells) + (None,) * (width - len(cells)))
+            rows.append(number)
+    return _rows_frame(header, data, rows), problems
+
+
+def load_portfolio(
+    path: str | Path, *, existing: Mapping[str, pd.DataFrame] | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Read and validate a portfolio file: typed frames and every problem found."""
+    raw, problems = read_portfolio(path)
+    if problems and not raw:
+        return {}, problems
+    typed, more = schemas.prepare(raw, source=str(path), existing=existing)
+    return typed, problems + more
+
+
+def import_portfolio(
+    store: Store, path: str | Path, *, replace: bool = True, dry_run: bool = False
+) -> ImportResult:
+    """Validate a workbook or CSV folder and write it to the store in one transaction.
+
+    ``replace=True``: the file becomes the whole portfolio (record types missing from it
+    are emptied, as in :meth:`Store.replace_all`). ``replace=False``: its records are
+    added to what the store holds; they may refer to stored records, and a key that is
+    already stored is a problem. With any problem, or ``dry_run``, nothing is written.
+    """
+    existing = None if replace else store.read_all()
+    typed, problems = load_portfolio(path, existing=existing)
+    result = ImportResult(str(path), problems, replace=replace, dry_run=dry_run)
+    if problems:
+        return result
+    if dry_run:
+        result.written = {name: len(frame) for name, frame in typed.items()}
+        return result
+    if replace:
+        result.written = store.replace_all(typed)
+    else:
+        with store.transaction() as conn:
+            result.written = {
+                rt.table: store.insert(rt.table, typed[rt.table], conn=conn)
+                for rt in RECORD_TYPES
+                if rt.table in typed
+            }
+    return result
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def export_frames(source: Store | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every record type, typed and sorted by key (invitations are never exported)."""
+    frames = source.read_all() if isinstance(source, Store) else source
+    out = {}
+    for rt in RECORD_TYPES:
+        table = TABLES[rt.table]
+        frame = frames.get(rt.table)
+        typed = typed_frame(table, frame if frame is not None else pd.DataFrame())
+        pk = list(SPECS[rt.table].primary_key)
+        out[rt.table] = typed.sort_values(pk, kind="stable").reset_index(drop=True)
+    return out
+
+
+def _cells(table: str, frame: pd.DataFrame, fmt: str) -> dict[str, pd.Series]:
+    """The cell values of one sheet: neutralized text, yes/no, dates as the format wants."""
+    cols: dict[str, pd.Series] = {}
+    for name, spec in SPECS[table].columns.items():
+        s = frame[name]
+        if spec.kind == "text":
+            s = schemas.neutralize(s.astype(object))
+        elif spec.kind == "bool":
+            s = s.map({True: "yes", False: "no"}).astype(object)
+        elif spec.kind in ("date", "datetime"):
+            if fmt == "csv":
+                fmt_str = "%Y-%m-%d" if spec.kind == "date" else "%Y-%m-%d %H:%M:%S"
+                s = s.dt.strftime(fmt_str).astype(object)
+            else:
+                s = pd.Series(
+                    s.dt.date if spec.kind == "date" else s.dt.to_pydatetime(), dtype=object
+                )
+        elif spec.kind == "int" or fmt == "xlsx":
+            s = s.astype(object)
+        if s.dtype == object:
+            s = s.where(s.notna(), None)
+        cols[name] = s
+    return cols
+
+
+def export_portfolio(
+    source: Store | Mapping[str, pd.DataFrame], path: str | Path, fmt: str | None = None
+) -> Path:
+    """Write the portfolio as an .xlsx workbook or a folder of CSV files; returns the path.
+
+    ``fmt`` defaults to ``xlsx`` for a path ending in .xlsx, else ``csv`` (a folder).
+    """
+    path = Path(path)
+    fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use xlsx or csv")
+    frames = export_frames(source)
+    if fmt == "csv":
+        path.mkdir(parents=True, exist_ok=True)
+        for table, frame in frames.items():
+            cells = pd.DataFrame(_cells(table, frame, "csv"))
+            cells.to_csv(path / f"{table}.csv", index=False, lineterminator="\n")
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_workbook_bytes(frames))
+    return path
+
+
+def _workbook_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    for table, frame in frames.items():
+        ws = wb.create_sheet(table)
+        ws.freeze_panes = "A2"
+        for i, (name, spec) in enumerate(SPECS[table].columns.items(), start=1):
+            ws.column_dimensions[_letter(i)].width = _width(name, spec)
+        cells = _cells(table, frame, "xlsx")
+        ws.append(list(cells))
+        for row in zip(*(c.tolist() for c in cells.values()), strict=True):
+            ws.append(row)
+    return _saved(wb)
+
+
+def _saved(wb: Any) -> bytes:
+    """The workbook's bytes with fixed timestamps (properties and zip entries)."""
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "alliance-kit"
+    buf = _io.BytesIO()
+    wb.save(buf)
+    return _deterministic_zip(buf.getvalue())
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = _io.BytesIO()
+    with (
+        zipfile.ZipFile(_io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    content,
+                )
+            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def _width(name: str, spec: schemas.ColumnSpec) -> float:
+    if spec.kind in ("date", "bool", "int", "float"):
+        return max(len(name) + 2, 12)
+    if spec.choices:
+        return max(len(name) + 2, min(max(len(str(c)) for c in spec.choices) + 4, 34))
+    if spec.length and spec.length <= 40:
+        return max(len(name) + 2, 14)
+    return max(len(name) + 2, 28)
+
+
+# --- the intake template -------------------------------------------------------------------
+
+
+def _column_note(table: str, spec: schemas.ColumnSpec) -> str:
+    lines = [spec.note or spec.name]
+    if spec.choices:
+        lines.append("Allowed: " + ", ".join(str(c) for c in spec.choices))
+    elif spec.pattern:
+        lines.append("Format: a quarter like 2026-Q3")
+    elif spec.kind == "date":
+        lines.append("Format: date YYYY-MM-DD")
+    elif spec.kind == "datetime":
+        lines.append("Format: YYYY-MM-DD HH:MM:SS")
+    elif spec.kind == "bool":
+        lines.append("Allowed: yes, no (empty means no)")
+    elif spec.kind in ("int", "float"):
+        lines.append("A whole number" if spec.kind == "int" else "A number")
+    if spec.min is not None or spec.max is not None:
+        lo = "" if spec.min is None else schemas._show(spec.min)
+        hi = "" if spec.max is None else schemas._show(spec.max)
+        lines.append(f"Range: {lo or '...'} to {hi or '...'}")
+    if spec.ref:
+        lines.append(f"Refers to: {spec.ref[1]} in sheet {spec.ref[0]}")
+    if spec.name in SPECS[table].primary_key:
+        lines.append("Key: unique in this sheet")
+    lines.append("Required" if spec.required else "Optional")
+    return "\n".join(lines)
+
+
+def _readme_rows() -> list[list[str]]:
+    rows = [
+        ["alliance-kit intake workbook"],
+        [""],
+        ["Fill one sheet per record type; each row is one record. Keep the header row as it"],
+        ["is: the column names are what the importer reads. Hover over a header for its note,"],
+        ["allowed values, range and whether it is required. Drop-downs list the allowed values."],
+        ["Dates are written YYYY-MM-DD, quarters like 2026-Q3, flags yes or no."],
+        ["Ids are short texts you choose (A001, KPI-0007); other sheets refer to them, so fill"],
+        ["the sheets in the order below: a record can only refer to records listed above it."],
+        ["Sheets you do not use may stay empty. Check the file with"],
+        ["    alliance-kit validate intake.xlsx"],
+        ["and load it with `alliance-kit import intake.xlsx` (it replaces the stored portfolio)."],
+        [""],
+        ["Order", "Sheet", "What it holds", "Refers to"],
+    ]
+    for i, rt in enumerate(RECORD_TYPES, start=1):
+        spec = SPECS[rt.table]
+        refs = sorted({c.ref[0] for c in spec.columns.values() if c.ref} - {rt.table})
+        rows.append([str(i), rt.table, SHEET_GUIDE.get(rt.table, ""), ", ".join(refs)])
+    return rows
+
+
+def template_workbook() -> Any:
+    """The intake workbook: README, one sheet per record type with notes and drop-downs."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = openpyxl.Workbook()
+    readme = wb.active
+    readme.title = "README"
+    for row in _readme_rows():
+        readme.append(row)
+    readme["A1"].font = Font(bold=True, size=14)
+    for cell in readme[13]:
+        cell.font = Font(bold=True)
+    readme.column_dimensions["A"].width = 8
+    readme.column_dimensions["B"].width = 22
+    readme.column_dimensions["C"].width = 80
+    readme.column_dimensions["D"].width = 40
+
+    lists = wb.create_sheet("lists")
+    lists.sheet_state = "hidden"
+    list_col = 0
+    bold = Font(bold=True)
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    plain_fill = PatternFill("solid", fgColor="DDEBF7")
+    for rt in RECORD_TYPES:
+        ws = wb.create_sheet(rt.table)
+        ws.freeze_panes = "A2"
+        for i, (name, spec) in enumerate(SPECS[rt.table].columns.items(), start=1):
+            letter = _letter(i)
+            cell = ws.cell(row=1, column=i, value=name)
+            cell.font = bold
+            cell.fill = required_fill if spec.required else plain_fill
+            comment = Comment(_column_note(rt.table, spec), "alliance-kit")
+            comment.width, comment.height = 320, 140
+            cell.comment = comment
+            ws.column_dimensions[letter].width = _width(name, spec)
+            cells = f"{letter}2:{letter}5000"
+            choices = (
+                [str(c) for c in spec.choices]
+                if spec.choices
+                else (["yes", "no"] if spec.kind == "bool" else None)
+            )
+            if choices:
+                inline = ",".join(choices)
+                if len(inline) <= 200 and not any("," in c for c in choices):
+                    formula = f'"{inline}"'
+                else:
+                    list_col += 1
+                    col = _letter(list_col)
+                    lists.cell(row=1, column=list_col, value=f"{rt.table}.{name}")
+                    for r, c in enumerate(choices, start=2):
+                        lists.cell(row=r, column=list_col, value=c)
+                    formula = f"lists!${col}$2:${col}${len(choices) + 1}"
+                dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+                dv.error = f"Choose one of: {', '.join(choices)}"[:255]
+                dv.errorTitle = name
+                dv.add(cells)
+                ws.add_data_validation(dv)
+            elif spec.kind in ("int", "float") and (spec.min is not None or spec.max is not None):
+                lo = -1e15 if spec.min is None else spec.min
+                hi = 1e15 if spec.max is None else spec.max
+                dv = DataValidation(
+                    type="whole" if spec.kind == "int" else "decimal",
+                    operator="between",
+                    formula1=schemas._show(lo),
+                    formula2=schemas._show(hi),
+                    allow_blank=True,
+                )
+                dv.error = f"Expected {spec.describe()}"
+                dv.errorTitle = name
+                dv.add(cells)
+                ws.add_data_validation(dv)
+    # The lists sheet goes last, after the record sheets.
+    wb.move_sheet("lists", offset=len(wb.sheetnames) - 1 - wb.sheetnames.index("lists"))
+    return wb
+
+
+def write_template(path: str | Path) -> Path:
+    """Write the intake template (templates/intake.xlsx in the repository)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_saved(template_workbook()))
+    return path
+
+
+def default_template_path() -> Path:
+    from alliance_kit import config
+
+    return config.project_root() / "templates" / "intake.xlsx"

@@ -1,0 +1,737 @@
+"""Validation of alliance records, driven by the model's column rules.
+
+One definition serves the intake (a whole portfolio read from a workbook or CSV folder)
+and the forms (one record at a time). Every rule runs vectorized over whole columns, and
+every problem is collected: the user fixes a file once, not once per error.
+
+Frames given to :func:`validate` may be raw (text cells as read from a file) or already
+typed (as :func:`alliance_kit.store.Store.read_all` returns them). Row numbers in problems
+are the ones the user sees: a frame whose index is named ``row`` carries them (the intake
+reader sets it to the spreadsheet row); otherwise data row ``i`` is row ``i + 2`` (after
+the header row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
+
+from alliance_kit.model import RECORD_TYPES, TABLES
+
+#: Text starting with one of these is a formula to a spreadsheet; exports prefix a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEUTRALIZED = re.compile(r"^'(?='*[=+\-@\t\r])")
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
+FALSE_WORDS = frozenset({"no", "n", "false", "0"})
+REQUIRED_TABLES = ("alliances",)
+
+
+# --- problems ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, placed where the user can find it."""
+
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    value: Any = None
+    expected: str = ""
+
+    @property
+    def place(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.sheet and not self.file.endswith(f"{self.sheet}.csv"):
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    @property
+    def inline(self) -> str:
+        """The message without the place, for a form field."""
+        shown = "" if self.value is None else f"{_show(self.value)} — "
+        return f"{shown}expected {self.expected}"
+
+    @property
+    def message(self) -> str:
+        value = "" if self.value is None else f": {_show(self.value)}"
+        return f"{self.place}{value} — expected {self.expected}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _show(value: Any) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "(empty)"
+    if isinstance(value, float):
+        if np.isnan(value):
+            return "(empty)"
+        return f"{value:.15g}"
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    if isinstance(value, str) and value == "":
+        return "(empty)"
+    return str(value)
+
+
+# --- column rules read from the model --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str  # text, date, datetime, bool, int, float
+    required: bool
+    note: str = ""
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    length: int | None = None
+    ref: tuple[str, str] | None = None
+
+    def describe(self) -> str:
+        """What a valid value looks like, in words (used in messages and template notes)."""
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        words = {
+            "date": "a date written YYYY-MM-DD",
+            "datetime": "a date and time written YYYY-MM-DD HH:MM:SS",
+            "bool": "yes or no",
+            "int": "a whole number",
+            "float": "a number",
+            "text": "text",
+        }[self.kind]
+        if self.pattern:
+            words = "a quarter written like 2026-Q3"
+        if self.min is not None and self.max is not None:
+            words += f" from {_show(self.min)} to {_show(self.max)}"
+        elif self.min is not None:
+            words += f" of at least {_show(self.min)}"
+        elif self.max is not None:
+            words += f" of at most {_show(self.max)}"
+        return words
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: dict[str, ColumnSpec]
+    primary_key: tuple[str, ...]
+    #: the column through which a row belongs to an alliance (None for alliances itself)
+    alliance_via: str | None = None
+    required_columns: tuple[str, ...] = field(default=())
+
+
+def _kind(col: Any) -> str:
+    t = col.type
+    if isinstance(t, DateTime):
+        return "datetime"
+    if isinstance(t, Date):
+        return "date"
+    if isinstance(t, Boolean):
+        return "bool"
+    if isinstance(t, Integer):
+        return "int"
+    if isinstance(t, Float):
+        return "float"
+    return "text"
+
+
+def _column_spec(col: Any) -> ColumnSpec:
+    info = col.info
+    ref = None
+    if col.foreign_keys:
+        fk = next(iter(col.foreign_keys))
+        ref = (fk.column.table.name, fk.column.name)
+    elif "ref" in info:
+        table, column = info["ref"].split(".")
+        ref = (table, column)
+    length = col.type.length if isinstance(col.type, String) else None
+    return ColumnSpec(
+        name=col.name,
+        kind=_kind(col),
+        required=not col.nullable and col.default is None,
+        note=info.get("note", ""),
+        choices=info.get("choices"),
+        min=info.get("min"),
+        max=info.get("max"),
+        pattern=info.get("pattern"),
+        length=length,
+        ref=ref,
+    )
+
+
+def _table_spec(table: Table, known: Mapping[str, TableSpec]) -> TableSpec:
+    columns = {c.name: _column_spec(c) for c in table.c}
+    via = None
+    if table.name != "alliances":
+        if "alliance_id" in columns:
+            via = "alliance_id"
+        else:
+            via = next(
+                (
+                    c.name
+                    for c in columns.values()
+                    if c.ref and c.ref[0] in known and c.ref[0] != table.name
+                ),
+                None,
+            )
+    return TableSpec(
+        name=table.name,
+        columns=columns,
+        primary_key=tuple(c.name for c in table.primary_key.columns),
+        alliance_via=via,
+        required_columns=tuple(n for n, c in columns.items() if c.required),
+    )
+
+
+def _build_specs() -> dict[str, TableSpec]:
+    specs: dict[str, TableSpec] = {}
+    for rt in RECORD_TYPES:
+        specs[rt.table] = _table_spec(TABLES[rt.table], specs)
+    return specs
+
+
+SPECS: dict[str, TableSpec] = _build_specs()
+TABLE_ORDER = {name: i for i, name in enumerate(SPECS)}
+
+
+# --- parsing cells leniently -------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> Any:
+    """One non-text cell as the text a user would have typed."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text, with empty cells as None (object dtype)."""
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=True) not in ("string", "empty"):
+        obj = obj.map(_cell_text, na_action="ignore")
+    notna = obj.notna()
+    if not notna.any():
+        return pd.Series([None] * len(obj), index=obj.index, dtype=object)
+    text = obj.where(notna, "").astype(str).str.strip()
+    out = text.astype(object)
+    out[(text == "").to_numpy()] = None
+    return out
+
+
+def unneutralize(text: pd.Series) -> pd.Series:
+    """Undo the export's formula guard: ``'=x`` reads back as ``=x``."""
+    quoted = text.str.startswith("'", na=False)
+    if quoted.any():
+        text = text.copy()
+        text[quoted] = text[quoted].str.replace(_NEUTRALIZED, "", regex=True)
+    return text
+
+
+def neutralize(text: pd.Series) -> pd.Series:
+    """Prefix a quote to text a spreadsheet would run as a formula (and to text that
+    already starts with quotes before such a character, so that import can undo it)."""
+    risky = text.str.match(r"^'*[=+\-@\t\r]", na=False)
+    if risky.any():
+        text = text.copy()
+        text[risky] = "'" + text[risky]
+    return text
+
+
+def _parse_dates(text: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    retry = parsed.isna() & text.notna()
+    if retry.any():
+        parsed[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
+    return parsed.astype("datetime64[ns]")
+
+
+def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Typed values, a mask of cells that could not be parsed, and the cells as text."""
+    kind = spec.kind
+    if kind in ("date", "datetime") and pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        typed = raw.astype("datetime64[ns]")
+        return typed, pd.Series(False, index=raw.index), typed
+    if kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
+        return raw.astype(bool), pd.Series(False, index=raw.index), raw
+    if kind in ("int", "float") and pd.api.types.is_numeric_dtype(raw.dtype):
+        text = raw
+        values = raw.astype("float64")
+    else:
+        text = as_text(raw)
+        values = None
+    if kind == "text":
+        typed = unneutralize(text)
+        return typed, pd.Series(False, index=raw.index), text
+    if kind in ("date", "datetime"):
+        typed = _parse_dates(text)
+        return typed, typed.isna() & text.notna(), text
+    if kind == "bool":
+        lower = text.str.lower()
+        bad = lower.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
+        return lower.isin(TRUE_WORDS).astype(bool), bad, text
+    if values is None:
+        values = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = (text.notna() & values.isna()) | np.isinf(values)
+    if kind == "int":
+        bad |= values.notna() & (values % 1 != 0)
+        return values.where(~bad).round().astype("Int64"), bad, text
+    return values.where(~bad), bad, text
+
+
+# --- collecting problems -------------------------------------------------------------------
+
+
+class _Problems:
+    """Problems found so far, with the file naming rule of the input."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[Problem] = []
+
+    def file(self, table: str) -> str:
+        src = self.source
+        if not src or src.lower().endswith((".xlsx", ".xlsm")):
+            return src
+        return f"{src.rstrip('/')}/{table}.csv"
+
+    def add(self, table: str, **kw: Any) -> None:
+        self.items.append(Problem(file=self.file(table), sheet=table, **kw))
+
+    def add_rows(
+        self,
+        table: str,
+        rows: np.ndarray,
+        mask: pd.Series,
+        column: str,
+        values: pd.Series,
+        expected: str | pd.Series,
+    ) -> None:
+        """One problem per row where ``mask`` holds (vectorized selection, then a zip)."""
+        m = np.asarray(mask.fillna(False) if mask.dtype != bool else mask, dtype=bool)
+        if not m.any():
+            return
+        file = self.file(table)
+        exp = expected[m].tolist() if isinstance(expected, pd.Series) else [expected] * m.sum()
+        vals = values.astype(object)[m].tolist()
+        self.items.extend(
+            Problem(file, table, int(r), column, v, e)
+            for r, v, e in zip(rows[m].tolist(), vals, exp, strict=True)
+        )
+
+    def sorted(self) -> list[Problem]:
+        def key(p: Problem) -> tuple:
+            spec = SPECS.get(p.sheet)
+            cols = list(spec.columns) if spec else []
+            col = cols.index(p.column) if p.column in cols else len(cols)
+            return (TABLE_ORDER.get(p.sheet, -1), p.row or 0, col)
+
+        return sorted(self.items, key=key)
+
+
+def row_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """The row number the user sees for each row of a frame."""
+    if frame.index.name == "row":
+        return np.asarray(frame.index, dtype=np.int64)
+    return np.arange(len(frame), dtype=np.int64) + 2
+
+
+# --- the validator ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    """One input table while it is checked: typed values, text as typed, row numbers."""
+
+    spec: TableSpec
+    typed: pd.DataFrame
+    text: dict[str, pd.Series]
+    bad: dict[str, pd.Series]
+    rows: np.ndarray
+
+
+def _parse_table(name: str, frame: pd.DataFrame, out: _Problems) -> _Table:
+    spec = SPECS[name]
+    rows = row_numbers(frame)
+    frame = frame.reset_index(drop=True)
+    present = set(frame.columns)
+    for col in frame.columns:
+        if col not in spec.columns:
+            out.add(
+                name,
+                column=str(col),
+                expected="only the columns of this sheet: " + ", ".join(spec.columns),
+            )
+    if len(frame) or present:
+        for col in spec.required_columns:
+            if col not in present:
+                out.add(
+                    name,
+                    column=col,
+                    expected=f"a column named {col} in the header row "
+                    f"({spec.columns[col].note}; required)",
+                )
+    typed, text, bad = {}, {}, {}
+    empty = pd.Series([None] * len(frame), dtype=object)
+    for col, cspec in spec.columns.items():
+        raw = frame[col] if col in present else empty
+        typed[col], bad[col], text[col] = parse_column(cspec, raw)
+        out.add_rows(name, rows, bad[col], col, text[col], cspec.describe())
+    return _Table(spec, pd.DataFrame(typed), text, bad, rows)
+
+
+def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
+    """Required values, choices, ranges, patterns and lengths, one column at a time."""
+    name = t.spec.name
+    for col, cspec in t.spec.columns.items():
+        values, bad = t.typed[col], t.bad[col]
+        if cspec.required and col in present:
+            missing = values.isna() & ~bad
+            out.add_rows(
+                name, t.rows, missing, col, t.text[col], f"a value ({cspec.note}; required)"
+            )
+        ok = values.notna() & ~bad
+        if not ok.any():
+            continue
+        if cspec.choices:
+            if cspec.kind == "text":
+                values = _match_choices(values, cspec.choices)
+                t.typed[col] = values
+            wrong = ok & ~values.isin(cspec.choices)
+            out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
+            ok &= ~wrong
+        if cspec.min is not None or cspec.max is not None:
+            lo = cspec.min if cspec.min is not None else -np.inf
+            hi = cspec.max if cspec.max is not None else np.inf
+            num = values.astype("float64")
+            wrong = ok & ((num < lo) | (num > hi))
+            out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
+        if cspec.pattern:
+            wrong = ok & ~values.astype(object).str.match(cspec.pattern, na=False)
+            out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
+        if cspec.length and cspec.kind == "text":
+            wrong = ok & (values.str.len() > cspec.length)
+            out.add_rows(
+                name, t.rows, wrong, col, t.text[col], f"at most {cspec.length} characters"
+            )
+
+
+def _match_choices(values: pd.Series, choices: tuple[Any, ...]) -> pd.Series:
+    """Accept a choice typed in another case (``Co-Sell`` for ``co-sell``)."""
+    off = values.notna() & ~values.isin(choices)
+    if not off.any():
+        return values
+    lower = {str(c).lower(): c for c in choices}
+    fixed = values[off].str.lower().map(lower)
+    values = values.copy()
+    values[off & fixed.reindex(values.index).notna()] = fixed.dropna()
+    return values
+
+
+def _key_text(frame: pd.DataFrame, cols: Iterable[str]) -> pd.Series:
+    cols = list(cols)
+    if len(cols) == 1:
+        return frame[cols[0]].astype(object).map(_show, na_action="ignore")
+    parts = [frame[c].astype(object).map(_show, na_action="ignore") for c in cols]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + " / " + p
+    return out
+
+
+def _check_keys(t: _Table, out: _Problems, existing: pd.DataFrame | None) -> None:
+    """Duplicate primary keys within the input, and against the store when adding."""
+    pk = list(t.spec.primary_key)
+    frame = t.typed
+    complete = frame[pk].notna().all(axis=1)
+    if not complete.any():
+        return
+    label = ", ".join(pk)
+    keys = _key_text(frame, pk)
+    dup = frame.duplicated(pk, keep="first") & complete
+    if dup.any():
+        first = pd.Series(t.rows).groupby(keys.where(complete, "")).transform("first")
+        expected = "a unique " + ("id" if pk == ["id"] else f"key ({label})")
+        expected = expected + "; it is already on row " + first.astype(str)
+        out.add_rows(t.spec.name, t.rows, dup, label, keys, expected)
+    if existing is not None and len(existing):
+        there = frame[pk].apply(tuple, axis=1).isin(set(existing[pk].apply(tuple, axis=1)))
+        out.add_rows(
+            t.spec.name,
+            t.rows,
+            there & complete & ~dup,
+            label,
+            keys,
+            "a key not yet in the store (import with replace to change existing records)",
+        )
+
+
+def _lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)`` that also works when the mapping is empty."""
+    if mapping.empty:
+        return pd.Series(pd.array([None] * len(values), dtype=mapping.dtype), index=values.index)
+    return values.map(mapping)
+
+
+class _Lookups:
+    """Parent records by key, from the input and the store's existing records."""
+
+    def __init__(self, tables: Mapping[str, _Table], existing: Mapping[str, pd.DataFrame]):
+        self.tables = tables
+        self.existing = existing
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._alliance: dict[str, pd.Series] = {}
+
+    def frame(self, table: str) -> pd.DataFrame:
+        if table not in self._frames:
+            parts = []
+            if table in self.tables:
+                parts.append(self.tables[table].typed)
+            if table in self.existing and len(self.existing[table]):
+                parts.append(self.existing[table])
+            pk = list(SPECS[table].primary_key)
+            if not parts:
+                frame = pd.DataFrame(columns=list(SPECS[table].columns))
+            elif len(parts) == 1:
+                frame = parts[0]
+            else:
+                frame = pd.concat([p[list(SPECS[table].columns)] for p in parts])
+            self._frames[table] = frame.drop_duplicates(pk, keep="first")
+        return self._frames[table]
+
+    def keys(self, table: str, column: str) -> pd.Index:
+        return pd.Index(self.frame(table)[column].dropna().astype(object).unique())
+
+    def alliance_of(self, table: str) -> pd.Series:
+        """Alliance id of each record of a table, indexed by its (single-column) key."""
+        if table not in self._alliance:
+            spec = SPECS[table]
+            frame = self.frame(table)
+            key = frame[spec.primary_key[0]]
+            self._alliance[table] = pd.Series(
+                self.row_alliance(table, frame).to_numpy(), index=key.to_numpy()
+            )
+        return self._alliance[table]
+
+    def row_alliance(self, table: str, frame: pd.DataFrame) -> pd.Series:
+        spec = SPECS[table]
+        if table == "alliances":
+            return frame["id"]
+        via = spec.alliance_via
+        if via == "alliance_id":
+            return frame["alliance_id"]
+        parent = spec.columns[via].ref[0]
+        return _lookup(frame[via], self.alliance_of(parent))
+
+
+def _check_references(t: _Table, out: _Problems, look: _Lookups) -> None:
+    """Every id that points at another record must find it (in the input or the store)."""
+    for col, cspec in t.spec.columns.items():
+        if not cspec.ref:
+            continue
+        parent, pcol = cspec.ref
+        values = t.typed[col]
+        dangling = values.notna() & ~values.isin(look.keys(parent, pcol))
+        out.add_rows(
+            t.spec.name,
+            t.rows,
+            dangling,
+            col,
+            values,
+            f"the {pcol} of a record in sheet {parent}",
+        )
+
+
+def _check_same_alliance(t: _Table, out: _Problems, look: _Lookups) -> None:
+    """A record may only point at records of its own alliance (people, meetings, ...)."""
+    spec = t.spec
+    if spec.name == "alliances":
+        return
+    own = look.row_alliance(spec.name, t.typed)
+    for col, cspec in spec.columns.items():
+        if not cspec.ref or col in ("alliance_id", spec.alliance_via):
+            continue
+        parent = cspec.ref[0]
+        if parent == "alliances" or SPECS[parent].primary_key != (cspec.ref[1],):
+            continue
+        theirs = _lookup(t.typed[col], look.alliance_of(parent))
+        wrong = own.notna() & theirs.notna() & (own != theirs)
+        expected = (
+            f"a record of sheet {parent} from this row's alliance "
+            + own.astype(str)
+            + ", not from alliance "
+            + theirs.astype(str)
+        )
+        out.add_rows(spec.name, t.rows, wrong, col, t.typed[col], expected)
+
+
+# (table, later column, earlier column, how the earlier one is called)
+DATE_ORDER = (
+    ("alliances", "end_date", "start_date", "the start date"),
+    ("agreements", "expires_on", "signed_on", "the signature date"),
+    ("agreements", "expires_on", "effective_on", "the effective date"),
+    ("actions", "closed_on", "opened_on", "the date it was opened"),
+    ("actions", "due_on", "opened_on", "the date it was opened"),
+    ("issues", "resolved_on", "raised_on", "the date it was raised"),
+    ("issues", "escalated_on", "raised_on", "the date it was raised"),
+    ("decisions", "decided_on", "raised_on", "the date it was raised"),
+    ("assessment_rounds", "closes_on", "opened_on", "the date it opened"),
+)
+
+
+def _check_dates(t: _Table, out: _Problems, look: _Lookups) -> None:
+    """Dates that must not come before another date of the same record."""
+    frame = t.typed
+    for table, later, earlier, called in DATE_ORDER:
+        if table != t.spec.name:
+            continue
+        wrong = frame[later] < frame[earlier]
+        shown = frame[earlier].dt.strftime("%Y-%m-%d")
+        expected = f"a date on or after {called} " + shown + f" ({earlier})"
+        out.add_rows(table, t.rows, wrong, later, frame[later], expected)
+    if t.spec.name == "outcomes":
+        starts = look.frame("alliances").set_index("id")["start_date"]
+        start = _lookup(frame["alliance_id"], starts)
+        wrong = frame["ended_on"] < start
+        expected = "a date on or after the alliance's start date " + start.dt.strftime("%Y-%m-%d")
+        out.add_rows("outcomes", t.rows, wrong, "ended_on", frame["ended_on"], expected)
+
+
+def _check_kpis(t: _Table, out: _Problems) -> None:
+    """A KPI's target must lie on the better side of its baseline."""
+    f = t.typed
+    up = (f["direction"] == "increase") & (f["target"] < f["baseline"])
+    down = (f["direction"] == "decrease") & (f["target"] > f["baseline"])
+    base = f["baseline"].astype(object).map(_show)
+    expected = pd.Series("", index=f.index, dtype=object)
+    expected[up] = "a target above the baseline " + base[up] + " because the KPI should increase"
+    expected[down] = (
+        "a target below the baseline " + base[down] + " because the KPI should decrease"
+    )
+    out.add_rows("kpis", t.rows, up | down, "target", f["target"], expected)
+
+
+def _check_attendance(t: _Table, out: _Problems, look: _Lookups) -> None:
+    """Who attended a meeting must be a member of the body that met (when members are
+    recorded for that body)."""
+    f = t.typed
+    body = _lookup(f["meeting_id"], look.frame("meetings").set_index("id")["body_id"])
+    members = look.frame("body_members")
+    member_keys = pd.MultiIndex.from_arrays([members["body_id"], members["person_id"]])
+    is_member = pd.MultiIndex.from_arrays([body, f["person_id"]]).isin(member_keys)
+    has_members = body.isin(members["body_id"])
+    wrong = f["attended"].astype(bool) & body.notna() & has_members & ~is_member
+    expected = "a member of body " + body.astype(str) + " (see sheet body_members)"
+    out.add_rows("attendance", t.rows, wrong, "person_id", f["person_id"], expected)
+
+
+def _check_required_tables(
+    tables: Mapping[str, _Table], out: _Problems, existing: Mapping[str, pd.DataFrame]
+) -> None:
+    for name in REQUIRED_TABLES:
+        given = name in tables and len(tables[name].typed)
+        there = name in existing and len(existing[name])
+        if not given and not there:
+            out.add(name, expected=f"at least one row in sheet {name} (it is required)")
+
+
+def prepare(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    source: str = "",
+    existing: Mapping[str, pd.DataFrame] | None = None,
+    whole_portfolio: bool = True,
+    check_existing_keys: bool = True,
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Parse and check a portfolio: typed frames (model column order) and every problem.
+
+    ``existing`` is what the store holds already when the input is added to it: references
+    may point at it, and keys must not collide with it.
+    """
+    out = _Problems(source)
+    existing = existing or {}
+    tables: dict[str, _Table] = {}
+    present: dict[str, set[str]] = {}
+    for name in SPECS:
+        if name in frames:
+            present[name] = set(frames[name].columns)
+            tables[name] = _parse_table(name, frames[name], out)
+    for name in frames:
+        if name not in SPECS:
+            out.add(name, expected="a sheet named after a record type: " + ", ".join(SPECS))
+    look = _Lookups(tables, existing)
+    for name, t in tables.items():
+        _check_values(t, out, present[name])
+        _check_keys(t, out, existing.get(name) if check_existing_keys else None)
+        _check_references(t, out, look)
+        _check_same_alliance(t, out, look)
+        _check_dates(t, out, look)
+        if name == "kpis":
+            _check_kpis(t, out)
+        elif name == "attendance":
+            _check_attendance(t, out, look)
+    if whole_portfolio:
+        _check_required_tables(tables, out, existing)
+    return {name: t.typed for name, t in tables.items()}, out.sorted()
+
+
+def validate(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    source: str = "",
+    existing: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Problem]:
+    """Every problem of a portfolio (dict of frames keyed by table name); empty if valid."""
+    return prepare(frames, source=source, existing=existing)[1]
+
+
+def validate_record(
+    table: str,
+    record: Mapping[str, Any],
+    existing: Mapping[str, pd.DataFrame] | None = None,
+) -> dict[str, str]:
+    """Inline messages for one record a form is about to save: ``{column: message}``.
+
+    The same rules as the intake, on a one-row frame; references are looked up in
+    ``existing`` (the store's frames). The record's key may already exist (an edit), so
+    keys are not checked against ``existing``. Messages under ``""`` concern no column.
+    """
+    if table not in SPECS:
+        raise ValueError(f"unknown record type {table!r}")
+    frame = pd.DataFrame([{k: record.get(k) for k in SPECS[table].columns}]).astype(object)
+    for extra in set(record) - set(SPECS[table].columns):
+        frame[extra] = [record[extra]]
+    _, problems = prepare(
+        {table: frame}, existing=existing, whole_portfolio=False, check_existing_keys=False
+    )
+    messages: dict[str, str] = {}
+    for p in problems:
+        messages.setdefault(p.column or "", p.inline)
+    return messages
