@@ -120,7 +120,7 @@ def rule(
             "pattern": pattern,
             "unique": unique,
         }.items()
-        if v not in (None, False, "")
+        if not (v is None or v is False or v == "")  # keep min=0 (0 == False)
     }
 
 
