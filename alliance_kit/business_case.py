@@ -318,16 +318,26 @@ def irr(values: Sequence[float]) -> IrrResult:
 
 def _irr_roots(v: np.ndarray, scale: float) -> list[float]:
     """Every rate r > -1 with NPV(r) = 0, from the polynomial in x = 1 / (1 + r)."""
-    roots = np.roots(v[::-1])
+    v = np.where(np.abs(v) <= 1e-12 * scale, 0.0, v)  # denormal noise breaks np.roots
+    try:
+        roots = np.roots(v[::-1])
+    except np.linalg.LinAlgError:
+        return _irr_bracketed(v)
     real = roots[(np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))) & (roots.real > 0)]
     found: list[float] = []
     for x in sorted(real.real):
         r = 1.0 / x - 1.0
-        if r > -1 and abs(npv(r, v)) <= 1e-6 * scale and all(abs(r - f) > 1e-9 for f in found):
+        if r > -1 and _is_root(r, v) and all(abs(r - f) > 1e-9 for f in found):
             found.append(float(r))
     if not found:
         found = _irr_bracketed(v)
     return sorted(found)
+
+
+def _is_root(rate: float, v: np.ndarray) -> bool:
+    """NPV(rate) is zero relative to the size of the discounted flows."""
+    discounted = v / (1.0 + rate) ** np.arange(len(v))
+    return abs(discounted.sum()) <= 1e-7 * max(1e-300, np.abs(discounted).sum())
 
 
 def _irr_bracketed(v: np.ndarray) -> list[float]:
@@ -342,7 +352,7 @@ def _irr_bracketed(v: np.ndarray) -> list[float]:
             found.append(float(a))
         elif fa * fb < 0:
             found.append(float(brentq(lambda r: npv(r, v), a, b)))
-    return found
+    return [r for r in found if _is_root(r, v)]
 
 
 def payback(values: Sequence[float]) -> float | None:
