@@ -1,0 +1,131 @@
+"""``alliance-kit dashboard``: the executive dashboard served by Voila.
+
+Two servers, on purpose. The dashboard shows the whole portfolio and needs the executive
+token; the survey page is for respondents of both partners, who must never see or need
+that token (they open it with their personal invitation code). Voila protects a whole
+server with one token, so the survey page, when ``notebooks/survey/survey.ipynb`` exists,
+runs as a second Voila process on its own port, without the executive token, serving only
+the survey notebook (a request there cannot reach the dashboard). Both are served the
+same way: sources stripped, tracebacks hidden, bound to 127.0.0.1 unless told otherwise,
+kernels preheated. Publish them only behind a TLS reverse proxy.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import time
+from pathlib import Path
+
+import click
+
+from alliance_kit import config
+from alliance_kit.cli import db_option, main, store_for
+from alliance_kit.serve import VoilaCommand, voila_command
+
+DASHBOARD_NOTEBOOK = Path("notebooks") / "dashboards" / "portfolio_dashboard.ipynb"
+SURVEY_NOTEBOOK = Path("notebooks") / "survey" / "survey.ipynb"
+
+
+def dashboard_commands(
+    *,
+    port: int = 8866,
+    db: str | None = None,
+    ip: str = "127.0.0.1",
+    token: str | None = None,
+    survey_port: int | None = None,
+    survey: bool = True,
+    pool_size: int = 1,
+    root: Path | None = None,
+) -> tuple[VoilaCommand, VoilaCommand | None, str]:
+    """The dashboard's Voila command, the survey's (None when there is no survey notebook
+    or it is not wanted) and the token (generated when not given)."""
+    root = root or config.project_root()
+    token = token or secrets.token_urlsafe(24)
+    dash = voila_command(root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size)
+    survey_cmd = None
+    if survey and (root / SURVEY_NOTEBOOK).exists():
+        survey_cmd = voila_command(
+            root / SURVEY_NOTEBOOK,
+            survey_port or port + 1,
+            db,
+            None,  # respondents use their invitation code, never the executive token
+            ip=ip,
+            preheat=pool_size,
+        )
+    return dash, survey_cmd, token
+
+
+@main.command()
+@db_option
+@click.option("--port", default=8866, show_default=True, help="Port of the dashboard.")
+@click.option(
+    "--ip",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; keep 127.0.0.1 unless a TLS proxy fronts it.",
+)
+@click.option(
+    "--token",
+    default=None,
+    envvar="ALLIANCE_KIT_DASHBOARD_TOKEN",
+    help="Token viewers need (default: a new random one, printed once).",
+)
+@click.option(
+    "--survey-port",
+    type=int,
+    default=None,
+    help="Port of the survey page (default: the dashboard's port + 1).",
+)
+@click.option("--no-survey", is_flag=True, help="Do not serve the survey page.")
+@click.option(
+    "--pool-size", default=1, show_default=True, help="Kernels kept warm for the next viewer."
+)
+def dashboard(
+    db: str | None,
+    port: int,
+    ip: str,
+    token: str | None,
+    survey_port: int | None,
+    no_survey: bool,
+    pool_size: int,
+) -> None:
+    """Serve the executive dashboard (and the survey page) with Voila until Ctrl-C."""
+    store_for(db)  # fail now, with a clear message, if the store is missing or outdated
+    dash, survey_cmd, token = dashboard_commands(
+        port=port,
+        db=db,
+        ip=ip,
+        token=token,
+        survey_port=survey_port,
+        survey=not no_survey,
+        pool_size=pool_size,
+    )
+    click.echo(f"Executive dashboard: {dash.url}?token={token}")
+    click.echo("  Keep this link private: the token is printed only now.")
+    if survey_cmd is not None:
+        click.echo(
+            f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
+        )
+    click.echo("Press Ctrl-C to stop.")
+    run_all([c for c in (dash, survey_cmd) if c is not None])
+
+
+def run_all(commands: list[VoilaCommand]) -> int:
+    """Run the servers until one stops or the user interrupts; stop the others with it."""
+    procs = [subprocess.Popen(c.argv, env=c.env) for c in commands]
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return max((p.returncode or 0) for p in procs)

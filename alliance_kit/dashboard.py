@@ -1,0 +1,1093 @@
+"""The executive dashboard's view-model: what the Voila page shows, testable without a browser.
+
+The page answers, in a minute: which alliances are at risk, how much revenue that puts in
+doubt, which cracks are opening and what is being done. Everything here works on frames
+already scored by :mod:`alliance_kit.health`; the scoring runs once per period (cached),
+filters and the drill-down only slice the scored frames, so changing a filter is cheap.
+
+Three layers, each tested on its own:
+
+* formatting (``format_money``, ``format_percent``): money is never summed across
+  currencies, every figure is shown in its own currency;
+* frames (``portfolio_table``, ``apply_filters``, ``revenue_by_currency``, ``status_counts``,
+  ``heatmap_frame``, ``trend_frame``, ``alliance_view``): plain DataFrames with exact values;
+* the widget layout (:class:`DashboardApp`): ipywidgets only, charts as static SVG drawn by
+  vl-convert (no CDN, nothing loaded from the network), user text escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+ALL = "All"
+STATUSES = ("red", "amber", "green")
+
+CURRENCY_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "CN¥",
+    "INR": "₹",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "CHF": "CHF ",
+    "SEK": "SEK ",
+}
+
+# --- formatting ----------------------------------------------------------------------
+
+
+def format_money(value: float | None, currency: str) -> str:
+    """Compact money for tiles and tables: ``$1.23M``, ``€850K``, ``£950``.
+
+    Three significant digits above a thousand; ``-`` for a missing value. The currency is
+    always shown because a portfolio may hold several.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "-"
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    sign = "-" if value < 0 else ""
+    v = abs(float(value))
+    if round(v) < 1000:
+        return f"{sign}{symbol}{v:,.0f}"
+    units = ((1e3, "K"), (1e6, "M"), (1e9, "B"))
+    i = max(i for i, (limit, _) in enumerate(units) if v >= limit or i == 0)
+    while True:
+        limit, suffix = units[i]
+        scaled = v / limit
+        digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+        text = f"{scaled:.{digits}f}"
+        if float(text) < 1000 or i == len(units) - 1:  # 999.96K is shown as 1.00M
+            return f"{sign}{symbol}{text}{suffix}"
+        i += 1
+
+
+def format_percent(value: float | None, digits: int = 0) -> str:
+    """A share 0..1 as ``42%``; ``-`` when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def format_score(value: float | None) -> str:
+    """A 0-100 score as a whole number; ``-`` when missing (no answers, no evidence)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):.0f}"
+
+
+def escape(value: Any) -> str:
+    """User text as safe HTML (names, titles and notes are data, never markup)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+# --- the portfolio frame and its filters ---------------------------------------------
+
+#: Columns of the dashboard's one-row-per-alliance table.
+TABLE_COLUMNS = [
+    "alliance_id",
+    "name",
+    "partner",
+    "type",
+    "owner",
+    "stage",
+    "importance",
+    "status",
+    "health_index",
+    "open_cracks",
+    "failure_probability",
+    "expected_revenue",
+    "revenue_at_risk",
+    "currency",
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the executive narrowed the portfolio to; ``All`` means no restriction."""
+
+    type: str = ALL
+    owner: str = ALL
+    status: str = ALL
+
+
+def portfolio_table(alliances: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """One row per scored alliance with the attributes the filters use (type, owner, ...).
+
+    ``alliances`` is the store's alliances frame, ``scored`` the health scores' alliance
+    frame (alliance_id, status, health_index, failure_probability, revenue_at_risk, ...).
+    Alliances without a health index this period (nothing to score) are left out, as the
+    portfolio's revenue at risk leaves them out.
+    """
+    wanted = ["partner", "type", "owner", "stage", "importance", "name", "expected_revenue",
+              "currency"]  # fmt: skip
+    attrs = alliances.rename(columns={"id": "alliance_id"})[
+        ["alliance_id", *[c for c in wanted if c not in scored.columns]]
+    ]
+    table = scored[scored["health_index"].notna()].merge(attrs, on="alliance_id", how="left")
+    for col in TABLE_COLUMNS:
+        if col not in table.columns:
+            table[col] = pd.NA
+    return (
+        table[TABLE_COLUMNS]
+        .sort_values(["revenue_at_risk", "alliance_id"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def apply_filters(table: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows matching every chosen filter (order kept)."""
+    mask = pd.Series(True, index=table.index)
+    for col in ("type", "owner", "status"):
+        value = getattr(filters, col)
+        if value != ALL:
+            mask &= table[col] == value
+    return table[mask].reset_index(drop=True)
+
+
+def filter_options(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Choices for each filter: ``All`` then the values present, sorted."""
+    out = {}
+    for col in ("type", "owner"):
+        out[col] = [ALL, *sorted(table[col].dropna().astype(str).unique())]
+    out["status"] = [ALL, *STATUSES]
+    return out
+
+
+def revenue_by_currency(table: pd.DataFrame) -> pd.DataFrame:
+    """Expected revenue and revenue at risk per currency (never summed across currencies),
+    most at risk first; the sums are :func:`alliance_kit.risk.portfolio_at_risk`'s."""
+    from alliance_kit import risk
+
+    cols = ["currency", "alliances", "expected_revenue", "revenue_at_risk", "share_at_risk"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    out = risk.portfolio_at_risk(table)
+    return out.sort_values(["revenue_at_risk", "currency"], ascending=[False, True])[
+        cols
+    ].reset_index(drop=True)
+
+
+def status_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Alliances per status, red first, zeros included so the tiles never jump."""
+    counts = table["status"].value_counts()
+    return pd.DataFrame(
+        {"status": list(STATUSES), "alliances": [int(counts.get(s, 0)) for s in STATUSES]}
+    )
+
+
+def top_at_risk(table: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+    """The ``n`` alliances with the most revenue at risk (the rest summed per currency would
+    mix nothing: each bar keeps its currency)."""
+    return table.nlargest(n, "revenue_at_risk", keep="first").reset_index(drop=True)
+
+
+def heatmap_frame(cracks: pd.DataFrame, table: pd.DataFrame, n: int = 20) -> pd.DataFrame:
+    """Crack scores of the ``n`` alliances most at risk: alliance x crack -> score, status.
+
+    Aggregating to the riskiest alliances keeps the chart readable and small for a portfolio
+    of a thousand alliances.
+    """
+    chosen = top_at_risk(table, n)[["alliance_id", "name"]]
+    cols = ["alliance_id", "name", "crack", "score", "status"]
+    if chosen.empty or cracks.empty:
+        return pd.DataFrame(columns=cols)
+    out = cracks[cracks["alliance_id"].isin(chosen["alliance_id"])][
+        ["alliance_id", "crack", "score", "status"]
+    ].merge(chosen, on="alliance_id")
+    order = {a: i for i, a in enumerate(chosen["alliance_id"])}
+    out = out.assign(_o=out["alliance_id"].map(order)).sort_values(["_o", "crack"])
+    return out[cols].reset_index(drop=True)
+
+
+def trend_frame(history: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per period: alliances per status and mean health index (the portfolio's trend).
+
+    ``history`` maps period -> portfolio table (already filtered like the page).
+    """
+    rows = []
+    for period in sorted(history):
+        t = history[period]
+        counts = t["status"].value_counts()
+        for status in STATUSES:
+            rows.append(
+                {
+                    "period": period,
+                    "status": status,
+                    "alliances": int(counts.get(status, 0)),
+                    "mean_health": float(t["health_index"].mean()) if len(t) else math.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=["period", "status", "alliances", "mean_health"])
+
+
+def alerts_frame(alerts: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """This period's alerts for the alliances on the page, most at risk first."""
+    if alerts is None or alerts.empty:
+        return pd.DataFrame(columns=["alliance_id", "name", *([] if alerts is None else [])])
+    keep = alerts[alerts["alliance_id"].isin(table["alliance_id"])]
+    order = {a: i for i, a in enumerate(table["alliance_id"])}
+    keep = keep.assign(_o=keep["alliance_id"].map(order)).sort_values("_o", kind="stable")
+    if "name" not in keep.columns:
+        keep = keep.merge(table[["alliance_id", "name"]], on="alliance_id", how="left")
+    return keep.drop(columns="_o").reset_index(drop=True)
+
+
+# --- HTML pieces (escaped) -----------------------------------------------------------
+
+
+def html_table(
+    df: pd.DataFrame,
+    columns: Mapping[str, str],
+    formats: Mapping[str, Any] | None = None,
+    *,
+    css_class: str = "ak-table",
+    status_column: str | None = None,
+    empty: str = "Nothing to show.",
+) -> str:
+    """A small HTML table: ``columns`` maps frame column -> header; every cell escaped."""
+    if df is None or df.empty:
+        return f'<p class="ak-empty">{escape(empty)}</p>'
+    formats = formats or {}
+    head = "".join(f"<th>{escape(h)}</th>" for h in columns.values())
+    body = []
+    for _, row in df.iterrows():
+        cells = []
+        for col in columns:
+            value = row.get(col)
+            fmt = formats.get(col)
+            text = fmt(row) if callable(fmt) else value
+            cell = escape(text)
+            if col == status_column and isinstance(value, str):
+                cell = f'<span class="ak-pill ak-{escape(value)}">{cell}</span>'
+            cells.append(f"<td>{cell}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="{css_class}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def tile(label: str, value: str, note: str = "", *, kind: str = "", test_id: str = "") -> str:
+    """One KPI tile: a big figure with its label (both escaped)."""
+    tid = f' data-testid="{escape(test_id)}"' if test_id else ""
+    cls = f"ak-tile ak-{escape(kind)}" if kind else "ak-tile"
+    return (
+        f'<div class="{cls}"{tid}><div class="ak-tile-label">{escape(label)}</div>'
+        f'<div class="ak-tile-value">{escape(value)}</div>'
+        f'<div class="ak-tile-note">{escape(note)}</div></div>'
+    )
+
+
+@dataclass
+class AllianceView:
+    """Everything the drill-down shows for one alliance in one period."""
+
+    alliance_id: str
+    header: dict[str, Any]
+    cracks: pd.DataFrame
+    kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    governance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risks: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def options_for_alliances(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """Drop-down choices ``(label, alliance_id)``, most at risk first."""
+    return [
+        (f"{r.alliance_id} · {r.name} ({r.status})", r.alliance_id)
+        for r in table[["alliance_id", "name", "status"]].itertuples(index=False)
+    ]
+
+
+def _names(values: Iterable[Any]) -> list[str]:
+    return [str(v) for v in values]
+
+
+# --- the page ------------------------------------------------------------------------
+
+CSS = """
+<style>
+.ak-page { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: #1f2933; }
+.ak-title { display: flex; align-items: baseline; gap: 16px; margin: 4px 0 2px 0; }
+.ak-title h1 { font-size: 24px; margin: 0; font-weight: 650; }
+.ak-title .ak-period { font-size: 15px; color: #52606d; }
+.ak-sub { color: #52606d; font-size: 13px; margin: 0 0 8px 0; }
+.ak-tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
+.ak-tile { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
+  padding: 8px 14px; min-width: 150px; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
+.ak-tile-label { font-size: 12px; color: #52606d; text-transform: uppercase;
+  letter-spacing: .03em; }
+.ak-tile-value { font-size: 26px; font-weight: 650; line-height: 1.25;
+  font-variant-numeric: tabular-nums; }
+.ak-tile-note { font-size: 12px; color: #7b8794; min-height: 14px; }
+.ak-tile.ak-red { border-left: 6px solid var(--ak-red); }
+.ak-tile.ak-amber { border-left: 6px solid var(--ak-amber); }
+.ak-tile.ak-green { border-left: 6px solid var(--ak-green); }
+.ak-tile.ak-money { border-left: 6px solid #334e68; }
+.ak-card { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
+  padding: 8px 12px; margin: 0 0 10px 0; overflow-x: auto; }
+.ak-card h2 { font-size: 15px; margin: 2px 0 6px 0; font-weight: 650; }
+.ak-card h3 { font-size: 13px; margin: 8px 0 4px 0; color: #334e68; }
+.ak-note { font-size: 12px; color: #7b8794; margin: 2px 0 0 0; }
+.ak-table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+.ak-table th { text-align: left; color: #52606d; font-weight: 600;
+  border-bottom: 1px solid #d9e2ec; padding: 3px 8px 3px 0; }
+.ak-table td { border-bottom: 1px solid #f0f4f8; padding: 3px 8px 3px 0;
+  font-variant-numeric: tabular-nums; vertical-align: top; }
+.ak-pill { border-radius: 10px; padding: 0 8px; color: #fff; font-size: 11.5px;
+  font-weight: 600; white-space: nowrap; }
+.ak-pill.ak-red { background: var(--ak-red); }
+.ak-pill.ak-amber { background: var(--ak-amber); color: #1f2933; }
+.ak-pill.ak-green { background: var(--ak-green); }
+.ak-empty { color: #7b8794; font-size: 13px; }
+.ak-chart svg { max-width: 100%; height: auto; }
+</style>
+"""
+
+
+def _status_colours() -> dict[str, str]:
+    """The status colours, defined once in :mod:`alliance_kit.charts`."""
+    from alliance_kit import charts
+
+    return dict(charts.STATUS_COLOURS)
+
+
+def css() -> str:
+    colours = _status_colours()
+    root = "".join(f"--ak-{s}: {colours[s]};" for s in STATUSES)
+    return CSS.replace("<style>", f"<style>\n.ak-page, :root {{ {root} }}")
+
+
+def svg(chart: Any) -> str:
+    """A chart as inline SVG (vl-convert: no JavaScript, nothing fetched from a CDN)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(chart.to_dict())
+
+
+# --- charts (aggregated in pandas first, drawn as SVG) ---------------------------------
+
+
+def _colour_scale() -> Any:
+    import altair as alt
+
+    colours = _status_colours()
+    return alt.Scale(domain=list(STATUSES), range=[colours[s] for s in STATUSES])
+
+
+def chart_revenue_at_risk(top: pd.DataFrame) -> Any:
+    """Bars of revenue at risk for the alliances most at risk, one panel per currency."""
+    import altair as alt
+
+    data = top.assign(
+        label=[
+            format_money(v, c) for v, c in zip(top["revenue_at_risk"], top["currency"], strict=True)
+        ],
+        alliance=top["name"].astype(str),
+    )[["alliance", "revenue_at_risk", "currency", "status", "label"]]
+    base = alt.Chart(data).encode(
+        y=alt.Y("alliance:N", sort="-x", title=None, axis=alt.Axis(labelLimit=190)),
+        x=alt.X("revenue_at_risk:Q", title="revenue at risk", axis=alt.Axis(format="~s")),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("status:N", scale=_colour_scale(), legend=None),
+        tooltip=["alliance", "label", "status"],
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
+    layered = alt.layer(bars, text, data=data).properties(width=330)
+    if data["currency"].nunique() > 1:
+        return layered.facet(row=alt.Row("currency:N", title=None)).resolve_scale(
+            x="independent", y="independent"
+        )
+    return layered
+
+
+def chart_status_counts(counts: pd.DataFrame) -> Any:
+    """Alliances per status in the status colours."""
+    import altair as alt
+
+    base = alt.Chart(counts).encode(
+        x=alt.X("status:N", sort=list(STATUSES), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1)),
+    )
+    bars = base.mark_bar(size=48).encode(
+        color=alt.Color("status:N", scale=_colour_scale(), legend=None)
+    )
+    text = base.mark_text(dy=-7, fontSize=13, fontWeight="bold").encode(text="alliances:Q")
+    return (bars + text).properties(width=230, height=170)
+
+
+def chart_heatmap(cells: pd.DataFrame, crack_names: Mapping[int, str]) -> Any:
+    """Crack score per alliance (rows) and crack (columns), coloured by crack status."""
+    import altair as alt
+
+    data = cells.assign(
+        crack_label=cells["crack"].map(lambda c: f"{int(c)} {crack_names.get(int(c), '')}"),
+        alliance=cells["name"].astype(str),
+        score_text=cells["score"].map(format_score),
+    )[["alliance", "crack_label", "status", "score_text"]]
+    order = list(dict.fromkeys(data["alliance"]))
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "crack_label:N",
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90, labelFontSize=10),
+        ),
+        y=alt.Y("alliance:N", sort=order, title=None, axis=alt.Axis(labelLimit=170)),
+    )
+    rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("status:N", scale=_colour_scale(), legend=None)
+    )
+    text = base.mark_text(fontSize=10).encode(text="score_text:N")
+    return (rect + text).properties(width=430, height=max(60, 17 * len(order)))
+
+
+def chart_health_value(table: pd.DataFrame) -> Any:
+    """Health index against strategic importance; bubble size is expected revenue."""
+    import altair as alt
+
+    data = table[["alliance_id", "name", "importance", "health_index", "status"]].copy()
+    # Spread alliances of equal importance sideways so they do not hide each other.
+    rank = data.groupby("importance").cumcount()
+    size = data.groupby("importance")["alliance_id"].transform("size").clip(lower=1)
+    data["value"] = data["importance"].astype(float) + ((rank + 0.5) / size - 0.5) * 0.6
+    data["revenue"] = table["expected_revenue"].astype(float)
+    return (
+        alt.Chart(data)
+        .mark_circle(opacity=0.8, stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "value:Q",
+                title="strategic importance (1 low - 5 critical)",
+                scale=alt.Scale(domain=[0.5, 5.5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"),
+            ),
+            y=alt.Y("health_index:Q", title="health index", scale=alt.Scale(domain=[0, 100])),
+            size=alt.Size("revenue:Q", legend=None, scale=alt.Scale(range=[30, 400])),
+            color=alt.Color("status:N", scale=_colour_scale(), legend=None),
+            tooltip=["name", "health_index", "status"],
+        )
+        .properties(width=330, height=220)
+    )
+
+
+def chart_trend(trend: pd.DataFrame) -> Any:
+    """Alliances per status, period by period (stacked, red at the bottom)."""
+    import altair as alt
+
+    order = {s: i for i, s in enumerate(STATUSES)}
+    data = trend.assign(order=trend["status"].map(order))
+    return (
+        alt.Chart(data)
+        .mark_bar(size=26)
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "status:N",
+                scale=_colour_scale(),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("order:Q"),
+        )
+        .properties(width=300, height=170)
+    )
+
+
+def chart_cracks_by_side(cracks: pd.DataFrame, crack_names: Mapping[int, str]) -> Any:
+    """One alliance: each crack's survey score on our side and the partner's."""
+    import altair as alt
+
+    rows = []
+    for r in cracks.itertuples(index=False):
+        for side in ("us", "partner"):
+            value = getattr(r, f"survey_{side}", None)
+            if value is not None and not pd.isna(value):
+                rows.append(
+                    {
+                        "crack": f"{int(r.crack)} {crack_names.get(int(r.crack), '')}",
+                        "side": side,
+                        "score": float(value),
+                    }
+                )
+    data = pd.DataFrame(rows, columns=["crack", "side", "score"])
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("crack:N", title=None, axis=alt.Axis(labelLimit=200)),
+            yOffset="side:N",
+            x=alt.X("score:Q", title="survey score (0-100)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=["us", "partner"], range=["#334e68", "#9fb3c8"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+        )
+        .properties(width=330, height=230)
+    )
+
+
+# --- one alliance --------------------------------------------------------------------
+
+#: Tables and the column tying them to one alliance (directly or through a parent).
+_ALLIANCE_KEYS = {
+    "alliances": "id",
+    "people": "alliance_id",
+    "kpis": "alliance_id",
+    "governance_bodies": "alliance_id",
+    "decisions": "alliance_id",
+    "actions": "alliance_id",
+    "risks": "alliance_id",
+}
+_CHILD_KEYS = {  # child table -> (its column, parent table, parent column)
+    "kpi_actuals": ("kpi_id", "kpis", "id"),
+    "meetings": ("body_id", "governance_bodies", "id"),
+    "attendance": ("meeting_id", "meetings", "id"),
+    "risk_reviews": ("risk_id", "risks", "id"),
+}
+
+
+def one_alliance(frames: Mapping[str, pd.DataFrame], alliance_id: str) -> dict[str, pd.DataFrame]:
+    """The records of one alliance, so per-alliance figures cost nothing in a big portfolio."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, col in _ALLIANCE_KEYS.items():
+        if name in frames:
+            df = frames[name]
+            out[name] = df[df[col] == alliance_id].reset_index(drop=True)
+    for name, (col, parent, pcol) in _CHILD_KEYS.items():
+        if name in frames and parent in out:
+            df = frames[name]
+            out[name] = df[df[col].isin(out[parent][pcol])].reset_index(drop=True)
+    return out
+
+
+def kpi_status(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Each KPI of one alliance: baseline, target, latest actual up to ``period`` and the
+    progress from baseline to target (0 = at baseline, 1 = target reached)."""
+    from alliance_kit import kpis as kpi_figures
+
+    k = one["kpis"]
+    cols = ["kpi_id", "name", "owner_side", "unit", "baseline", "target", "actual",
+            "actual_period", "progress", "agreed_by_both", "completeness"]  # fmt: skip
+    if k.empty:
+        return pd.DataFrame(columns=cols)
+    act = one.get("kpi_actuals", pd.DataFrame(columns=["kpi_id", "period", "value"]))
+    act = act[act["period"] <= period].sort_values(["kpi_id", "period"])
+    latest = act.groupby("kpi_id").tail(1).set_index("kpi_id")
+    defs = kpi_figures.kpi_definitions(dict(one)).set_index("kpi_id")
+    out = k.rename(columns={"id": "kpi_id"})[
+        ["kpi_id", "name", "owner_side", "unit", "baseline", "target", "agreed_by_both"]
+    ].copy()
+    out["actual"] = out["kpi_id"].map(latest["value"]).astype(float)
+    out["actual_period"] = out["kpi_id"].map(latest["period"])
+    span = out["target"] - out["baseline"]
+    out["progress"] = ((out["actual"] - out["baseline"]) / span.where(span != 0)).astype(float)
+    out["completeness"] = out["kpi_id"].map(defs["completeness"]).astype(float)
+    return out[cols].reset_index(drop=True)
+
+
+def governance_adherence(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Governance figures of one alliance over the last four quarters, as label/value rows."""
+    from alliance_kit import governance
+
+    frames = dict(one)
+    meet = governance.meeting_adherence(frames, period)
+    att = governance.executive_attendance(frames, period)
+    act = governance.action_closure(frames, period)
+    lat = governance.decision_latency(frames, period)
+    rows = []
+    if len(meet):
+        m = meet.iloc[0]
+        rows.append(("Meetings held / planned", f"{m['held']:.0f} / {m['planned']:.0f}", m["rate"]))
+    for side in ("us", "partner"):
+        a = att[att["side"] == side]
+        if len(a):
+            r = a.iloc[0]
+            rows.append(
+                (
+                    f"Steering meetings with an executive ({side})",
+                    f"{r['with_executive']} / {r['steering_meetings']}",
+                    r["rate"],
+                )
+            )
+    if len(act):
+        r = act.iloc[0]
+        rows.append(
+            (
+                "Actions closed / due",
+                f"{r['closed']} / {r['due']} ({r['overdue']} overdue)",
+                r["rate"],
+            )
+        )
+    if len(lat):
+        r = lat.iloc[0]
+        days = "-" if pd.isna(r["median_days"]) else f"{r['median_days']:.0f} days"
+        rows.append(("Decision latency (median)", f"{days}, {r['pending']} pending", math.nan))
+    return pd.DataFrame(rows, columns=["figure", "value", "rate"])
+
+
+def open_actions(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Actions still open at the end of ``period``, the most overdue first."""
+    from alliance_kit import periods as quarters
+
+    a = one.get("actions", pd.DataFrame())
+    if a.empty:
+        return a
+    asof = pd.Timestamp(quarters.end(period))
+    still_open = a["status"].isin(["open", "in progress"]) | (a["closed_on"] > asof)
+    a = a[still_open & (a["opened_on"] <= asof)].copy()
+    a["overdue"] = a["due_on"] < asof
+    return a.sort_values(["due_on", "id"], na_position="last").reset_index(drop=True)
+
+
+def open_risks(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Open risks with their latest likelihood x impact up to ``period``, biggest first."""
+    r = one.get("risks", pd.DataFrame())
+    if r.empty:
+        return r
+    r = r[r["status"] != "closed"].copy()
+    rev = one.get("risk_reviews", pd.DataFrame(columns=["risk_id", "period"]))
+    rev = rev[rev["period"] <= period].sort_values(["risk_id", "period"])
+    latest = rev.groupby("risk_id").tail(1).set_index("risk_id")
+    r["likelihood"] = r["id"].map(latest.get("likelihood", pd.Series(dtype=float)))
+    r["impact"] = r["id"].map(latest.get("impact", pd.Series(dtype=float)))
+    r["exposure"] = (r["likelihood"].astype(float) * r["impact"].astype(float)).astype(float)
+    return r.sort_values(["exposure", "id"], ascending=[False, True], na_position="last")
+
+
+# --- the widget application ------------------------------------------------------------
+
+
+def crack_names() -> dict[int, str]:
+    """Short crack names (commitment, strategy, ...) from the questionnaire."""
+    from alliance_kit import questionnaire
+
+    return {n: c.short for n, c in questionnaire.cracks().items()}
+
+
+def available_periods(frames: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Quarters the portfolio can be scored for: those with an assessment round, else those
+    with KPI actuals (oldest first)."""
+    for name in ("assessment_rounds", "kpi_actuals"):
+        df = frames.get(name)
+        if df is not None and len(df):
+            return sorted(df["period"].dropna().astype(str).unique())
+    return []
+
+
+def _default_scorer(
+    frames: Mapping[str, pd.DataFrame], period: str, config: Any = None
+) -> Any:  # pragma: no cover - exercised through the notebook and browser tests
+    from alliance_kit import health
+
+    return health.score_portfolio(dict(frames), period, config=config)
+
+
+class DashboardApp:
+    """The portfolio dashboard as ipywidgets: filters, tiles, charts and the drill-down.
+
+    Scores are computed once per period and kept; filters and the drill-down only slice
+    them. ``scorer(frames, period, config)`` returns an object with ``alliances``,
+    ``cracks`` and ``alerts`` frames (:func:`alliance_kit.health.score_portfolio`).
+    """
+
+    def __init__(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        period: str | None = None,
+        *,
+        config: Any = None,
+        scorer: Any = None,
+        trend_periods: int = 4,
+        top_n: int = 12,
+        heat_n: int = 15,
+    ) -> None:
+        import ipywidgets as w
+
+        self.frames = frames
+        self.config = config
+        self.scorer = scorer or _default_scorer
+        self.trend_periods = trend_periods
+        self.top_n = top_n
+        self.heat_n = heat_n
+        self.periods = available_periods(frames)
+        if period is None:
+            if not self.periods:
+                raise ValueError("the store holds no assessment round or KPI actual to show")
+            period = self.periods[-1]
+        if period not in self.periods:
+            self.periods = sorted({*self.periods, period})
+        self.period = period
+        self._scores: dict[str, Any] = {}
+        self._tables: dict[str, pd.DataFrame] = {}
+
+        table = self.table(period)
+        opts = filter_options(table)
+        drop = dict(style={"description_width": "52px"}, layout=w.Layout(width="250px"))
+        self.w_period = w.Dropdown(
+            options=list(reversed(self.periods)), value=period, description="Period", **drop
+        )
+        self.w_type = w.Dropdown(options=opts["type"], value=ALL, description="Type", **drop)
+        self.w_owner = w.Dropdown(options=opts["owner"], value=ALL, description="Owner", **drop)
+        self.w_status = w.Dropdown(options=opts["status"], value=ALL, description="Status", **drop)
+        self.w_alliance = w.Dropdown(
+            options=[("Choose an alliance…", "")],
+            value="",
+            description="Alliance",
+            style={"description_width": "60px"},
+            layout=w.Layout(width="520px"),
+        )
+        for widget, name in (
+            (self.w_period, "period"),
+            (self.w_type, "type"),
+            (self.w_owner, "owner"),
+            (self.w_status, "status"),
+            (self.w_alliance, "alliance"),
+        ):
+            widget.add_class(f"ak-filter-{name}")
+
+        self.header = w.HTML()
+        self.tiles = w.HTML()
+        self.rar = w.HTML()
+        self.status = w.HTML()
+        self.heat = w.HTML()
+        self.scatter = w.HTML()
+        self.alerts = w.HTML()
+        self.trend = w.HTML()
+        self.drill = w.HTML()
+        half = w.Layout(flex="1 1 0", min_width="0", margin="0 5px 0 5px")
+        for part in (self.rar, self.status, self.heat, self.scatter, self.alerts, self.trend):
+            part.layout = half
+        self.drill.layout = w.Layout(margin="0 5px")
+
+        filters = w.HBox(
+            [self.w_period, self.w_type, self.w_owner, self.w_status],
+            layout=w.Layout(flex_flow="row wrap", margin="0 0 4px 0"),
+        )
+        self.widget = w.VBox(
+            [
+                self.header,
+                filters,
+                self.tiles,
+                w.HBox([self.rar, self.status]),
+                w.HBox([self.heat, self.scatter]),
+                w.HBox([self.alerts, self.trend]),
+                w.HTML(
+                    '<div class="ak-card ak-drill-head"><h2>Alliance view</h2>'
+                    '<p class="ak-note">Choose an alliance to see its cracks by side, '
+                    "KPIs, governance, actions and risks.</p></div>"
+                ),  # fmt: skip
+                self.w_alliance,
+                self.drill,
+            ]
+        )
+        self.widget.add_class("ak-page")
+        for widget in (self.w_period, self.w_type, self.w_owner, self.w_status):
+            widget.observe(self._on_filter, names="value")
+        self.w_alliance.observe(self._on_alliance, names="value")
+        self.refresh()
+
+    @classmethod
+    def from_store(cls, db: str | None = None, period: str | None = None, **kw: Any):
+        """Read the whole store once (one snapshot) and build the page."""
+        from alliance_kit.store import open_store
+
+        store = open_store(db)
+        try:
+            frames = store.read_all()
+        finally:
+            store.engine.dispose()
+        return cls(frames, period, **kw)
+
+    # --- data ---------------------------------------------------------------------
+
+    def scores(self, period: str) -> Any:
+        if period not in self._scores:
+            self._scores[period] = self.scorer(self.frames, period, self.config)
+        return self._scores[period]
+
+    def table(self, period: str) -> pd.DataFrame:
+        if period not in self._tables:
+            self._tables[period] = portfolio_table(
+                self.frames["alliances"], self.scores(period).alliances
+            )
+        return self._tables[period]
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(self.w_type.value, self.w_owner.value, self.w_status.value)
+
+    def current(self) -> pd.DataFrame:
+        """The alliances on the page: this period's table with the filters applied."""
+        return apply_filters(self.table(self.period), self.filters)
+
+    def history(self) -> dict[str, pd.DataFrame]:
+        """The trend's periods (up to ``trend_periods`` ending at the chosen one), filtered by
+        type and owner (status is what the trend shows, so it is not filtered)."""
+        upto = [p for p in self.periods if p <= self.period][-self.trend_periods :]
+        f = Filters(self.w_type.value, self.w_owner.value, ALL)
+        return {p: apply_filters(self.table(p), f) for p in upto}
+
+    # --- events -------------------------------------------------------------------
+
+    def _on_filter(self, change: dict) -> None:
+        if change["owner"] is self.w_period:
+            self.period = change["new"]
+        self.refresh()
+
+    def _on_alliance(self, change: dict) -> None:
+        self.show_alliance(change["new"])
+
+    # --- rendering ----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Redraw every portfolio section for the current period and filters."""
+        table = self.current()
+        self.header.value = self._header(table)
+        self.tiles.value = self._tiles(table)
+        self.rar.value = self._card(
+            "Revenue at risk by alliance",
+            chart_revenue_at_risk(top_at_risk(table, self.top_n)) if len(table) else None,
+            "rar",
+            f"The {min(self.top_n, len(table))} alliances with the most revenue at risk "
+            "(expected annual revenue x failure probability), each in its own currency.",
+        )
+        self.status.value = self._card(
+            "Alliances by status", chart_status_counts(status_counts(table)), "status"
+        )
+        self.heat.value = self._card(
+            "Cracks across alliances",
+            chart_heatmap(
+                heatmap_frame(self.scores(self.period).cracks, table, self.heat_n), crack_names()
+            )
+            if len(table)
+            else None,  # fmt: skip
+            "heatmap",
+            f"Crack scores (0-100) of the {min(self.heat_n, len(table))} alliances most at "
+            "risk; colour is the crack's status.",
+        )
+        self.scatter.value = self._card(
+            "Health against strategic value",
+            chart_health_value(table) if len(table) else None,
+            "scatter",
+            "Bubble size: expected annual revenue. Top right is healthy and important; "
+            "bottom right needs attention first.",
+        )
+        self.alerts.value = self._alerts(table)
+        self.trend.value = self._card(
+            "Trend", chart_trend(trend_frame(self.history())), "trend",
+            "Alliances per status over the last quarters (type and owner filters apply).",
+        )  # fmt: skip
+        ids = table["alliance_id"].tolist()
+        options = [("Choose an alliance…", ""), *options_for_alliances(table)]
+        chosen = self.w_alliance.value if self.w_alliance.value in ids else ""
+        with self.w_alliance.hold_trait_notifications():
+            self.w_alliance.options = options
+            self.w_alliance.value = chosen
+        self.show_alliance(chosen)
+
+    def _header(self, table: pd.DataFrame) -> str:
+        f = self.filters
+        chosen = [f"{k} {v}" for k, v in (("type", f.type), ("owner", f.owner),
+                                          ("status", f.status)) if v != ALL]  # fmt: skip
+        scope = ", ".join(chosen) if chosen else "whole portfolio"
+        return (
+            f"{css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
+            f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span></div>"
+            f"<p class='ak-sub'>{len(table)} alliances · {escape(scope)}</p>"
+        )
+
+    def _tiles(self, table: pd.DataFrame) -> str:
+        parts = []
+        money = revenue_by_currency(table)
+        for r in money.itertuples(index=False):
+            parts.append(
+                tile(
+                    f"Revenue at risk ({r.currency})",
+                    format_money(r.revenue_at_risk, r.currency),
+                    f"{format_percent(r.share_at_risk)} of "
+                    f"{format_money(r.expected_revenue, r.currency)} expected",
+                    kind="money",
+                    test_id=f"rar-{r.currency}",
+                )
+            )
+        counts = status_counts(table)
+        parts.append(tile("Alliances", str(len(table)), "in view", test_id="alliances"))
+        for r in counts.itertuples(index=False):
+            parts.append(tile(r.status, str(r.alliances), "", kind=r.status, test_id=r.status))
+        n_alerts = len(alerts_frame(self.scores(self.period).alerts, table))
+        parts.append(tile("Alerts", str(n_alerts), "this period", test_id="alerts"))
+        return f"<div class='ak-tiles'>{''.join(parts)}</div>"
+
+    def _card(self, title: str, chart: Any, key: str, note: str = "") -> str:
+        body = (
+            f"<div class='ak-chart' data-chart='{key}'>{svg(chart)}</div>"
+            if chart is not None
+            else "<p class='ak-empty'>No alliance matches the filters.</p>"
+            f"<div class='ak-chart' data-chart='{key}'><svg width='1' height='1'></svg></div>"
+        )
+        note_html = f"<p class='ak-note'>{escape(note)}</p>" if note else ""
+        return f"<div class='ak-card'><h2>{escape(title)}</h2>{body}{note_html}</div>"
+
+    def _alerts(self, table: pd.DataFrame) -> str:
+        al = alerts_frame(self.scores(self.period).alerts, table)
+        text_col = next((c for c in ("message", "alert", "kind") if c in al.columns), None)
+        columns = {"name": "Alliance"}
+        if "crack" in al.columns:
+            columns["crack"] = "Crack"
+        if text_col:
+            columns[text_col] = "Alert"
+        body = html_table(al.head(12), columns, empty="No alerts this period.")
+        more = f"<p class='ak-note'>and {len(al) - 12} more</p>" if len(al) > 12 else ""
+        return (
+            "<div class='ak-card' data-testid='alerts-card'><h2>This period's alerts</h2>"
+            f"{body}{more}</div>"
+        )
+
+    def show_alliance(self, alliance_id: str) -> None:
+        """Fill the drill-down with one alliance (empty id clears it)."""
+        if not alliance_id:
+            self.drill.value = ""
+            return
+        self.drill.value = render_alliance(
+            self.frames, self.scores(self.period), self.table(self.period), alliance_id,
+            self.period,
+        )  # fmt: skip
+
+
+def render_alliance(
+    frames: Mapping[str, pd.DataFrame],
+    scores: Any,
+    table: pd.DataFrame,
+    alliance_id: str,
+    period: str,
+) -> str:
+    """The drill-down's HTML for one alliance: header tiles, cracks by side with gaps, KPIs,
+    governance adherence, open actions and risks."""
+    row = table[table["alliance_id"] == alliance_id]
+    if row.empty:
+        return f"<p class='ak-empty'>No alliance {escape(alliance_id)} in this period.</p>"
+    r = row.iloc[0]
+    one = one_alliance(frames, alliance_id)
+    cracks = scores.cracks[scores.cracks["alliance_id"] == alliance_id].sort_values("crack")
+    head = (
+        f"<div class='ak-card' data-testid='drill' data-alliance='{escape(alliance_id)}'>"
+        f"<h2>{escape(r['name'])} <span class='ak-note'>{escape(alliance_id)} · "
+        f"{escape(r['partner'])} · {escape(r['type'])} · owner {escape(r['owner'])}</span></h2>"
+        "<div class='ak-tiles'>"
+        + tile(
+            "Health index",
+            format_score(r["health_index"]),
+            str(r["status"]),
+            kind=str(r["status"]),
+            test_id="drill-health",
+        )  # fmt: skip
+        + tile("Failure probability", format_percent(r["failure_probability"]))
+        + tile(
+            "Revenue at risk",
+            format_money(r["revenue_at_risk"], r["currency"]),
+            f"of {format_money(r['expected_revenue'], r['currency'])} expected",
+            kind="money",
+            test_id="drill-rar",
+        )
+        + tile("Open cracks", f"{r['open_cracks']}")
+        + "</div>"
+    )
+    crack_cols = {"crack": "Crack", "crack_name": "", "score": "Score", "status": "Status"}
+    for col, label in (("survey_us", "Us"), ("survey_partner", "Partner"), ("gap", "Gap"),
+                       ("reading", "Reading")):  # fmt: skip
+        if col in cracks.columns:
+            crack_cols[col] = label
+    names = crack_names()
+    shown = cracks.assign(crack_name=cracks["crack"].map(lambda c: names.get(int(c), "")))
+    fmt = {c: (lambda x, c=c: format_score(x[c])) for c in ("score", "survey_us",
+                                                             "survey_partner", "gap")}  # fmt: skip
+    crack_table = html_table(shown, crack_cols, fmt, status_column="status")
+    by_side = (
+        f"<div class='ak-chart' data-chart='drill-sides'>"
+        f"{svg(chart_cracks_by_side(cracks, names))}</div>"
+        if {"survey_us", "survey_partner"} <= set(cracks.columns)
+        else ""
+    )
+    kpi = kpi_status(one, period)
+    kpi_html = html_table(
+        kpi,
+        {
+            "name": "KPI",
+            "owner_side": "Side",
+            "baseline": "Baseline",
+            "target": "Target",
+            "actual": "Latest",
+            "actual_period": "As of",
+            "progress": "Progress",
+            "agreed_by_both": "Agreed",
+        },  # fmt: skip
+        {
+            "baseline": lambda x: _num(x["baseline"]),
+            "target": lambda x: _num(x["target"]),
+            "actual": lambda x: _num(x["actual"]),
+            "progress": lambda x: format_percent(x["progress"]),
+            "agreed_by_both": lambda x: "yes" if x["agreed_by_both"] else "no",
+        },
+        empty="No KPIs defined.",
+    )
+    gov = governance_adherence(one, period)
+    gov_html = html_table(
+        gov, {"figure": "Governance (last 4 quarters)", "value": "", "rate": "Rate"},
+        {"rate": lambda x: format_percent(x["rate"])}, empty="No governance recorded.",
+    )  # fmt: skip
+    acts = open_actions(one, period)
+    acts_html = html_table(
+        acts.head(10),
+        {"title": "Open action", "owner": "Owner", "owner_side": "Side", "due_on": "Due"},
+        {"due_on": lambda x: _date(x["due_on"]) + (" overdue" if x.get("overdue") else "")},
+        empty="No open actions.",
+    )
+    risks = open_risks(one, period)
+    risks_html = html_table(
+        risks.head(10),
+        {"title": "Open risk", "owner": "Owner", "status": "Status", "exposure": "L x I"},
+        {"exposure": lambda x: _num(x["exposure"])},
+        empty="No open risks.",
+    )
+    return (
+        head
+        + "<div style='display:flex;gap:14px;flex-wrap:wrap'>"
+        + f"<div style='flex:1 1 420px;min-width:0'><h3>Cracks, scores by side and gaps</h3>"
+        f"{crack_table}</div><div style='flex:1 1 380px;min-width:0'>{by_side}</div></div>"
+        + "<div style='display:flex;gap:14px;flex-wrap:wrap'>"
+        + f"<div style='flex:1 1 520px;min-width:0'><h3>KPIs</h3>{kpi_html}</div>"
+        + f"<div style='flex:1 1 320px;min-width:0'><h3>Governance adherence</h3>{gov_html}</div>"
+        + "</div><div style='display:flex;gap:14px;flex-wrap:wrap'>"
+        + f"<div style='flex:1 1 420px;min-width:0'><h3>Actions</h3>{acts_html}</div>"
+        + f"<div style='flex:1 1 420px;min-width:0'><h3>Risks</h3>{risks_html}</div>"
+        + "</div></div>"
+    )
+
+
+def _num(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    v = float(value)
+    return f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.2f}"
+
+
+def _date(value: Any) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    except (ValueError, TypeError):
+        return str(value)

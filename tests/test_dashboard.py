@@ -1,0 +1,435 @@
+"""The dashboard's view-model on hand-built frames: formatting, filters, drill-down, widgets."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from alliance_kit import dashboard as d
+from alliance_kit.dashboard import ALL, Filters
+from alliance_kit.model import TABLES
+from alliance_kit.store import typed_frame
+
+
+def alliances() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["A1", "A2", "A3", "A4"],
+            "name": ["Alpha <b>Co</b>", "Beta", "Gamma", "Delta"],
+            "partner": ["P1", "P2", "P3", "P4"],
+            "type": ["co-sell", "technology", "co-sell", "reseller"],
+            "stage": ["5 working together"] * 4,
+            "owner": ["Ann", "Bob", "Bob", "Ann"],
+            "importance": [5, 3, 2, 4],
+            "start_date": pd.to_datetime(["2024-01-15"] * 4),
+            "expected_revenue": [1_000_000.0, 2_000_000.0, 500_000.0, 800_000.0],
+            "currency": ["USD", "EUR", "USD", "USD"],
+        }
+    )
+
+
+def scored(period: str = "2026-Q3") -> pd.DataFrame:
+    shift = 0 if period == "2026-Q3" else 10
+    return pd.DataFrame(
+        {
+            "alliance_id": ["A1", "A2", "A3", "A4"],
+            "name": ["Alpha <b>Co</b>", "Beta", "Gamma", "Delta"],
+            "health_index": [40.0 + shift, 65.0, 80.0, 55.0],
+            "status": ["red" if shift == 0 else "amber", "amber", "green", "amber"],
+            "open_cracks": [3, 1, 0, 2],
+            "failure_probability": [0.6, 0.4, 0.2, 0.45],
+            "expected_revenue": [1_000_000.0, 2_000_000.0, 500_000.0, 800_000.0],
+            "revenue_at_risk": [600_000.0, 800_000.0, 100_000.0, 360_000.0],
+            "currency": ["USD", "EUR", "USD", "USD"],
+        }
+    )
+
+
+def cracks() -> pd.DataFrame:
+    rows = []
+    for a, base in (("A1", 40), ("A2", 60), ("A3", 80), ("A4", 55)):
+        for c in range(1, 7):
+            score = base + c
+            status = "red" if score < 50 else "amber" if score < 70 else "green"
+            rows.append(
+                {
+                    "alliance_id": a,
+                    "crack": c,
+                    "score": float(score),
+                    "status": status,
+                    "survey_us": float(score + 10),
+                    "survey_partner": float(score - 20),
+                    "gap": 30.0,
+                    "reading": "blind spot",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def alerts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "alliance_id": ["A3", "A1"],
+            "crack": [2, 1],
+            "message": ["crack 2 down 12 points", "crack 1 <newly> red"],
+        }
+    )
+
+
+def table() -> pd.DataFrame:
+    return d.portfolio_table(alliances(), scored())
+
+
+# --- formatting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "text"),
+    [
+        (1_234_567, "USD", "$1.23M"),
+        (12_345_678, "USD", "$12.3M"),
+        (123_456_789, "EUR", "€123M"),
+        (850_000, "GBP", "£850K"),
+        (999_999, "USD", "$1.00M"),
+        (950, "USD", "$950"),
+        (0, "USD", "$0"),
+        (2_500_000_000, "JPY", "¥2.50B"),
+        (1_500, "SEK", "SEK 1.50K"),
+        (-2_000_000, "USD", "-$2.00M"),
+        (None, "USD", "-"),
+        (float("nan"), "USD", "-"),
+    ],
+)
+def test_format_money(value, currency, text):
+    assert d.format_money(value, currency) == text
+
+
+def test_format_percent_and_score():
+    assert d.format_percent(0.425) == "42%"
+    assert d.format_percent(0.425, 1) == "42.5%"
+    assert d.format_percent(None) == "-"
+    assert d.format_score(69.6) == "70"
+    assert d.format_score(float("nan")) == "-"
+
+
+def test_escape_neutralizes_markup():
+    assert d.escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert d.escape(None) == ""
+
+
+# --- the portfolio table and filters -----------------------------------------------------
+
+
+def test_portfolio_table_orders_by_revenue_at_risk_and_adds_attributes():
+    t = table()
+    assert list(t.columns) == d.TABLE_COLUMNS
+    assert t["alliance_id"].tolist() == ["A2", "A1", "A4", "A3"]
+    assert t.set_index("alliance_id").loc["A3", "owner"] == "Bob"
+    assert t.set_index("alliance_id").loc["A1", "type"] == "co-sell"
+
+
+@pytest.mark.parametrize(
+    ("filters", "ids"),
+    [
+        (Filters(), ["A2", "A1", "A4", "A3"]),
+        (Filters(type="co-sell"), ["A1", "A3"]),
+        (Filters(owner="Ann"), ["A1", "A4"]),
+        (Filters(status="amber"), ["A2", "A4"]),
+        (Filters(type="co-sell", owner="Bob"), ["A3"]),
+        (Filters(type="co-sell", status="amber"), []),
+    ],
+)
+def test_apply_filters(filters, ids):
+    assert d.apply_filters(table(), filters)["alliance_id"].tolist() == ids
+
+
+def test_filter_options():
+    opts = d.filter_options(table())
+    assert opts["type"] == [ALL, "co-sell", "reseller", "technology"]
+    assert opts["owner"] == [ALL, "Ann", "Bob"]
+    assert opts["status"] == [ALL, "red", "amber", "green"]
+
+
+def test_revenue_by_currency_never_mixes_currencies():
+    money = d.revenue_by_currency(table()).set_index("currency")
+    assert money.loc["USD", "revenue_at_risk"] == 1_060_000.0
+    assert money.loc["USD", "expected_revenue"] == 2_300_000.0
+    assert money.loc["USD", "alliances"] == 3
+    assert money.loc["EUR", "revenue_at_risk"] == 800_000.0
+    assert money.loc["EUR", "share_at_risk"] == pytest.approx(0.4)
+    assert list(money.index) == ["USD", "EUR"]  # most at risk first
+    assert d.revenue_by_currency(table().iloc[0:0]).empty
+
+
+def test_status_counts_include_zeros_in_fixed_order():
+    counts = d.status_counts(d.apply_filters(table(), Filters(owner="Ann")))
+    assert counts.to_dict("list") == {"status": ["red", "amber", "green"], "alliances": [1, 1, 0]}
+
+
+def test_top_at_risk_and_heatmap_keep_the_riskiest():
+    top = d.top_at_risk(table(), 2)
+    assert top["alliance_id"].tolist() == ["A2", "A1"]
+    heat = d.heatmap_frame(cracks(), table(), n=2)
+    assert heat["alliance_id"].unique().tolist() == ["A2", "A1"]
+    assert len(heat) == 12
+    assert heat.iloc[0].to_dict() == {
+        "alliance_id": "A2",
+        "name": "Beta",
+        "crack": 1,
+        "score": 61.0,
+        "status": "amber",
+    }
+
+
+def test_trend_frame_counts_per_period_and_status():
+    history = {
+        "2026-Q2": d.portfolio_table(alliances(), scored("2026-Q2")),
+        "2026-Q3": table(),
+    }
+    trend = d.trend_frame(history)
+    q3 = trend[trend["period"] == "2026-Q3"].set_index("status")["alliances"].to_dict()
+    q2 = trend[trend["period"] == "2026-Q2"].set_index("status")["alliances"].to_dict()
+    assert q3 == {"red": 1, "amber": 2, "green": 1}
+    assert q2 == {"red": 0, "amber": 3, "green": 1}
+    assert trend[trend["period"] == "2026-Q3"]["mean_health"].iloc[0] == 60.0
+
+
+def test_alerts_frame_keeps_alliances_in_view_most_at_risk_first():
+    al = d.alerts_frame(alerts(), table())
+    assert al["alliance_id"].tolist() == ["A1", "A3"]
+    assert al["name"].tolist() == ["Alpha <b>Co</b>", "Gamma"]
+    only_bob = d.apply_filters(table(), Filters(owner="Bob"))
+    assert d.alerts_frame(alerts(), only_bob)["alliance_id"].tolist() == ["A3"]
+
+
+def test_html_table_and_tile_escape_user_text():
+    html = d.html_table(table(), {"name": "Alliance", "status": "Status"}, status_column="status")
+    assert "Alpha &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "<b>Co" not in html
+    assert '<span class="ak-pill ak-red">red</span>' in html
+    assert d.html_table(table().iloc[0:0], {"name": "x"}, empty="none") == (
+        '<p class="ak-empty">none</p>'
+    )
+    assert "&lt;i&gt;" in d.tile("<i>", "1")
+
+
+# --- one alliance -------------------------------------------------------------------------
+
+
+def one_alliance_frames() -> dict[str, pd.DataFrame]:
+    """Typed like store.read_all() returns them."""
+    return {name: typed_frame(TABLES[name], df) for name, df in _raw_frames().items()}
+
+
+def _raw_frames() -> dict[str, pd.DataFrame]:
+    ts = pd.Timestamp
+    return {
+        "alliances": alliances(),
+        "kpis": pd.DataFrame(
+            {
+                "id": ["K1", "K2", "K9"],
+                "alliance_id": ["A1", "A1", "A2"],
+                "objective_id": [None, None, None],
+                "name": ["Pipeline", "Win rate", "Other"],
+                "owner": ["Ann", None, "Bob"],
+                "owner_side": ["us", "partner", "us"],
+                "unit": ["USD", "%", "count"],
+                "direction": ["increase", "increase", "increase"],
+                "baseline": [100.0, 10.0, 0.0],
+                "target": [300.0, 30.0, 5.0],
+                "due_date": [ts("2026-12-31")] * 3,
+                "cadence": ["quarterly"] * 3,
+                "data_source": ["CRM", None, "CRM"],
+                "agreed_by_both": [True, False, True],
+            }
+        ),
+        "kpi_actuals": pd.DataFrame(
+            {
+                "kpi_id": ["K1", "K1", "K1", "K9"],
+                "period": ["2026-Q2", "2026-Q3", "2026-Q4", "2026-Q3"],
+                "value": [150.0, 200.0, 999.0, 1.0],
+                "reported_on": [ts("2026-07-10"), ts("2026-10-10"), ts("2027-01-10"), None],
+            }
+        ),
+        "governance_bodies": pd.DataFrame(
+            {
+                "id": ["B1"],
+                "alliance_id": ["A1"],
+                "name": ["Steering"],
+                "kind": ["executive steering committee"],
+                "meetings_per_year": [4],
+                "escalates_to": [None],
+            }
+        ),
+        "meetings": pd.DataFrame(
+            {
+                "id": ["M1", "M2"],
+                "body_id": ["B1", "B1"],
+                "planned_on": [ts("2026-02-01"), ts("2026-08-01")],
+                "held_on": [ts("2026-02-01"), pd.NaT],
+                "status": ["held", "cancelled"],
+                "notes": [None, None],
+            }
+        ),
+        "people": pd.DataFrame(
+            {
+                "id": ["P1"],
+                "alliance_id": ["A1"],
+                "side": ["us"],
+                "name": ["Vera"],
+                "role": ["sponsor"],
+                "org_level": ["svp"],
+                "email": [None],
+            }
+        ),
+        "attendance": pd.DataFrame({"meeting_id": ["M1"], "person_id": ["P1"], "attended": [True]}),
+        "decisions": pd.DataFrame(
+            columns=["id", "alliance_id", "meeting_id", "title", "raised_on", "decided_on"]
+        ).astype({"raised_on": "datetime64[ns]", "decided_on": "datetime64[ns]"}),
+        "actions": pd.DataFrame(
+            {
+                "id": ["X1", "X2", "X3"],
+                "alliance_id": ["A1", "A1", "A1"],
+                "kind": ["activity"] * 3,
+                "meeting_id": [None] * 3,
+                "objective_id": [None] * 3,
+                "title": ["Fix <pricing>", "Done thing", "Later"],
+                "owner": ["Ann", "Bob", "Ann"],
+                "owner_side": ["us", "partner", "us"],
+                "opened_on": [ts("2026-01-10"), ts("2026-01-10"), ts("2026-08-01")],
+                "due_on": [ts("2026-06-30"), ts("2026-03-31"), ts("2026-12-31")],
+                "status": ["open", "done", "in progress"],
+                "closed_on": [pd.NaT, ts("2026-03-01"), pd.NaT],
+                "crack": [5, None, None],
+            }
+        ),
+        "risks": pd.DataFrame(
+            {
+                "id": ["R1", "R2", "R3"],
+                "alliance_id": ["A1", "A1", "A1"],
+                "title": ["Partner reorg", "Closed one", "Small"],
+                "owner": ["Ann", "Ann", "Bob"],
+                "mitigation": [None] * 3,
+                "status": ["open", "closed", "mitigating"],
+                "raised_on": [ts("2026-01-01")] * 3,
+                "crack": [1, None, None],
+            }
+        ),
+        "risk_reviews": pd.DataFrame(
+            {
+                "risk_id": ["R1", "R1", "R3"],
+                "period": ["2026-Q2", "2026-Q3", "2026-Q3"],
+                "likelihood": [2, 4, 1],
+                "impact": [5, 5, 2],
+            }
+        ),
+    }
+
+
+def test_one_alliance_keeps_only_its_records():
+    one = d.one_alliance(one_alliance_frames(), "A1")
+    assert one["kpis"]["id"].tolist() == ["K1", "K2"]
+    assert one["kpi_actuals"]["kpi_id"].unique().tolist() == ["K1"]
+    assert one["meetings"]["id"].tolist() == ["M1", "M2"]
+    assert one["alliances"]["id"].tolist() == ["A1"]
+
+
+def test_kpi_status_latest_actual_up_to_the_period():
+    one = d.one_alliance(one_alliance_frames(), "A1")
+    k = d.kpi_status(one, "2026-Q3").set_index("kpi_id")
+    assert k.loc["K1", "actual"] == 200.0  # the Q4 actual is after the period
+    assert k.loc["K1", "actual_period"] == "2026-Q3"
+    assert k.loc["K1", "progress"] == pytest.approx(0.5)
+    assert pd.isna(k.loc["K2", "actual"])
+    assert k.loc["K1", "completeness"] == 1.0
+
+
+def test_governance_adherence_rows():
+    one = d.one_alliance(one_alliance_frames(), "A1")
+    gov = d.governance_adherence(one, "2026-Q3").set_index("figure")
+    assert gov.loc["Meetings held / planned", "value"] == "1 / 4"
+    assert gov.loc["Meetings held / planned", "rate"] == pytest.approx(1 / 4)
+    assert gov.loc["Steering meetings with an executive (us)", "rate"] == 1.0
+    assert gov.loc["Actions closed / due", "value"] == "1 / 2 (1 overdue)"
+
+
+def test_open_actions_and_risks():
+    one = d.one_alliance(one_alliance_frames(), "A1")
+    acts = d.open_actions(one, "2026-Q3")
+    assert acts["id"].tolist() == ["X1", "X3"]
+    assert acts["overdue"].tolist() == [True, False]
+    risks = d.open_risks(one, "2026-Q3")
+    assert risks["id"].tolist() == ["R1", "R3"]
+    assert risks["exposure"].tolist() == [20.0, 2.0]
+
+
+# --- the widget application ------------------------------------------------------------------
+
+
+def fake_scorer(calls: list[str]):
+    def score(frames, period, config=None):
+        calls.append(period)
+        return SimpleNamespace(alliances=scored(period), cracks=cracks(), alerts=alerts())
+
+    return score
+
+
+def app_frames() -> dict[str, pd.DataFrame]:
+    frames = one_alliance_frames()
+    frames["assessment_rounds"] = pd.DataFrame({"period": ["2026-Q2", "2026-Q3"]})
+    return frames
+
+
+@pytest.fixture
+def app():
+    calls: list[str] = []
+    a = d.DashboardApp(app_frames(), scorer=fake_scorer(calls))
+    a.calls = calls
+    return a
+
+
+def test_app_shows_latest_period_with_formatted_tiles(app):
+    assert app.period == "2026-Q3"
+    assert 'data-testid="rar-USD"' in app.tiles.value
+    assert "$1.06M" in app.tiles.value and "€800K" in app.tiles.value
+    assert "46% of $2.30M expected" in app.tiles.value
+    assert app.header.value.count("2026-Q3") == 1
+    for part in (app.rar, app.status, app.heat, app.scatter, app.trend):
+        assert "<svg" in part.value
+    assert "crack 1 &lt;newly&gt; red" in app.alerts.value
+    assert "<newly>" not in app.alerts.value
+    assert sorted(set(app.calls)) == ["2026-Q2", "2026-Q3"]  # trend scored each period once
+
+
+def test_app_filter_changes_the_view(app):
+    app.w_owner.value = "Bob"
+    assert app.current()["alliance_id"].tolist() == ["A2", "A3"]
+    assert "$100K" in app.tiles.value and "$1.06M" not in app.tiles.value
+    assert "owner Bob" in app.header.value
+    assert [v for _, v in app.w_alliance.options] == ["", "A2", "A3"]
+    app.w_status.value = "red"
+    assert app.current().empty
+    assert "No alliance matches the filters" in app.rar.value
+
+
+def test_app_period_change_rescoring_is_cached(app):
+    n = len(app.calls)
+    app.w_period.value = "2026-Q2"
+    assert app.period == "2026-Q2"
+    assert len(app.calls) == n  # both periods were already scored for the trend
+    assert app.table("2026-Q2").set_index("alliance_id").loc["A1", "status"] == "amber"
+
+
+def test_app_drill_down_shows_the_chosen_alliance(app):
+    app.w_alliance.value = "A1"
+    html = app.drill.value
+    assert 'data-alliance="A1"' in html
+    assert "Alpha &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "$600K" in html
+    assert "Pipeline" in html and "Fix &lt;pricing&gt;" in html and "Partner reorg" in html
+    assert "blind spot" in html
+    assert "<svg" in html
+    app.w_owner.value = "Bob"  # A1 leaves the view: the drill-down clears
+    assert app.w_alliance.value == "" and app.drill.value == ""
