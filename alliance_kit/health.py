@@ -1,0 +1,1078 @@
+"""Six-crack alliance health: survey answers and record evidence scored per crack.
+
+Everything here is vectorized over the whole portfolio: pass the frames dict
+(``store.read_all()``) and a period; get tidy frames back. How a score is made:
+
+1. **Survey.** A statement's answer 1-5 becomes 0-100 as ``(s - 1) * 25``; "don't know"
+   (NULL) is left out of means and reported as ``dont_know_rate`` (a rate at or above
+   ``dont_know_warn`` raises an alert, severe for cracks 2 and 4, where not knowing the
+   strategy or the KPIs *is* the crack). Each respondent's crack mean is the mean of their
+   known answers on the crack's statements; a side's crack mean is the mean of its
+   respondents' crack means (each person counts once), with a t-distribution confidence
+   interval over those means and ``low_confidence`` below 3 respondents. The survey
+   score of a crack is the mean of the two sides' means (both partners count equally,
+   whatever their headcount; one side alone if only one answered). Public functions
+   return aggregates only, never a respondent's row.
+2. **Evidence.** Indicators from the records (``INDICATORS``; each on 0-100 with the
+   mapping in its description), computed by the domain modules over a look-back window
+   of ``window`` quarters ending at the period. A crack's evidence score is the weighted
+   mean of its available indicators (``indicator_weights``, default 1 each).
+3. **Blend.** ``score = (survey_weight * survey + evidence_weight * evidence) /
+   (survey_weight + evidence_weight)``; default 0.6 / 0.4; if one part is missing the
+   other alone.
+4. **Status.** green at ``green`` (70) and above, amber from ``amber`` (50), red below.
+   The health index is the weighted mean of the crack scores (``crack_weights``, equal by
+   default). Knock-out: one red crack caps the alliance at amber, whatever the index.
+5. **Perception gap.** ``gap = us - partner`` survey means; reading: both sides at or
+   above ``high_cut`` = agreed strength, both below = agreed weakness, us high and
+   partner low = blind spot (fix first), partner high and us low = undervalued;
+   ``|gap| >= gap_flag`` (25 points, one step on the 1-5 scale) is flagged.
+6. **Early warning** against the previous quarter: a crack down ``drop_alert`` points
+   or more, a crack newly red, a gap widened by ``gap_widening`` points or more, a
+   response rate down ``response_drop`` or more, a high don't-know rate.
+7. **Risk.** Failure probability from the health index (``alliance_kit.risk``) and
+   revenue at risk = expected annual revenue x failure probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from alliance_kit import governance, improvement, kpis, operations, periods, questionnaire, risk
+from alliance_kit import strategy as strategy_mod
+from alliance_kit.governance import table
+from alliance_kit.model import RECORD_TYPES, TABLES
+
+CRACKS = (1, 2, 3, 4, 5, 6)
+STATUSES = ("green", "amber", "red")
+READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
+ALERT_KINDS = ("drop", "newly red", "gap widening", "response falling", "dont know")
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Every threshold and weight of the scoring, with its default."""
+
+    survey_weight: float = 0.6
+    evidence_weight: float = 0.4
+    green: float = 70.0
+    amber: float = 50.0
+    knock_out: bool = True
+    crack_weights: dict[int, float] = field(default_factory=lambda: dict.fromkeys(CRACKS, 1.0))
+    indicator_weights: dict[str, float] = field(default_factory=dict)  # missing: 1.0
+    high_cut: float = 60.0  # a side mean at or above reads "high" in the four-way reading
+    gap_flag: float = 25.0
+    low_confidence_n: int = 3
+    confidence: float = 0.90
+    min_shown: int = 2  # statement-level side figures need this many respondents
+    dont_know_warn: float = 0.30
+    dont_know_cracks: tuple[int, ...] = (2, 4)
+    drop_alert: float = 10.0
+    gap_widening: float = 10.0
+    response_drop: float = 0.10
+    window: int = 4  # quarters of records the evidence looks back over
+    risk_model: risk.RiskModel | None = None  # None: refit from outcomes when enough
+    min_outcomes: int = risk.MIN_OUTCOMES
+    failure_outcomes: tuple[str, ...] = risk.FAILURE_OUTCOMES
+    fx: dict[str, float] | None = None  # units of base_currency per unit of currency
+    base_currency: str | None = None
+
+
+@dataclass
+class PortfolioScores:
+    """Scores of a portfolio for one period (all frames aggregate; none per person)."""
+
+    period: str
+    cracks: pd.DataFrame  # alliance x crack
+    alliances: pd.DataFrame  # one row per alliance
+    alerts: pd.DataFrame  # alliance_id, crack, kind, severity, message
+    by_side: pd.DataFrame  # alliance x crack x side survey aggregates
+    evidence: pd.DataFrame  # alliance x indicator
+    portfolio: pd.DataFrame  # revenue at risk per currency
+    model: risk.RiskModel
+    config: ScoringConfig
+
+
+def to_points(score: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray | float:
+    """A 1-5 answer on the 0-100 scale: (s - 1) x 25; NULL (don't know) stays missing."""
+    return (score - 1) * 25.0
+
+
+def status(score: pd.Series, config: ScoringConfig | None = None) -> pd.Series:
+    """green / amber / red for each score (missing for a missing score)."""
+    cfg = config or ScoringConfig()
+    s = pd.Series(score, dtype=float)
+    out = np.select([s >= cfg.green, s >= cfg.amber, s.notna()], ["green", "amber", "red"], "")
+    return pd.Series(out, index=s.index, dtype=object).replace("", None)
+
+
+def linear(x: pd.Series, good: float, bad: float) -> pd.Series:
+    """100 at ``good`` or better, 0 at ``bad`` or worse, a straight line between."""
+    return (100.0 * (bad - x) / (bad - good)).clip(0.0, 100.0)
+
+
+# --- survey -------------------------------------------------------------------------
+
+
+def _survey(
+    frames: dict[str, pd.DataFrame], period_list: list[str], cfg: ScoringConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Side aggregates per (alliance, period, side, crack) and response per side.
+
+    Works on integer codes with ``np.bincount`` so a million answers cost about as much
+    as a groupby-mean.
+    """
+    rounds = table(frames, "assessment_rounds")
+    rounds = rounds.loc[
+        rounds["period"].isin(period_list), ["id", "alliance_id", "period", "questionnaire_version"]
+    ].rename(columns={"id": "round_id"})
+    resp = table(frames, "respondents")[["id", "round_id", "side"]].merge(rounds, on="round_id")
+    keys = ["alliance_id", "period", "side"]
+    resp = resp.sort_values([*keys, "id"], ignore_index=True)
+    grouped = resp.groupby(keys, sort=False)
+    gcode = grouped.ngroup().to_numpy()
+    groups = grouped.size().rename("invited").reset_index()
+    n_groups, n_resp, k = len(groups), len(resp), len(CRACKS)
+
+    ans = table(frames, "answers")
+    ridx = pd.Index(resp["id"]).get_indexer(ans["respondent_id"])
+    keep = ridx >= 0
+    ridx = ridx[keep]
+    scodes, suniq = pd.factorize(ans["statement_id"])
+    scodes = scodes[keep]
+    vcodes, vuniq = pd.factorize(resp["questionnaire_version"])
+    known_versions = set(questionnaire.versions())
+    unknown = sorted(set(vuniq) - known_versions)
+    if unknown:
+        raise ValueError(
+            f"assessment rounds use questionnaire version(s) {', '.join(unknown)}, "
+            f"not in templates/questionnaire.yaml"
+        )
+    smap = questionnaire.statement_map()
+    lut = np.zeros((max(len(vuniq), 1), max(len(suniq), 1)), dtype=np.int64)
+    vi = pd.Index(vuniq).get_indexer(smap["questionnaire_version"])
+    si = pd.Index(suniq).get_indexer(smap["statement_id"])
+    ok = (vi >= 0) & (si >= 0)
+    lut[vi[ok], si[ok]] = smap["crack"].to_numpy()[ok]
+    crack = lut[vcodes[ridx], scodes] if len(ridx) else np.zeros(0, dtype=np.int64)
+    on_crack = crack > 0
+    values = to_points(ans["score"].to_numpy(dtype=float, na_value=np.nan)[keep][on_crack])
+    rc = ridx[on_crack] * k + crack[on_crack] - 1  # respondent x crack
+    known = ~np.isnan(values)
+    size = n_resp * k
+    n_all = np.bincount(rc, minlength=size)
+    n_known = np.bincount(rc[known], minlength=size)
+    total = np.bincount(rc[known], weights=values[known], minlength=size)
+    has = n_known > 0
+    rmean = np.divide(total, n_known, out=np.zeros(size), where=has)
+
+    gc = (np.repeat(gcode, k) * k + np.tile(np.arange(k), n_resp))[:size]
+    gsize = n_groups * k
+    n = np.bincount(gc[has], minlength=gsize).astype(float)
+    s1 = np.bincount(gc[has], weights=rmean[has], minlength=gsize)
+    s2 = np.bincount(gc[has], weights=rmean[has] ** 2, minlength=gsize)
+    answers = np.bincount(gc, weights=n_all, minlength=gsize)
+    dk = answers - np.bincount(gc, weights=n_known, minlength=gsize)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, s1 / n, np.nan)
+        var = np.where(n > 1, np.clip(s2 - n * mean**2, 0, None) / (n - 1), np.nan)
+        half = stats.t.ppf(0.5 + cfg.confidence / 2, np.where(n > 1, n - 1, np.nan)) * np.sqrt(
+            var / n
+        )
+        dk_rate = np.where(answers > 0, dk / answers, np.nan)
+    by_side = pd.DataFrame(
+        {
+            "alliance_id": np.repeat(groups["alliance_id"].to_numpy(), k),
+            "period": np.repeat(groups["period"].to_numpy(), k),
+            "side": np.repeat(groups["side"].to_numpy(), k),
+            "crack": np.tile(np.arange(1, k + 1), n_groups),
+            "mean": mean,
+            "respondents": n.astype(int),
+            "answers": answers.astype(int),
+            "dont_know": dk.astype(int),
+            "dont_know_rate": dk_rate,
+            "ci_low": np.clip(mean - half, 0, 100),
+            "ci_high": np.clip(mean + half, 0, 100),
+        }
+    )
+    by_side["low_confidence"] = by_side["respondents"] < cfg.low_confidence_n
+    by_side = by_side[by_side["answers"] > 0].reset_index(drop=True)
+
+    answered = np.bincount(ridx, minlength=n_resp) > 0 if n_resp else np.zeros(0, bool)
+    groups["responded"] = np.bincount(gcode[answered], minlength=n_groups) if n_resp else 0
+    return by_side, groups
+
+
+def survey_by_side(
+    frames: dict[str, pd.DataFrame], period: str, config: ScoringConfig | None = None
+) -> pd.DataFrame:
+    """Per alliance, crack and side: mean (0-100), respondents, answers, don't-know
+    rate, confidence interval and low_confidence, for the rounds of ``period``."""
+    by_side, _ = _survey(frames, [period], config or ScoringConfig())
+    return by_side.drop(columns="period")
+
+
+def response_rates(
+    frames: dict[str, pd.DataFrame], period: str, config: ScoringConfig | None = None
+) -> pd.DataFrame:
+    """Per alliance and side: respondents invited, those who answered, and the rate."""
+    _, groups = _survey(frames, [period], config or ScoringConfig())
+    groups["rate"] = groups["responded"] / groups["invited"]
+    return groups.drop(columns="period")
+
+
+# --- evidence -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One evidence indicator: which crack, what it means, how it maps to 0-100."""
+
+    name: str
+    crack: int
+    label: str
+    mapping: str
+    compute: Callable[[dict[str, pd.DataFrame], str, int], pd.DataFrame]
+
+
+def _pct(x: pd.Series) -> pd.Series:
+    return (100 * x).round().astype("Int64").astype(str).replace("<NA>", "n/a") + "%"
+
+
+def _num(x: pd.Series, digits: int = 0) -> pd.Series:
+    return x.round(digits).astype(str).replace("nan", "n/a").str.replace(r"\.0$", "", regex=True)
+
+
+def _side_pivot(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    return df.pivot(index="alliance_id", columns="side", values=col).reindex(
+        columns=["us", "partner"]
+    )
+
+
+def _ind_sponsor(frames, period, window):
+    sl = governance.sponsor_levels(frames)
+    score = _side_pivot(sl, "score")
+    level = _side_pivot(sl, "level").fillna("none")
+    raw = score.min(axis=1)
+    detail = "us: " + level["us"] + ", partner: " + level["partner"]
+    return pd.DataFrame({"raw": raw, "score": raw, "detail": detail})
+
+
+def _ind_attendance(frames, period, window):
+    ea = governance.executive_attendance(frames, period, window)
+    rate = _side_pivot(ea, "rate")
+    withx = _side_pivot(ea, "with_executive").astype(int).astype(str)
+    n = ea.groupby("alliance_id")["steering_meetings"].first().astype(str)
+    raw = rate.min(axis=1, skipna=False)
+    detail = (
+        "executives present at us "
+        + withx["us"]
+        + "/"
+        + n
+        + ", partner "
+        + withx["partner"]
+        + "/"
+        + n
+        + " steering meetings held"
+    )
+    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
+
+
+def _ind_escalations_resolved(frames, period, window):
+    e = improvement.escalations(frames, period, window).set_index("alliance_id")
+    detail = (
+        e["resolved"].astype(str)
+        + " of "
+        + e["escalated"].astype(str)
+        + " escalations in the window resolved"
+    )
+    return pd.DataFrame(
+        {"raw": e["resolution_rate"], "score": 100 * e["resolution_rate"], "detail": detail}
+    )
+
+
+def _strategy(frames, period):
+    return strategy_mod.strategy_status(frames, period).set_index("alliance_id")
+
+
+def _ind_strategy_documented(frames, period, window):
+    s = _strategy(frames, period)
+    raw = s["documented"].astype(float)
+    detail = s["documented"].map({True: "strategy documented", False: "no documented strategy"})
+    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
+
+
+def _ind_strategy_approved(frames, period, window):
+    s = _strategy(frames, period)
+    raw = s["approved_us"].astype(float) + s["approved_partner"].astype(float)
+    yes = {True: "approved", False: "not approved"}
+    detail = "us: " + s["approved_us"].map(yes) + ", partner: " + s["approved_partner"].map(yes)
+    return pd.DataFrame({"raw": raw, "score": 50 * raw, "detail": detail})
+
+
+def _ind_strategy_communicated(frames, period, window):
+    s = _strategy(frames, period)
+    pts = {}
+    words = {}
+    for side in ("us", "partner"):
+        b, a = s[f"briefed_{side}"], s[f"acknowledged_{side}"]
+        pts[side] = np.where(a, 50.0, np.where(b, 25.0, 0.0))
+        words[side] = pd.Series(
+            np.where(a, "acknowledged", np.where(b, "briefed, not acknowledged", "not briefed")),
+            index=s.index,
+        )
+    raw = pd.Series(pts["us"] + pts["partner"], index=s.index)
+    detail = "us: " + words["us"] + "; partner: " + words["partner"]
+    return pd.DataFrame({"raw": raw, "score": raw, "detail": detail})
+
+
+def _ind_issue_age(frames, period, window):
+    i = improvement.issue_age(frames, period).set_index("alliance_id")
+    age = i["mean_age_days"]
+    score = linear(age, 30, 180).where(i["open_issues"] > 0, 100.0)
+    detail = i["open_issues"].astype(str) + " open issues, mean age " + _num(age) + " days"
+    return pd.DataFrame({"raw": age, "score": score, "detail": detail})
+
+
+def _ind_escalation_share(frames, period, window):
+    e = improvement.escalations(frames, period, window).set_index("alliance_id")
+    share = e["escalation_share"]
+    detail = (
+        e["raised_escalated"].astype(str)
+        + " of "
+        + e["raised"].astype(str)
+        + " issues raised in the window escalated"
+    )
+    return pd.DataFrame({"raw": share, "score": linear(share, 0.0, 0.5), "detail": detail})
+
+
+def _ind_decision_latency(frames, period, window):
+    d = governance.decision_latency(frames, period, window).set_index("alliance_id")
+    days = d["median_days"]
+    detail = (
+        "median "
+        + _num(days)
+        + " days over "
+        + d["decisions"].astype(str)
+        + " decisions ("
+        + d["pending"].astype(str)
+        + " pending)"
+    )
+    return pd.DataFrame({"raw": days, "score": linear(days, 15, 90), "detail": detail})
+
+
+def _ind_kpi_completeness(frames, period, window):
+    k = kpis.kpi_completeness(frames).set_index("alliance_id")
+    detail = (
+        k["kpis"].astype(str)
+        + " KPIs, "
+        + k["complete"].astype(str)
+        + " fully defined, "
+        + _pct(k["completeness"])
+        + " of SMART fields filled"
+    )
+    return pd.DataFrame(
+        {"raw": k["completeness"], "score": 100 * k["completeness"], "detail": detail}
+    )
+
+
+def _ind_kpi_agreed(frames, period, window):
+    k = kpis.kpi_completeness(frames).set_index("alliance_id")
+    detail = _pct(k["agreed"]) + " of " + k["kpis"].astype(str) + " KPIs agreed by both"
+    return pd.DataFrame({"raw": k["agreed"], "score": 100 * k["agreed"], "detail": detail})
+
+
+def _ind_actuals(frames, period, window):
+    a = kpis.actuals_on_time(frames, period, window).set_index("alliance_id")
+    detail = (
+        a["on_time"].astype(str)
+        + " of "
+        + a["expected"].astype(str)
+        + " expected actuals reported on time"
+    )
+    return pd.DataFrame({"raw": a["rate"], "score": 100 * a["rate"], "detail": detail})
+
+
+def _ind_meetings(frames, period, window):
+    m = governance.meeting_adherence(frames, period, window).set_index("alliance_id")
+    detail = (
+        _num(m["held"])
+        + " meetings held of "
+        + _num(m["planned"], 1)
+        + " planned ("
+        + m["bodies"].astype(str)
+        + " governance bodies)"
+    )
+    return pd.DataFrame({"raw": m["rate"], "score": 100 * m["rate"], "detail": detail})
+
+
+def _ind_actions(frames, period, window):
+    a = governance.action_closure(frames, period, window).set_index("alliance_id")
+    detail = (
+        a["closed"].astype(str)
+        + " of "
+        + a["due"].astype(str)
+        + " actions due closed; "
+        + a["overdue"].astype(str)
+        + " overdue"
+    )
+    return pd.DataFrame({"raw": a["rate"], "score": 100 * a["rate"], "detail": detail})
+
+
+def _ind_resources(frames, period, window):
+    r = operations.resource_fulfilment(frames, period)
+    f = _side_pivot(r, "fulfilment")
+    fte = _side_pivot(r, "fte_ratio")
+    bud = _side_pivot(r, "budget_ratio")
+    raw = f.min(axis=1)
+    detail = pd.Series("", index=f.index)
+    for side in ("us", "partner"):
+        detail += (
+            side
+            + ": FTE "
+            + _pct(fte[side])
+            + ", budget "
+            + _pct(bud[side])
+            + " of committed"
+            + ("; " if side == "us" else "")
+        )
+    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("sponsor_level", 1, "sponsor level (weaker side)",
+              "board/c-level 100, svp 85, vp 70, director 40, manager 15, staff or none 0",
+              _ind_sponsor),
+    Indicator("executive_attendance", 1, "executives at steering meetings (weaker side)",
+              "share of held steering meetings with an executive (VP+) of the side x 100",
+              _ind_attendance),
+    Indicator("escalations_resolved", 1, "escalations resolved",
+              "share of issues escalated in the window resolved by period end x 100",
+              _ind_escalations_resolved),
+    Indicator("strategy_documented", 2, "strategy documented",
+              "documented 100, not 0", _ind_strategy_documented),
+    Indicator("strategy_approved", 2, "strategy approved by both",
+              "50 per partner that approved it", _ind_strategy_approved),
+    Indicator("strategy_communicated", 2, "strategy communicated and acknowledged",
+              "per side: acknowledged 50, briefed only 25, not briefed 0",
+              _ind_strategy_communicated),
+    Indicator("issue_age", 3, "age of open issues",
+              "mean age of open issues: 30 days or less 100, 180 or more 0, linear; "
+              "no open issue 100", _ind_issue_age),
+    Indicator("escalation_share", 3, "issues escalated",
+              "share of issues raised in the window that were escalated: 0% 100, "
+              "50% or more 0, linear", _ind_escalation_share),
+    Indicator("decision_latency", 3, "decision latency",
+              "median days to decide (pending: age so far): 15 or less 100, 90 or more 0, "
+              "linear", _ind_decision_latency),
+    Indicator("kpi_completeness", 4, "KPI definitions complete (SMART)",
+              "mean share of owner, baseline, target, due date, cadence, data source "
+              "filled x 100; no KPIs 0", _ind_kpi_completeness),
+    Indicator("kpi_agreed", 4, "KPIs agreed by both",
+              "share of KPIs agreed by both partners x 100; no KPIs 0", _ind_kpi_agreed),
+    Indicator("actuals_on_time", 4, "KPI actuals reported on time",
+              "share of expected actuals reported within 30 days of quarter end x 100",
+              _ind_actuals),
+    Indicator("meetings_held", 5, "meetings held against planned",
+              "held / max(scheduled, cadence) x 100, capped at 100; no bodies 0",
+              _ind_meetings),
+    Indicator("action_closure", 5, "actions closed",
+              "share of actions due in the window closed by period end x 100",
+              _ind_actions),
+    Indicator("resources_assigned", 6, "resources assigned against committed (weaker side)",
+              "mean of FTE and budget assigned/committed (each capped at 1) x 100",
+              _ind_resources),
+)  # fmt: skip
+INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
+
+
+def evidence(
+    frames: dict[str, pd.DataFrame], period: str, config: ScoringConfig | None = None
+) -> pd.DataFrame:
+    """Every evidence indicator for every alliance: alliance_id, crack, indicator,
+    label, raw (the measured value), detail (what was counted), score (0-100, NaN when
+    the records cannot tell), weight."""
+    cfg = config or ScoringConfig()
+    ids = table(frames, "alliances")["id"]
+    parts = []
+    cache: dict[str, pd.DataFrame] = {}
+    for ind in INDICATORS:
+        df = ind.compute(frames, period, cfg.window).reindex(ids.to_numpy())
+        cache[ind.name] = df
+        parts.append(
+            pd.DataFrame(
+                {
+                    "alliance_id": ids.to_numpy(),
+                    "crack": ind.crack,
+                    "indicator": ind.name,
+                    "label": ind.label,
+                    "raw": df["raw"].astype(float).to_numpy(),
+                    "detail": df["detail"].to_numpy(),
+                    "score": df["score"].astype(float).to_numpy(),
+                    "weight": cfg.indicator_weights.get(ind.name, 1.0),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _evidence_by_crack(ev: pd.DataFrame) -> pd.DataFrame:
+    w = ev["weight"].where(ev["score"].notna(), 0.0)
+    tmp = pd.DataFrame(
+        {"alliance_id": ev["alliance_id"], "crack": ev["crack"], "w": w,
+         "ws": w * ev["score"].fillna(0.0), "n": ev["score"].notna().astype(int)}
+    )  # fmt: skip
+    g = tmp.groupby(["alliance_id", "crack"]).sum()
+    g["evidence"] = (g["ws"] / g["w"].where(g["w"] > 0)).where(g["n"] > 0)
+    return g[["evidence"]].rename(columns={}).assign(indicators=g["n"])
+
+
+# --- blending, status, gaps ----------------------------------------------------------
+
+
+def _active(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    a = table(frames, "alliances")
+    start, end = pd.Timestamp(periods.start(period)), pd.Timestamp(periods.end(period))
+    keep = (a["start_date"] <= end) & (a["end_date"].isna() | (a["end_date"] >= start))
+    return a[keep]
+
+
+def _reading(us: pd.Series, partner: pd.Series, cut: float) -> pd.Series:
+    uh, ph = us >= cut, partner >= cut
+    out = np.select(
+        [uh & ph, ~uh & ~ph, uh & ~ph, ~uh & ph],
+        list(READINGS),
+        "",
+    )
+    return pd.Series(out, index=us.index, dtype=object).where(us.notna() & partner.notna())
+
+
+def _crack_scores(
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    by_side: pd.DataFrame,
+    ev: pd.DataFrame,
+    cfg: ScoringConfig,
+) -> pd.DataFrame:
+    """alliance x crack: survey (per side and combined), evidence, blend, status, gap."""
+    active = _active(frames, period)["id"]
+    grid = pd.MultiIndex.from_product([active, CRACKS], names=["alliance_id", "crack"])
+    out = pd.DataFrame(index=grid)
+    bs = by_side[by_side["alliance_id"].isin(active)].set_index(["alliance_id", "crack", "side"])
+    for side in ("us", "partner"):
+        part = bs.xs(side, level="side") if side in bs.index.get_level_values("side") else None
+        cols = {"mean": f"survey_{side}", "respondents": f"n_{side}", "low_confidence": None}
+        for col, name in cols.items():
+            if name is None:
+                continue
+            out[name] = np.nan if part is None else part[col].reindex(grid).to_numpy()
+    out["n_us"] = out["n_us"].fillna(0).astype(int)
+    out["n_partner"] = out["n_partner"].fillna(0).astype(int)
+    out["survey"] = out[["survey_us", "survey_partner"]].mean(axis=1)
+    pooled = bs.groupby(level=["alliance_id", "crack"])[["answers", "dont_know"]].sum()
+    pooled = pooled.reindex(grid)
+    out["dont_know_rate"] = pooled["dont_know"] / pooled["answers"].where(pooled["answers"] > 0)
+    out["dont_know_warning"] = out["dont_know_rate"] >= cfg.dont_know_warn
+    side_n = out[["n_us", "n_partner"]]
+    answered = out[["survey_us", "survey_partner"]].notna().to_numpy()
+    low = (side_n.to_numpy() < cfg.low_confidence_n) & answered
+    out["low_confidence"] = low.any(axis=1) | (answered.sum(axis=1) == 1)
+    evc = _evidence_by_crack(ev).reindex(grid)
+    out["evidence"] = evc["evidence"]
+    ws = cfg.survey_weight * out["survey"].notna()
+    we = cfg.evidence_weight * out["evidence"].notna()
+    denom = (ws + we).where(lambda d: d > 0)
+    out["survey_weight"] = ws / denom
+    out["evidence_weight"] = we / denom
+    out["score"] = (
+        out["survey_weight"].fillna(0) * out["survey"].fillna(0)
+        + out["evidence_weight"].fillna(0) * out["evidence"].fillna(0)
+    ).where(denom.notna())
+    out["status"] = status(out["score"], cfg).to_numpy()
+    out["gap"] = out["survey_us"] - out["survey_partner"]
+    out["gap_flag"] = out["gap"].abs() >= cfg.gap_flag
+    out["reading"] = _reading(out["survey_us"], out["survey_partner"], cfg.high_cut)
+    return out.reset_index()
+
+
+def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
+    w = cracks["crack"].map(cfg.crack_weights).astype(float).where(cracks["score"].notna(), 0)
+    tmp = pd.DataFrame(
+        {
+            "alliance_id": cracks["alliance_id"],
+            "w": w,
+            "ws": w * cracks["score"].fillna(0),
+            "red": cracks["status"] == "red",
+        }
+    )
+    g = tmp.groupby("alliance_id", sort=False).sum()
+    out = pd.DataFrame({"health_index": g["ws"] / g["w"].where(g["w"] > 0)})
+    out["index_status"] = status(out["health_index"], cfg)
+    out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
+    out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
+    opening = cracks[cracks["status"].isin(["amber", "red"])]
+    red = cracks[cracks["status"] == "red"]
+    out["open_cracks"] = opening.groupby("alliance_id")["crack"].agg(
+        lambda s: ", ".join(map(str, s))
+    )
+    out["red_cracks"] = red.groupby("alliance_id")["crack"].agg(lambda s: ", ".join(map(str, s)))
+    out[["open_cracks", "red_cracks"]] = out[["open_cracks", "red_cracks"]].fillna("")
+    return out
+
+
+# --- portfolio ------------------------------------------------------------------------
+
+
+def _subset(frames: dict[str, pd.DataFrame], ids) -> dict[str, pd.DataFrame]:
+    """The frames restricted to some alliances (children follow their parents)."""
+    kept: dict[str, pd.Series] = {}
+    out: dict[str, pd.DataFrame] = {}
+    ids = pd.Index(ids)
+    for rt in RECORD_TYPES:
+        df = frames.get(rt.table)
+        if df is None:
+            continue
+        t = TABLES[rt.table]
+        if rt.table == "alliances":
+            df = df[df["id"].isin(ids)]
+        elif "alliance_id" in t.c:
+            df = df[df["alliance_id"].isin(ids)]
+        else:
+            for col in t.c:
+                fks = [fk.column.table.name for fk in col.foreign_keys]
+                if fks and fks[0] in kept:
+                    df = df[df[col.name].isin(kept[fks[0]])]
+                    break
+        out[rt.table] = df
+        pk = [c.name for c in t.primary_key.columns]
+        if pk == ["id"]:
+            kept[rt.table] = df["id"]
+    return out
+
+
+def _period_scores(
+    frames: dict[str, pd.DataFrame], period: str, by_side: pd.DataFrame, cfg: ScoringConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    ev = evidence(frames, period, cfg)
+    cracks = _crack_scores(frames, period, by_side, ev, cfg)
+    return cracks, _alliance_index(cracks, cfg), ev
+
+
+def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.RiskModel:
+    """The configured model, else one calibrated on the outcomes of ended alliances
+    (each with its health index in the last assessed quarter before it ended)."""
+    if cfg.risk_model is not None:
+        return cfg.risk_model
+    outcomes = table(frames, "outcomes")
+    if outcomes.empty:
+        return risk.DEFAULT
+    rounds = table(frames, "assessment_rounds")
+    ended = outcomes.assign(end_period=periods.of_dates(outcomes["ended_on"]))
+    r = rounds.merge(ended[["alliance_id", "end_period"]], on="alliance_id")
+    r = r[r["period"] <= r["end_period"]]
+    last = r.groupby("alliance_id")["period"].max()
+    if last.empty:
+        return risk.DEFAULT
+    health = pd.Series(np.nan, index=last.index)
+    sub = _subset(frames, last.index)
+    for period, ids in last.groupby(last).groups.items():
+        part = _subset(sub, ids)
+        by_side, _ = _survey(part, [period], cfg)
+        _, idx, _ = _period_scores(part, period, by_side, cfg)
+        health.loc[ids] = idx["health_index"].reindex(ids).to_numpy()
+    y = ended.set_index("alliance_id")["outcome"].reindex(health.index)
+    return risk.calibrate(
+        health.to_numpy(),
+        y.to_numpy(),
+        min_outcomes=cfg.min_outcomes,
+        failure_outcomes=cfg.failure_outcomes,
+    )
+
+
+def _alerts(cracks: pd.DataFrame, response: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
+    names = {n: c.short for n, c in questionnaire.cracks().items()}
+    c = cracks
+    label = "crack " + c["crack"].astype(str) + " " + c["crack"].map(names)
+    rows = []
+
+    def add(mask, kind, severity, message):
+        if mask.any():
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "alliance_id": c.loc[mask, "alliance_id"],
+                        "crack": c.loc[mask, "crack"],
+                        "kind": kind,
+                        "severity": severity if isinstance(severity, str) else severity[mask],
+                        "message": message[mask],
+                    }
+                )
+            )
+
+    change = c["score"] - c["prev_score"]
+    add(
+        change <= -cfg.drop_alert,
+        "drop",
+        "medium",
+        label
+        + " fell "
+        + _num(-change, 1)
+        + " points to "
+        + _num(c["score"], 1)
+        + " (was "
+        + _num(c["prev_score"], 1)
+        + ")",
+    )
+    add(
+        (c["status"] == "red") & c["prev_status"].isin(["green", "amber"]),
+        "newly red",
+        "high",
+        label
+        + " turned red at "
+        + _num(c["score"], 1)
+        + " (was "
+        + c["prev_status"].fillna("")
+        + " at "
+        + _num(c["prev_score"], 1)
+        + ")",
+    )
+    widened = c["gap"].abs() - c["prev_gap"].abs()
+    add(
+        widened >= cfg.gap_widening,
+        "gap widening",
+        "medium",
+        label
+        + ": perception gap widened from "
+        + _num(c["prev_gap"], 1)
+        + " to "
+        + _num(c["gap"], 1)
+        + " points (us minus partner)",
+    )
+    strict = c["crack"].isin(cfg.dont_know_cracks)
+    add(
+        c["dont_know_warning"].fillna(False).astype(bool),
+        "dont know",
+        pd.Series(np.where(strict, "high", "medium"), index=c.index),
+        label
+        + ": "
+        + _pct(c["dont_know_rate"])
+        + " of answers were don't know"
+        + pd.Series(
+            np.where(strict, " (people do not know it: that is the crack itself)", ""),
+            index=c.index,
+        ),
+    )
+    out = pd.concat(rows, ignore_index=True) if rows else None
+    r = response
+    fall = (r["prev_rate"] - r["rate"]) >= cfg.response_drop - 1e-12
+    if fall.any():
+        resp_rows = pd.DataFrame(
+            {
+                "alliance_id": r.loc[fall, "alliance_id"],
+                "crack": pd.NA,
+                "kind": "response falling",
+                "severity": "low",
+                "message": "response rate fell from "
+                + _pct(r.loc[fall, "prev_rate"])
+                + " to "
+                + _pct(r.loc[fall, "rate"]),
+            }
+        )
+        out = resp_rows if out is None else pd.concat([out, resp_rows], ignore_index=True)
+    cols = ["alliance_id", "crack", "kind", "severity", "message"]
+    if out is None:
+        return pd.DataFrame(columns=cols)
+    out["crack"] = out["crack"].astype("Int64")
+    order = {"high": 0, "medium": 1, "low": 2}
+    return (
+        out.assign(_o=out["severity"].map(order))
+        .sort_values(["_o", "alliance_id", "crack"])
+        .drop(columns="_o")
+        .reset_index(drop=True)[cols]
+    )
+
+
+def _response(groups: pd.DataFrame, period: str) -> pd.DataFrame:
+    g = groups[groups["period"] == period].groupby("alliance_id")[["invited", "responded"]].sum()
+    g["rate"] = g["responded"] / g["invited"].where(g["invited"] > 0)
+    return g
+
+
+def _remedy_text(crack: pd.Series) -> pd.Series:
+    cr = questionnaire.cracks()
+    return crack.map({n: ", ".join(c.remedies) for n, c in cr.items()})
+
+
+def score_portfolio(
+    frames: dict[str, pd.DataFrame], period: str, config: ScoringConfig | None = None
+) -> PortfolioScores:
+    """Score every alliance running in ``period``: cracks, alliances, alerts, sides.
+
+    See the module docstring for the rules; ``config`` changes thresholds and weights.
+    """
+    cfg = config or ScoringConfig()
+    periods.parse(period)
+    prev = periods.previous(period)
+    by_side_all, groups = _survey(frames, [period, prev], cfg)
+    by_side = by_side_all[by_side_all["period"] == period].drop(columns="period")
+    by_prev = by_side_all[by_side_all["period"] == prev].drop(columns="period")
+    cracks, index, ev = _period_scores(frames, period, by_side, cfg)
+    prev_cracks, prev_index, _ = _period_scores(frames, prev, by_prev, cfg)
+
+    key = ["alliance_id", "crack"]
+    p = prev_cracks.set_index(key)[["score", "status", "gap"]].add_prefix("prev_")
+    cracks = cracks.merge(p, left_on=key, right_index=True, how="left")
+    cracks["change"] = cracks["score"] - cracks["prev_score"]
+    names = {n: c.name for n, c in questionnaire.cracks().items()}
+    cracks.insert(2, "crack_name", cracks["crack"].map(names))
+    opening = cracks["status"].isin(["amber", "red"])
+    cracks["remedies"] = _remedy_text(cracks["crack"]).where(opening, "")
+
+    resp = _response(groups, period)
+    presp = _response(groups, prev)
+    response = pd.DataFrame(
+        {"rate": resp["rate"], "prev_rate": presp["rate"].reindex(resp.index)}
+    ).reset_index()
+    alerts = _alerts(cracks, response, cfg)
+
+    model = _risk_model(frames, cfg)
+    a = _active(frames, period).set_index("id")
+    alliances = pd.DataFrame(
+        {
+            "alliance_id": a.index,
+            "name": a["name"].to_numpy(),
+            "partner": a["partner"].to_numpy(),
+            "importance": a["importance"].to_numpy(),
+        }
+    )
+    alliances = alliances.merge(index, left_on="alliance_id", right_index=True, how="left")
+    alliances["prev_health_index"] = (
+        alliances["alliance_id"].map(prev_index["health_index"]).astype(float)
+    )
+    alliances["change"] = alliances["health_index"] - alliances["prev_health_index"]
+    alliances["respondents"] = alliances["alliance_id"].map(resp["invited"]).fillna(0).astype(int)
+    alliances["response_rate"] = alliances["alliance_id"].map(resp["rate"]).astype(float)
+    alliances["alerts"] = (
+        alliances["alliance_id"].map(alerts.groupby("alliance_id").size()).fillna(0).astype(int)
+    )
+    alliances["failure_probability"] = model.probability(alliances["health_index"].to_numpy())
+    alliances["expected_revenue"] = a["expected_revenue"].to_numpy()
+    alliances["revenue_at_risk"] = risk.revenue_at_risk(
+        alliances["expected_revenue"], alliances["failure_probability"]
+    )
+    alliances["currency"] = a["currency"].to_numpy()
+    scored = alliances[alliances["health_index"].notna()]
+    portfolio = risk.portfolio_at_risk(scored, cfg.fx, cfg.base_currency)
+    return PortfolioScores(
+        period=period,
+        cracks=cracks,
+        alliances=alliances.reset_index(drop=True),
+        alerts=alerts,
+        by_side=by_side[by_side["alliance_id"].isin(a.index)].reset_index(drop=True),
+        evidence=ev[ev["alliance_id"].isin(a.index)].reset_index(drop=True),
+        portfolio=portfolio,
+        model=model,
+        config=cfg,
+    )
+
+
+# --- remedies, explanation, history ---------------------------------------------------
+
+
+def remedies(scores: PortfolioScores, alliance_id: str | None = None) -> pd.DataFrame:
+    """Each opening (amber or red) crack with the foundation elements that repair it,
+    their principle (Imagine / Align / Succeed) and concrete next actions; worst first."""
+    q = questionnaire.load()
+    c = scores.cracks
+    c = c[c["status"].isin(["amber", "red"])]
+    if alliance_id is not None:
+        c = c[c["alliance_id"] == alliance_id]
+    c = c.sort_values(["alliance_id", "score"])
+    rows = []
+    for r in c.itertuples(index=False):
+        crack = q.cracks[r.crack]
+        rows.append(
+            {
+                "alliance_id": r.alliance_id,
+                "crack": r.crack,
+                "crack_name": crack.name,
+                "status": r.status,
+                "score": r.score,
+                "elements": ", ".join(crack.remedies),
+                "principles": ", ".join(dict.fromkeys(q.elements[e] for e in crack.remedies)),
+                "actions": list(crack.actions),
+            }
+        )
+    cols = ["alliance_id", "crack", "crack_name", "status", "score", "elements", "principles",
+            "actions"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+@dataclass
+class Explanation:
+    """What made one crack's score for one alliance in one period."""
+
+    alliance_id: str
+    period: str
+    crack: int
+    crack_name: str
+    statements: pd.DataFrame  # statement_id, text, side, mean, respondents, dont_know_rate
+    sides: pd.DataFrame  # side, mean, respondents, ci_low, ci_high, low_confidence, ...
+    indicators: pd.DataFrame  # indicator, label, raw, detail, score, weight, mapping
+    survey: float
+    evidence: float
+    survey_weight: float
+    evidence_weight: float
+    score: float
+    status: str | None
+    gap: float
+    reading: str | None
+    remedies: list[str]
+    actions: list[str]
+
+    def to_text(self) -> str:
+        def f(x: float) -> str:
+            return "n/a" if pd.isna(x) else f"{x:.1f}"
+
+        lines = [
+            f"{self.alliance_id} {self.period}: crack {self.crack} {self.crack_name}: "
+            f"score {f(self.score)} ({self.status or 'no data'})",
+            f"  = {self.survey_weight:.2f} x survey {f(self.survey)} + "
+            f"{self.evidence_weight:.2f} x evidence {f(self.evidence)}",
+            f"  perception gap (us - partner) {f(self.gap)}: {self.reading or 'n/a'}",
+            "  survey by side:",
+        ]
+        for r in self.sides.itertuples(index=False):
+            lines.append(
+                f"    {r.side:8} mean {f(r.mean)}  n={r.respondents}  90% CI "
+                f"[{f(r.ci_low)}, {f(r.ci_high)}]  don't know {r.dont_know_rate:.0%}"
+                + ("  LOW CONFIDENCE" if r.low_confidence else "")
+            )
+        lines.append("  statements (mean 0-100 per side, n, don't know):")
+        for sid, grp in self.statements.groupby("statement_id", sort=True):
+            lines.append(f"    {sid} {grp['text'].iloc[0]}")
+            for r in grp.itertuples(index=False):
+                shown = "hidden (<2 respondents)" if r.suppressed else f"{f(r.mean)}"
+                lines.append(
+                    f"      {r.side:8} {shown}  n={r.respondents}  "
+                    f"don't know {r.dont_know_rate:.0%}"
+                )
+        lines.append("  evidence from the records:")
+        for r in self.indicators.itertuples(index=False):
+            lines.append(f"    {r.label}: {r.detail} -> {f(r.score)}")
+        if self.remedies:
+            lines.append(f"  repaired by: {', '.join(self.remedies)}")
+            lines += [f"    - {a}" for a in self.actions]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _statement_table(
+    frames: dict[str, pd.DataFrame], period: str, crack: int, cfg: ScoringConfig
+) -> pd.DataFrame:
+    rounds = table(frames, "assessment_rounds")
+    rounds = rounds[rounds["period"] == period]
+    resp = table(frames, "respondents").merge(
+        rounds[["id", "questionnaire_version"]].rename(columns={"id": "round_id"}), on="round_id"
+    )
+    ans = table(frames, "answers").merge(
+        resp[["id", "side", "questionnaire_version"]],
+        left_on="respondent_id",
+        right_on="id",
+    )
+    texts = {}
+    for v in ans["questionnaire_version"].unique():
+        for s in questionnaire.load(v).by_crack(crack):
+            texts.setdefault(s.id, s.text)
+    ans = ans[ans["statement_id"].isin(texts)]
+    ans = ans.assign(points=to_points(ans["score"].astype(float)))
+    g = ans.groupby(["statement_id", "side"])
+    out = pd.DataFrame(
+        {
+            "mean": g["points"].mean(),
+            "respondents": g["points"].count(),
+            "dont_know_rate": g["points"].apply(lambda s: s.isna().mean()),
+        }
+    ).reset_index()
+    out["suppressed"] = out["respondents"] < cfg.min_shown
+    out.loc[out["suppressed"], "mean"] = np.nan
+    out.insert(1, "text", out["statement_id"].map(texts))
+    return out
+
+
+def explain(
+    frames: dict[str, pd.DataFrame],
+    alliance_id: str,
+    crack: int,
+    period: str,
+    config: ScoringConfig | None = None,
+) -> Explanation:
+    """The statements (aggregated answers per side), evidence indicators with their raw
+    values, the weights and the resulting score of one alliance's crack in a period.
+    Statement-level side figures from fewer than ``min_shown`` respondents are hidden."""
+    cfg = config or ScoringConfig()
+    if crack not in CRACKS:
+        raise ValueError(f"crack must be 1..6, got {crack}")
+    if alliance_id not in set(table(frames, "alliances")["id"]):
+        raise ValueError(f"no alliance {alliance_id!r}")
+    sub = _subset(frames, [alliance_id])
+    by_side, _ = _survey(sub, [period], cfg)
+    by_side = by_side.drop(columns="period")
+    cracks, _, ev = _period_scores(sub, period, by_side, cfg)
+    row = cracks[(cracks["alliance_id"] == alliance_id) & (cracks["crack"] == crack)]
+    if row.empty:
+        raise ValueError(f"alliance {alliance_id} was not running in {period}")
+    r = row.iloc[0]
+    ind = ev[ev["crack"] == crack].drop(columns=["alliance_id", "crack"]).reset_index(drop=True)
+    ind["mapping"] = ind["indicator"].map({i.name: i.mapping for i in INDICATORS})
+    sides = by_side[by_side["crack"] == crack].drop(columns="crack").reset_index(drop=True)
+    c = questionnaire.cracks()[crack]
+    opening = r["status"] in ("amber", "red")
+    return Explanation(
+        alliance_id=alliance_id,
+        period=period,
+        crack=crack,
+        crack_name=c.name,
+        statements=_statement_table(sub, period, crack, cfg),
+        sides=sides,
+        indicators=ind,
+        survey=float(r["survey"]),
+        evidence=float(r["evidence"]),
+        survey_weight=float(np.nan_to_num(r["survey_weight"])),
+        evidence_weight=float(np.nan_to_num(r["evidence_weight"])),
+        score=float(r["score"]),
+        status=r["status"],
+        gap=float(r["gap"]),
+        reading=r["reading"] if isinstance(r["reading"], str) else None,
+        remedies=list(c.remedies) if opening else [],
+        actions=list(c.actions) if opening else [],
+    )
+
+
+def history(
+    frames: dict[str, pd.DataFrame], period_list: list[str], config: ScoringConfig | None = None
+) -> pd.DataFrame:
+    """Scores over several periods in tidy form for trend charts: alliance_id, period,
+    crack (0 = the health index), measure, score, status."""
+    cfg = config or ScoringConfig()
+    by_side_all, _ = _survey(frames, list(period_list), cfg)
+    names = {n: c.short for n, c in questionnaire.cracks().items()}
+    parts = []
+    for p in period_list:
+        bs = by_side_all[by_side_all["period"] == p].drop(columns="period")
+        cracks, index, _ = _period_scores(frames, p, bs, cfg)
+        c = cracks[["alliance_id", "crack", "score", "status"]].assign(period=p)
+        c["measure"] = c["crack"].map(names)
+        i = index.reset_index()[["alliance_id", "health_index", "status"]]
+        i = i.rename(columns={"health_index": "score"}).assign(period=p, crack=0)
+        i["measure"] = "health index"
+        parts += [c, i]
+    cols = ["alliance_id", "period", "crack", "measure", "score", "status"]
+    return pd.concat(parts, ignore_index=True)[cols]
