@@ -24,12 +24,14 @@ from sqlalchemy import (
     Float,
     Integer,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
     func,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.exc import OperationalError
 
@@ -201,9 +203,35 @@ class Store:
         keys = [c.name for c in t.primary_key.columns]
 
         def run(c: Connection) -> None:
+            # Existing rows are updated in place, not deleted and re-inserted: a delete
+            # would cascade (ON DELETE CASCADE) to the row's children.
+            key_cols = [t.c[k] for k in keys]
             key_values = [tuple(r[k] for k in keys) for r in records]
-            c.execute(delete(t).where(tuple_(*[t.c[k] for k in keys]).in_(key_values)))
-            c.execute(t.insert(), records)
+            found = {
+                tuple(row)
+                for row in c.execute(
+                    select(*key_cols).where(tuple_(*key_cols).in_(key_values))
+                ).all()
+            }
+            old = [r for r, kv in zip(records, key_values, strict=True) if kv in found]
+            new = [r for r, kv in zip(records, key_values, strict=True) if kv not in found]
+            if old:
+                others = [col for col in t.c if col.name not in keys]
+                stmt = (
+                    update(t)
+                    .where(*[t.c[k] == bindparam(f"key_{k}") for k in keys])
+                    .values({col.name: bindparam(f"val_{col.name}") for col in others})
+                )
+                c.execute(
+                    stmt,
+                    [
+                        {f"key_{k}": r[k] for k in keys}
+                        | {f"val_{col.name}": r.get(col.name, _default(col)) for col in others}
+                        for r in old
+                    ],
+                )
+            if new:
+                c.execute(t.insert(), new)
 
         if conn is None:
             with self.transaction() as c:
@@ -247,6 +275,12 @@ class Store:
 
 
 TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+
+
+def _default(col: Any) -> Any:
+    """What a column holds when a replacing row does not give it (as an insert would)."""
+    default = col.default
+    return default.arg if default is not None and getattr(default, "is_scalar", False) else None
 
 
 def _table(name: str) -> Table:
