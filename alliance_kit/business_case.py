@@ -134,13 +134,8 @@ def cash_flows(
         grid = pd.MultiIndex.from_product(
             [[aid], list(SIDES), terms.years], names=["alliance_id", "side", "year"]
         )
-        mine = lines[
-            (lines["alliance_id"] == aid)
-            & (lines["kind"] == kind)
-            & lines["year"].between(terms.first_year, terms.last_year)
-            & lines["category"].isin(BUSINESS_CASE_CATEGORIES)
-            & lines["side"].isin(SIDES)
-        ]
+        ok = _usable(lines) & (lines["alliance_id"] == aid) & (lines["kind"] == kind)
+        mine = lines[ok & lines["year"].between(terms.first_year, terms.last_year)]
         signed = mine.assign(
             year=mine["year"].astype(int),
             signed=mine["amount"].astype(float) * mine["category"].map(CATEGORY_SIGN),
@@ -163,6 +158,17 @@ def cash_flows(
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _usable(lines: pd.DataFrame) -> pd.Series:
+    """Lines that can be counted: known side, category and kind, a year and an amount."""
+    return (
+        lines["side"].isin(SIDES)
+        & lines["category"].isin(BUSINESS_CASE_CATEGORIES)
+        & lines["kind"].isin(PLAN_OR_ACTUAL)
+        & pd.to_numeric(lines["year"], errors="coerce").notna()
+        & pd.to_numeric(lines["amount"], errors="coerce").notna()
+    ).astype(bool)
 
 
 @dataclass(frozen=True)
@@ -777,6 +783,7 @@ def plan_vs_actual(lines: pd.DataFrame, alliance_id: str | None = None) -> pd.Da
         "favourable",
     ]
     df = lines if alliance_id is None else lines[lines["alliance_id"] == alliance_id]
+    df = df[_usable(df)]
     if df.empty or not (df["kind"] == "actual").any():
         return pd.DataFrame(columns=columns)
     df = df.assign(year=df["year"].astype(int), amount=df["amount"].astype(float))
@@ -1066,7 +1073,10 @@ def _warnings(lines: pd.DataFrame, us: Flows, problems: dict[str, str]) -> list[
     elif np.all(us.net <= 0):
         out.append("every one of our cash flows is negative: the case never pays back")
     if problems:
-        out.append(f"{len(problems)} line problem(s): lines outside the horizon are left out")
+        out.append(
+            f"{len(problems)} problem(s) in the lines (see problems): "
+            "lines without a year or amount, or outside the horizon, are left out"
+        )
     return out
 
 
@@ -1178,7 +1188,11 @@ def bands_chart(bands: pd.DataFrame, *, currency: str = ""):
         .encode(x=x, y=alt.Y("p5:Q", title=title), y2="p95:Q")
     )
     lines = (
-        alt.Chart(bands.melt(id_vars=["year"], value_vars=["p50", "plan"], var_name="line"))
+        alt.Chart(
+            bands.rename(columns={"p50": "Monte Carlo median"}).melt(
+                id_vars=["year"], value_vars=["Monte Carlo median", "plan"], var_name="line"
+            )
+        )
         .mark_line(point=True)
         .encode(
             x=x,

@@ -476,6 +476,25 @@ def test_summary_reports_bad_lines_without_crashing():
     assert any("left out" in w for w in s.warnings)
 
 
+def test_incomplete_lines_are_left_out_and_reported():
+    rows = [
+        ("us", None, "revenue", 10),
+        ("us", 2027, "cost", None),
+        ("us", 2026, "investment", 5),
+        ("us", 2026, "gift", 5),
+        ("us", None, "revenue", 10, "actual"),
+    ]
+    s = bc.summary(frames(rows), "A001", draws=10)
+    assert s.npv == -5
+    assert set(s.problems) == {
+        "lines[L1].year",
+        "lines[L2].amount",
+        "lines[L4].category",
+        "lines[L5].year",
+    }
+    assert s.plan_vs_actual.empty
+
+
 # --- the document ---------------------------------------------------------------------------
 
 
