@@ -366,7 +366,10 @@ class RespondentPicker:
     def refresh(self) -> None:
         resp = self.store.read("respondents", {"round_id": self.round_id})
         rows = [r for _, r in resp.iterrows()]
+        current = self.dropdown.value
         self.dropdown.options = [(respondent_label(r), r["id"]) for r in rows]
+        ids = [r["id"] for r in rows]
+        self.dropdown.value = current if current in ids else (ids[0] if ids else None)
 
     def show(self, respondent_id: str | None = None) -> QuestionnaireForm | None:
         if respondent_id is not None:
