@@ -301,7 +301,10 @@ def irr(values: Sequence[float]) -> IrrResult:
     changes = _sign_changes(v)
     if changes == 0:
         if np.all(v >= 0):
-            why = "no investment: every cash flow is positive, the return is unbounded"
+            why = (
+                "no investment: no year has a net outflow (or the investment is covered "
+                "in the year it is made), so the return is unbounded"
+            )
         else:
             why = "every cash flow is negative: nothing is earned back"
         return IrrResult(None, f"IRR undefined, {why}", 0)
@@ -1070,6 +1073,11 @@ def _warnings(lines: pd.DataFrame, us: Flows, problems: dict[str, str]) -> list[
         out.append("our side has no cash flows in the plan")
     elif us.investment.sum() == 0 and us.cost.sum() == 0:
         out.append("no investment or cost on our side: payback is immediate, IRR undefined")
+    elif np.all(us.net >= 0):
+        out.append(
+            "no year has a net outflow on our side (revenue covers the investment as it "
+            "is made): payback is immediate, IRR undefined"
+        )
     elif np.all(us.net <= 0):
         out.append("every one of our cash flows is negative: the case never pays back")
     if problems:

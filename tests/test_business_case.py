@@ -449,6 +449,17 @@ def test_edge_case_no_investment():
     assert any("no investment" in w for w in s.warnings)
 
 
+def test_edge_case_investment_covered_in_its_year():
+    rows = [
+        ("us", 2026, "investment", 10),
+        ("us", 2026, "revenue", 50),
+        ("us", 2027, "revenue", 20),
+    ]
+    s = bc.summary(frames(rows), "A001", draws=0)
+    assert s.payback_years == 0.0 and s.irr.value is None
+    assert any("no year has a net outflow" in w for w in s.warnings)
+
+
 def test_edge_case_all_negative():
     s = bc.summary(
         frames([("us", 2026, "investment", 10), ("us", 2027, "cost", 10)]), "A001", draws=100
