@@ -1,0 +1,928 @@
+"""The periodic report batch: every alliance's report and the portfolio report for a
+period, run with papermill on warm kernels, in a process pool or on a Dask cluster.
+
+Why it is shaped like this:
+
+- The store is read and the portfolio scored **once**, in the calling process; the result
+  goes to one pickle that every notebook reads (``scores_path``). A report then only
+  renders.
+- Each worker process keeps **one kernel warm** across notebooks (a papermill engine,
+  ``alliance_kit_warm``, that hands papermill's client an already started kernel and
+  resets the namespace between notebooks). A fresh kernel plus pandas and altair costs
+  about 1.7 s; a warm one costs a namespace reset.
+- HTML is exported in-process (nbconvert's HTMLExporter, one per worker) and PDF printed
+  by one headless Chromium per worker.
+- Workers return bytes; the calling process writes every file atomically, so a killed
+  run never leaves a half-written report and a Dask cluster needs no shared disk.
+- A report's fingerprint covers the alliance's records, its computed scores, the notebook
+  and the package version; re-running a period redoes only failed, changed or missing
+  reports.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+import resource
+import subprocess
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from alliance_kit import __version__, config, periods, publish
+
+log = logging.getLogger("alliance_kit.batch")
+
+ENGINE_NAME = "alliance_kit_warm"
+FORMATS = ("html", "pdf", "ipynb")
+DEFAULT_FORMATS = ("html", "ipynb")
+KERNEL_NAME = "python3"
+TCP_WARNING = "Kernel is running over TCP without encryption"
+
+
+def notebooks_dir() -> Path:
+    return config.project_root() / "notebooks" / "reports"
+
+
+def alliance_notebook() -> Path:
+    return notebooks_dir() / "alliance_report.ipynb"
+
+
+def portfolio_notebook() -> Path:
+    return notebooks_dir() / "portfolio_report.ipynb"
+
+
+# --- log hygiene ---------------------------------------------------------------------
+
+
+class _DropTcpWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return TCP_WARNING not in record.getMessage()
+
+
+def quiet_logs() -> None:
+    """Silence per-notebook chatter: papermill's INFO lines and ipykernel's TCP warning,
+    which would otherwise repeat once per kernel start."""
+    warnings.filterwarnings("ignore", message=f".*{TCP_WARNING}.*")
+    for name in ("papermill", "traitlets", "nbclient", "distributed.worker"):
+        logging.getLogger(name).addFilter(_DropTcpWarning())
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.getLogger().addFilter(_DropTcpWarning())
+
+
+def _pipe_stderr(stream: Any) -> None:
+    """Forward a kernel's stderr to our log, minus the TCP-without-encryption warning."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line and TCP_WARNING not in line and "warn(" not in line:
+            log.warning("kernel: %s", line)
+
+
+# --- warm kernels ----------------------------------------------------------------------
+
+
+class WarmKernel:
+    """One IPython kernel kept running for many notebooks in this thread."""
+
+    def __init__(self, kernel_name: str = KERNEL_NAME) -> None:
+        self.kernel_name = kernel_name
+        self.client: Any = None
+        self.runs = 0
+
+    def start(self) -> WarmKernel:
+        from nbclient import NotebookClient
+
+        last: Exception | None = None
+        for _attempt in range(2):  # parallel starts can collide on ports: retry once
+            try:
+                client = NotebookClient(
+                    nbformat.v4.new_notebook(), kernel_name=self.kernel_name, startup_timeout=60
+                )
+                client.km = client.create_kernel_manager()
+                client.start_new_kernel(stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+                client.start_new_kernel_client()
+                self.client = client
+                proc = getattr(client.km.provisioner, "process", None)
+                if proc is not None and proc.stderr is not None:
+                    threading.Thread(target=_pipe_stderr, args=(proc.stderr,), daemon=True).start()
+                self._run("import alliance_kit.reporting  # warm the imports")
+                return self
+            except Exception as exc:  # noqa: BLE001 - retried once, then raised
+                last = exc
+                self.shutdown()
+        raise RuntimeError(f"could not start a {self.kernel_name} kernel: {last}") from last
+
+    @property
+    def km(self) -> Any:
+        return self.client.km
+
+    @property
+    def kc(self) -> Any:
+        return self.client.kc
+
+    @property
+    def alive(self) -> bool:
+        if self.client is None:
+            return False
+        from jupyter_core.utils import run_sync
+
+        return bool(run_sync(self.client.km.is_alive)())
+
+    def _run(self, code: str, timeout: float = 60) -> None:
+        from nbclient import NotebookClient
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        runner = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout)
+        runner.kc = self.kc
+        runner.execute()
+
+    def reset(self) -> None:
+        """Clear the user namespace so one report cannot see another's variables (modules
+        stay imported, which is the point of a warm kernel)."""
+        self._run("get_ipython().run_line_magic('reset', '-f')", timeout=30)
+
+    def pid(self) -> int | None:
+        try:
+            return int(self.km.provisioner.pid)
+        except (AttributeError, TypeError):
+            return None
+
+    def peak_rss(self) -> int:
+        """Peak resident memory of the kernel process, in bytes (Linux)."""
+        pid = self.pid()
+        if pid is None:
+            return 0
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def shutdown(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            if client.kc is not None:
+                client.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            from jupyter_core.utils import run_sync
+
+            run_sync(client.km.shutdown_kernel)(now=True)
+
+
+_local = threading.local()
+_all_kernels: list[WarmKernel] = []
+
+
+def warm_kernel(kernel_name: str = KERNEL_NAME) -> WarmKernel:
+    """This thread's warm kernel, started (or restarted) when needed."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is None or not kernel.alive:
+        if kernel is not None:
+            kernel.shutdown()
+        kernel = WarmKernel(kernel_name).start()
+        _local.kernel = kernel
+        _all_kernels.append(kernel)
+    return kernel
+
+
+def discard_kernel() -> None:
+    """Kill this thread's kernel (after a timeout or crash it may be stuck)."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None:
+        kernel.shutdown()
+        _local.kernel = None
+
+
+def shutdown_worker() -> None:
+    """Stop every kernel and browser this process started."""
+    for kernel in _all_kernels:
+        kernel.shutdown()
+    _all_kernels.clear()
+    _local.kernel = None
+    with contextlib.suppress(Exception):
+        publish.close_browser()
+
+
+def _register_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import Engine, papermill_engines
+
+    class WarmEngine(Engine):
+        """Papermill engine that runs the notebook on this thread's warm kernel."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
+            deadline = kwargs.get("deadline")
+            kernel = warm_kernel(kernel_name or KERNEL_NAME)
+            kernel.reset()
+            _local.last_nb = nb_man.nb
+
+            def remaining(_cell: Any) -> int | None:
+                if deadline is None:
+                    return execution_timeout
+                return max(1, int(deadline - time.monotonic() + 0.999))
+
+            client = PapermillNotebookClient(
+                nb_man,
+                km=kernel.km,
+                kernel_name=kernel.kernel_name,
+                timeout_func=remaining,
+                startup_timeout=start_timeout,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client.kc = kernel.kc
+            kernel.runs += 1
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, WarmEngine)
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to produce."""
+
+    key: str  # "portfolio" or the alliance id
+    kind: str  # "alliance" | "portfolio"
+    title: str
+    notebook: str
+    parameters: dict[str, Any]
+    formats: tuple[str, ...]
+    timeout: float
+    fingerprint: str
+
+
+@dataclass
+class Rendered:
+    """What a worker hands back: status, timing, recorded figures and the output bytes."""
+
+    key: str
+    status: str  # "ok" | "failed" | "timeout"
+    duration: float
+    error: str | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    worker: str = ""
+    peak_rss: int = 0  # worker process + its kernel, bytes
+
+
+def _inputs_path(inputs: str | bytes) -> str:
+    """A local path for the precomputed portfolio: the path itself, or bytes cached in this
+    worker's temp dir by content hash (how Dask workers on other machines get it)."""
+    if isinstance(inputs, str):
+        return inputs
+    digest = hashlib.sha256(inputs).hexdigest()[:20]
+    path = Path(tempfile.gettempdir()) / f"alliance_kit_inputs_{digest}.pkl"
+    if not path.exists():
+        publish.atomic_write(path, inputs)
+    return str(path)
+
+
+def _own_peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def render(job: Job, inputs: str | bytes) -> Rendered:
+    """Execute one report notebook on this worker's warm kernel and export it.
+
+    Never raises for a report's own failure: errors and timeouts come back as a status,
+    so one broken alliance cannot stop the batch.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    quiet_logs()
+    if ENGINE_NAME not in _registered_engines():
+        _register_engine()
+    start = time.monotonic()
+    params = dict(job.parameters, scores_path=_inputs_path(inputs))
+    status, error, nb = "ok", None, None
+    _local.last_nb = None
+    try:
+        nb = pm.execute_notebook(
+            job.notebook,
+            None,
+            parameters=params,
+            engine_name=ENGINE_NAME,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            deadline=start + job.timeout,
+        )
+    except CellTimeoutError:
+        status, error = "timeout", f"did not finish within {job.timeout:g} s"
+        discard_kernel()
+    except DeadKernelError as exc:
+        status, error = "failed", f"the kernel died: {exc}"
+        discard_kernel()
+    except pm.PapermillExecutionError as exc:
+        status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+    except Exception as exc:  # noqa: BLE001 - reported per report, never fatal to the batch
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        if not getattr(_local, "kernel", None) or not _local.kernel.alive:
+            discard_kernel()
+    nb = nb if nb is not None else getattr(_local, "last_nb", None)
+    out = Rendered(key=job.key, status=status, duration=0.0, error=error)
+    if nb is not None:
+        out.results = publish.notebook_results(nb)
+        out.outputs["ipynb"] = nbformat.writes(nb).encode("utf-8")
+        if status == "ok":
+            try:
+                html = publish.to_html(nb, title=job.title)
+                if "html" in job.formats or "pdf" in job.formats:
+                    out.outputs["html"] = html.encode("utf-8")
+                if "pdf" in job.formats:
+                    out.outputs["pdf"] = publish.to_pdf(html)
+            except Exception as exc:  # noqa: BLE001
+                out.status, out.error = "failed", f"export failed: {type(exc).__name__}: {exc}"
+    out.duration = time.monotonic() - start
+    kernel = getattr(_local, "kernel", None)
+    out.peak_rss = _own_peak_rss() + (kernel.peak_rss() if kernel else 0)
+    out.worker = f"{os.uname().nodename}:{os.getpid()}"
+    return out
+
+
+def _registered_engines() -> Mapping[str, Any]:
+    from papermill.engines import papermill_engines
+
+    return papermill_engines._engines
+
+
+# --- planning ----------------------------------------------------------------------------
+
+
+def alliance_records(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """For every table, the alliance each row belongs to (following foreign keys)."""
+    from alliance_kit.model import TABLES
+
+    owner: dict[str, pd.Series] = {}
+    for name, table in TABLES.items():
+        df = frames.get(name)
+        if df is None:
+            continue
+        if "alliance_id" in df.columns:
+            owner[name] = df["alliance_id"].astype(object)
+            continue
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            if parent in owner and fk.parent.name in df.columns:
+                parent_df = frames[parent]
+                pk = fk.column.name
+                mapping = pd.Series(owner[parent].to_numpy(), index=parent_df[pk].to_numpy())
+                mapping = mapping[~mapping.index.duplicated()]
+                owner[name] = df[fk.parent.name].map(mapping)
+                break
+    return owner
+
+
+def _row_hashes(df: pd.DataFrame) -> pd.Series:
+    clean = df.astype(object).where(df.notna(), None).astype(str)
+    return pd.util.hash_pandas_object(clean, index=False)
+
+
+def _score_frames(scores: Any) -> dict[str, pd.DataFrame]:
+    if scores is None:
+        return {}
+    if is_dataclass(scores):
+        items = {f.name: getattr(scores, f.name) for f in fields(scores)}
+    elif isinstance(scores, Mapping):
+        items = dict(scores)
+    else:
+        items = vars(scores)
+    return {k: v for k, v in items.items() if isinstance(v, pd.DataFrame)}
+
+
+def fingerprints(
+    frames: Mapping[str, pd.DataFrame],
+    scores: Any,
+    alliance_ids: Iterable[str],
+    extra: str = "",
+) -> dict[str, str]:
+    """A hash per alliance of its records (every table, through foreign keys) and of its
+    computed scores (which can move when other alliances change the risk model), plus
+    ``extra`` (notebook, version, parameters). Row order does not matter."""
+    ids = list(alliance_ids)
+    parts: dict[str, list[bytes]] = {a: [] for a in ids}
+    owners = alliance_records(frames)
+    sources: list[tuple[str, pd.DataFrame, pd.Series]] = [
+        (name, frames[name], owner) for name, owner in owners.items()
+    ]
+    for name, df in _score_frames(scores).items():
+        if "alliance_id" in df.columns:
+            sources.append((f"scores.{name}", df, df["alliance_id"]))
+    for name, df, owner in sources:
+        if df.empty:
+            continue
+        hashes = _row_hashes(df)
+        grouped = pd.DataFrame({"a": owner.to_numpy(), "h": hashes.to_numpy()}).groupby("a")["h"]
+        for alliance_id, group in grouped:
+            if alliance_id in parts:
+                parts[alliance_id].append(
+                    name.encode() + b"|" + group.sort_values().to_numpy().tobytes()
+                )
+    out = {}
+    for alliance_id in ids:
+        h = hashlib.sha256(extra.encode())
+        for chunk in sorted(parts[alliance_id]):
+            h.update(chunk)
+        out[alliance_id] = h.hexdigest()
+    return out
+
+
+def portfolio_fingerprint(frames: Mapping[str, pd.DataFrame], scores: Any, extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
+    for name in sorted(frames):
+        df = frames[name]
+        if not df.empty:
+            h.update(name.encode() + b"|" + _row_hashes(df).sort_values().to_numpy().tobytes())
+    for name, df in sorted(_score_frames(scores).items()):
+        if not df.empty:
+            h.update(name.encode() + b"|" + _row_hashes(df).sort_values().to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def notebook_parameters(path: str | Path) -> dict[str, Any]:
+    """The parameters a notebook declares (its ``parameters`` cell), via papermill."""
+    import papermill as pm
+
+    return pm.inspect_notebook(str(path))
+
+
+def check_parameters(params: Mapping[str, Any], notebooks: Sequence[str | Path]) -> None:
+    """Refuse, before anything runs, a parameter that no report notebook declares."""
+    declared: set[str] = set()
+    for nb in notebooks:
+        declared |= set(notebook_parameters(nb))
+    unknown = sorted(set(params) - declared)
+    if unknown:
+        raise ValueError(
+            f"unknown report parameter(s): {', '.join(unknown)}; "
+            f"the report notebooks take: {', '.join(sorted(declared))}"
+        )
+
+
+# --- the batch ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    period: str
+    folder: Path
+    index: Path
+    manifest: dict[str, Any]
+    ran: list[str]
+    skipped: list[str]
+    failed: dict[str, str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        ok = len(self.ran) - len(self.failed)
+        lines = [
+            f"{self.period}: {ok} report(s) built, {len(self.skipped)} up to date, "
+            f"{len(self.failed)} failed, in {self.seconds:.1f} s",
+        ]
+        lines += [f"  FAILED {key}: {err}" for key, err in sorted(self.failed.items())]
+        lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+
+def resolve_period(period: str, today: dt.date | None = None) -> str:
+    """``previous`` means the last closed quarter; anything else must be a quarter."""
+    if period.strip().lower() == "previous":
+        return periods.last_closed(today)
+    periods.parse(period)
+    return period.strip()
+
+
+def parse_formats(formats: str | Sequence[str] | None) -> tuple[str, ...]:
+    if formats is None:
+        return DEFAULT_FORMATS
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    items = [f.strip().lower() for f in items if f.strip()]
+    bad = sorted(set(items) - set(FORMATS))
+    if bad:
+        raise ValueError(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return tuple(dict.fromkeys(items))
+
+
+def output_paths(folder: Path, job: Job) -> dict[str, Path]:
+    """Where a report's files go inside the period folder."""
+    stem = "portfolio" if job.kind == "portfolio" else f"alliances/{job.key}"
+    return {
+        "html": folder / f"{stem}.html",
+        "pdf": folder / f"{stem}.pdf",
+        "ipynb": folder / "notebooks" / f"{job.key}.ipynb",
+    }
+
+
+def _needs_run(job: Job, previous: Mapping[str, Any], folder: Path, force: bool) -> bool:
+    if force:
+        return True
+    entry = previous.get("reports", {}).get(job.key)
+    if not entry or entry.get("status") != "ok" or entry.get("fingerprint") != job.fingerprint:
+        return True
+    paths = output_paths(folder, job)
+    wanted = set(job.formats) | {"ipynb"}
+    return any(not paths[f].exists() for f in wanted)
+
+
+def _load_inputs(db: str | None, frames: Mapping[str, pd.DataFrame] | None):
+    if frames is None:
+        from alliance_kit.store import open_store
+
+        frames = open_store(db).read_all()
+    return dict(frames)
+
+
+def _score(frames: Mapping[str, pd.DataFrame], period: str) -> Any:
+    from alliance_kit import health
+
+    return health.score_portfolio(dict(frames), period)
+
+
+def _default_ids(frames: Mapping[str, pd.DataFrame], scores: Any) -> list[str]:
+    """The alliances to report on by default: those scored (running) in the period."""
+    scored = _score_frames(scores).get("alliances")
+    if scored is not None and "alliance_id" in scored.columns:
+        return sorted(scored["alliance_id"])
+    return sorted(frames["alliances"]["id"])
+
+
+def plan(
+    period: str,
+    *,
+    frames: Mapping[str, pd.DataFrame],
+    scores: Any,
+    folder: Path,
+    alliance_ids: Sequence[str] | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    timeout: float = 600,
+    params: Mapping[str, Any] | None = None,
+    db: str | None = None,
+    alliance_nb: str | Path | None = None,
+    portfolio_nb: str | Path | None = None,
+    include_portfolio: bool = True,
+) -> list[Job]:
+    """Every report the run should produce for ``period``, with fingerprints."""
+    alliance_nb = str(alliance_nb or alliance_notebook())
+    portfolio_nb = str(portfolio_nb or portfolio_notebook())
+    params = dict(params or {})
+    check_parameters(params, [alliance_nb, portfolio_nb])
+    a_declared = set(notebook_parameters(alliance_nb))
+    p_declared = set(notebook_parameters(portfolio_nb))
+    alliances = frames["alliances"]
+    names = dict(zip(alliances["id"], alliances["name"], strict=False))
+    ids = list(alliance_ids) if alliance_ids else _default_ids(frames, scores)
+    base = {"period": period, "db": db}
+    version = f"{__version__}|{period}|{sorted(params.items())}"
+    a_extra = f"{version}|{file_digest(alliance_nb)}"
+    prints = fingerprints(frames, scores, ids, extra=a_extra)
+    jobs = []
+    for alliance_id in ids:
+        jobs.append(
+            Job(
+                key=alliance_id,
+                kind="alliance",
+                title=f"{names.get(alliance_id, alliance_id)} - alliance report {period}",
+                notebook=alliance_nb,
+                parameters={
+                    **{k: v for k, v in base.items() if k in a_declared},
+                    **{k: v for k, v in params.items() if k in a_declared},
+                    "alliance": alliance_id,
+                },
+                formats=tuple(formats),
+                timeout=timeout,
+                fingerprint=prints[alliance_id],
+            )
+        )
+    if include_portfolio:
+        p_extra = f"{version}|{file_digest(portfolio_nb)}"
+        jobs.append(
+            Job(
+                key="portfolio",
+                kind="portfolio",
+                title=f"Alliance portfolio report {period}",
+                notebook=portfolio_nb,
+                parameters={
+                    **{k: v for k, v in base.items() if k in p_declared},
+                    **{k: v for k, v in params.items() if k in p_declared},
+                },
+                formats=tuple(formats),
+                timeout=timeout,
+                fingerprint=portfolio_fingerprint(frames, scores, p_extra),
+            )
+        )
+    return jobs
+
+
+# --- executors ---------------------------------------------------------------------------
+
+
+Executor = Callable[[list[Job], str | bytes, Callable[[Rendered], None]], None]
+
+
+def _worker_init() -> None:
+    """Process-pool worker set-up: quiet logs; kernels stop when the worker exits."""
+    from multiprocessing import util
+
+    quiet_logs()
+    util.Finalize(None, shutdown_worker, exitpriority=100)
+
+
+def run_local(jobs: list[Job], inputs: str | bytes, done: Callable[[Rendered], None], *, workers=2):
+    """Run jobs on a pool of worker processes (not threads: papermill's cwd handling is not
+    thread-safe, and kernels are per process). A worker that dies takes only its report
+    with it: the pool is rebuilt once and the unfinished reports run again."""
+    pending = {job.key: job for job in jobs}
+    for attempt in range(2):
+        if not pending:
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(
+            max_workers=max(1, min(workers, len(pending))), mp_context=ctx, initializer=_worker_init
+        ) as pool:
+            futures = {pool.submit(render, job, inputs): job for job in pending.values()}
+            for future in cf.as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except cf.process.BrokenProcessPool as exc:
+                    if attempt == 0:
+                        continue  # retried in a fresh pool below
+                    result = Rendered(job.key, "failed", 0.0, error=f"worker died: {exc}")
+                except Exception as exc:  # noqa: BLE001
+                    result = Rendered(job.key, "failed", 0.0, error=f"{type(exc).__name__}: {exc}")
+                pending.pop(job.key, None)
+                done(result)
+
+
+def run_dask(
+    jobs: list[Job],
+    inputs: str | bytes,
+    done: Callable[[Rendered], None],
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> None:
+    """Run jobs on a Dask cluster: ``scheduler`` is a scheduler address, or None for a
+    LocalCluster of ``workers`` single-threaded processes. The portfolio inputs travel as
+    bytes (broadcast once), so workers need no shared disk; results come back as bytes."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    payload = Path(inputs).read_bytes() if isinstance(inputs, str) else inputs
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    try:
+        shared = client.scatter(payload, broadcast=True)
+        futures = {
+            client.submit(render, job, shared, key=f"report-{job.key}-{os.urandom(4).hex()}"): job
+            for job in jobs
+        }
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails only its report
+                result = Rendered(job.key, "failed", 0.0, error=f"{type(exc).__name__}: {exc}")
+            done(result)
+        with contextlib.suppress(Exception):
+            client.run(shutdown_worker)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _store_outputs(folder: Path, job: Job, result: Rendered) -> dict[str, str]:
+    """Write a finished report's files atomically; a failed report writes only its
+    executed notebook, next to (never over) the last good one."""
+    paths = output_paths(folder, job)
+    written: dict[str, str] = {}
+    if result.status != "ok":
+        if "ipynb" in result.outputs:
+            failed = paths["ipynb"].with_suffix(".failed.ipynb")
+            publish.atomic_write(failed, result.outputs["ipynb"])
+            written["failed_ipynb"] = str(failed.relative_to(folder))
+        return written
+    for fmt in ("ipynb", *job.formats):
+        if fmt in result.outputs and fmt not in written:
+            publish.atomic_write(paths[fmt], result.outputs[fmt])
+            written[fmt] = str(paths[fmt].relative_to(folder))
+    paths["ipynb"].with_suffix(".failed.ipynb").unlink(missing_ok=True)
+    return written
+
+
+def _entry(job: Job, result: Rendered, files: Mapping[str, str], names: Mapping[str, str]):
+    return {
+        "kind": job.kind,
+        "alliance_id": job.key if job.kind == "alliance" else None,
+        "name": names.get(job.key, job.title),
+        "status": result.status,
+        "error": result.error,
+        "duration_s": round(result.duration, 3),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "fingerprint": job.fingerprint,
+        "figures": result.results,
+        "files": dict(files),
+        "worker": result.worker,
+        "peak_rss_mb": round(result.peak_rss / 2**20, 1),
+    }
+
+
+def run(
+    period: str = "previous",
+    *,
+    db: str | None = None,
+    out: str | Path | None = None,
+    alliance_ids: Sequence[str] | None = None,
+    formats: str | Sequence[str] | None = None,
+    workers: int = 2,
+    executor: str = "local",
+    scheduler: str | None = None,
+    timeout: float = 600,
+    force: bool = False,
+    params: Mapping[str, Any] | None = None,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    scores: Any = None,
+    alliance_nb: str | Path | None = None,
+    portfolio_nb: str | Path | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Produce a period's reports under ``out/<period>/`` and return what happened.
+
+    Reads the store once (or takes ``frames``), scores the portfolio once, plans every
+    report, skips those already built from the same inputs (unless ``force``), runs the
+    rest on the chosen executor, writes files atomically, then the manifest and index.
+    """
+    quiet_logs()
+    started = time.monotonic()
+    period = resolve_period(period)
+    fmts = parse_formats(formats)
+    if executor not in ("local", "dask"):
+        raise ValueError(f"unknown executor {executor!r}; choose local or dask")
+    folder = Path(out or config.project_root() / "reports") / period
+    folder.mkdir(parents=True, exist_ok=True)
+    publish.clean_stale_temps(folder)
+    frames = _load_inputs(db, frames)
+    if scores is None:
+        scores = _score(frames, period)
+    if alliance_ids:
+        unknown = sorted(set(alliance_ids) - set(frames["alliances"]["id"]))
+        if unknown:
+            raise ValueError(f"no alliance with id {', '.join(unknown)} in the store")
+    jobs = plan(
+        period,
+        frames=frames,
+        scores=scores,
+        folder=folder,
+        alliance_ids=alliance_ids,
+        formats=fmts,
+        timeout=timeout,
+        params=params,
+        db=db,
+        alliance_nb=alliance_nb,
+        portfolio_nb=portfolio_nb,
+    )
+    previous = publish.read_manifest(folder)
+    todo = [job for job in jobs if _needs_run(job, previous, folder, force)]
+    skipped = [job.key for job in jobs if job not in todo]
+
+    inputs_path = folder / ".inputs" / "portfolio.pkl"
+    if todo:
+        from alliance_kit.reporting import PortfolioInputs
+
+        inputs = PortfolioInputs(period=period, frames=dict(frames), scores=scores)
+        blob = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
+        publish.atomic_write(inputs_path, blob)
+
+    names = dict(zip(frames["alliances"]["id"], frames["alliances"]["name"], strict=False))
+    names["portfolio"] = "Portfolio"
+    manifest = {
+        "period": period,
+        "package_version": __version__,
+        "reports": dict(previous.get("reports", {})),
+        "runs": list(previous.get("runs", [])),
+    }
+    by_key = {job.key: job for job in jobs}
+    failed: dict[str, str] = {}
+    bar = _progress(len(todo), progress, period)
+
+    def done(result: Rendered) -> None:
+        job = by_key[result.key]
+        files = _store_outputs(folder, job, result)
+        old = manifest["reports"].get(job.key, {})
+        entry = _entry(job, result, files, names)
+        if result.status != "ok":
+            failed[job.key] = result.error or result.status
+            entry["files"] = {**old.get("files", {}), **files} if old else files
+        manifest["reports"][job.key] = entry
+        if bar is not None:
+            bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
+            bar.update(1)
+
+    try:
+        if todo:
+            if executor == "dask":
+                run_dask(todo, str(inputs_path), done, workers=workers, scheduler=scheduler)
+            else:
+                run_local(todo, str(inputs_path), done, workers=workers)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    seconds = time.monotonic() - started
+    manifest["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["runs"].append(
+        {
+            "at": manifest["generated_at"],
+            "ran": len(todo),
+            "skipped": len(skipped),
+            "failed": sorted(failed),
+            "seconds": round(seconds, 2),
+            "executor": executor,
+            "workers": workers,
+            "formats": list(fmts),
+        }
+    )
+    manifest["reports"] = {k: manifest["reports"][k] for k in by_key if k in manifest["reports"]}
+    publish.write_manifest(folder, manifest)
+    prev_manifest = publish.read_manifest(folder.parent / periods.previous(period))
+    index = publish.write_index(folder, manifest, previous=prev_manifest)
+    return BatchResult(
+        period=period,
+        folder=folder,
+        index=index,
+        manifest=manifest,
+        ran=[job.key for job in todo],
+        skipped=skipped,
+        failed=failed,
+        seconds=seconds,
+    )
+
+
+def _progress(total: int, enabled: bool, period: str):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"reports {period}", unit="report")
+
+
+def as_dict(result: BatchResult) -> dict[str, Any]:
+    d = asdict(result)
+    d["folder"], d["index"] = str(result.folder), str(result.index)
+    return d

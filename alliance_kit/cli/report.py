@@ -1,0 +1,132 @@
+"""``alliance-kit report``: the periodic report batch (see alliance_kit.batch)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from alliance_kit.cli import db_option, main
+
+
+def _param(values: tuple[str, ...]) -> dict[str, Any]:
+    """``-p name=value`` pairs; values are read as Python literals when they parse."""
+    import ast
+
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-p")
+        try:
+            out[name.strip()] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            out[name.strip()] = raw
+    return out
+
+
+def run_reports(**kw: Any):
+    """Run the batch and print its summary (shared with ``demo``)."""
+    from alliance_kit import batch
+
+    result = batch.run(**kw)
+    click.echo(result.summary())
+    return result
+
+
+@main.command()
+@click.option(
+    "--period",
+    default="previous",
+    show_default=True,
+    help="Quarter such as 2026-Q3, or 'previous' for the last closed quarter.",
+)
+@click.option(
+    "--alliance",
+    "alliances",
+    multiple=True,
+    metavar="ID",
+    help="Only these alliances (repeatable).",
+)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: a pool of worker processes; dask: a Dask distributed cluster.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler (tcp://host:8786); default a LocalCluster.",
+)
+@click.option(
+    "--format", "formats", default="html,ipynb", show_default=True, help="Any of html,pdf,ipynb."
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default reports/).")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds one report may take.")
+@click.option("--force", is_flag=True, help="Redo every report, not only failed or changed ones.")
+@click.option("--company-revenue", type=float, help="Portfolio report: your annual revenue.")
+@click.option(
+    "--alliance-share", type=float, help="Portfolio report: share of it from alliances (0-1)."
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Another notebook parameter.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
+@db_option
+def report(
+    period: str,
+    alliances: tuple[str, ...],
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    formats: str,
+    out: str | None,
+    timeout: float,
+    force: bool,
+    company_revenue: float | None,
+    alliance_share: float | None,
+    params: tuple[str, ...],
+    no_progress: bool,
+    db: str | None,
+) -> None:
+    """Produce every alliance's report and the portfolio report for a period.
+
+    Runs the report notebooks with papermill on warm kernels, keeps each executed
+    notebook, writes code-free HTML (and PDF), an index.html and a manifest.json under
+    OUT/PERIOD/. Re-running a period redoes only what failed or whose inputs changed.
+    Exits non-zero, naming them, when any report failed.
+    """
+    extra = _param(params)
+    if company_revenue is not None:
+        extra["company_revenue"] = company_revenue
+    if alliance_share is not None:
+        extra["alliance_share"] = alliance_share
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
+    result = run_reports(
+        period=period,
+        db=db,
+        out=out,
+        alliance_ids=list(alliances) or None,
+        formats=formats,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        timeout=timeout,
+        force=force,
+        params=extra,
+        progress=not no_progress and sys.stderr.isatty(),
+    )
+    if not result.ok:
+        raise click.ClickException(
+            f"{len(result.failed)} report(s) failed: {', '.join(sorted(result.failed))}"
+        )

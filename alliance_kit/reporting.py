@@ -1,0 +1,1239 @@
+"""The content of the periodic reports: each section of the alliance report and of the
+portfolio report as a DataFrame or dataclass, computed from the domain functions, plus
+their HTML rendering (every value escaped) so the report notebooks stay a few lines.
+
+``prepare(frames, period)`` scores the portfolio once (this period and the previous one,
+for "what changed"); the batch pickles the result and every notebook ``load``s it, so a
+report renders instead of recomputing. A notebook run by hand reads the store instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import os
+import pickle
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from alliance_kit import periods
+
+CRACK_NAMES = {
+    1: "Senior management commitment",
+    2: "Strategy and scope",
+    3: "Trusting working relationship",
+    4: "Goals, objectives and KPIs",
+    5: "Governance",
+    6: "Resources",
+}
+STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+
+@dataclass
+class PortfolioInputs:
+    """Everything a period's reports need, computed once per batch."""
+
+    period: str
+    frames: dict[str, pd.DataFrame]
+    scores: Any  # health.PortfolioScores of the period
+
+
+def prepare(frames: Mapping[str, pd.DataFrame], period: str) -> PortfolioInputs:
+    """Score the portfolio for ``period`` (the scores carry the previous quarter's
+    figures too, for "what changed")."""
+    from alliance_kit import health
+
+    frames = dict(frames)
+    return PortfolioInputs(
+        period=period, frames=frames, scores=health.score_portfolio(frames, period)
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _load_pickle(path: str, mtime_ns: int) -> PortfolioInputs:
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)
+    if isinstance(data, PortfolioInputs):
+        return data
+    return PortfolioInputs(
+        period=data["period"],
+        frames=data["frames"],
+        scores=data["scores"],
+    )
+
+
+def load(
+    period: str | None = None, db: str | None = None, scores_path: str | None = None
+) -> PortfolioInputs:
+    """The report inputs: from the batch's precomputed file when ``scores_path`` is given
+    (cached in the kernel, so a warm kernel reads it once), else from the store."""
+    if scores_path:
+        inputs = _load_pickle(str(scores_path), os.stat(scores_path).st_mtime_ns)
+        if period and inputs.period != period:
+            raise ValueError(f"{scores_path} holds {inputs.period}, not {period}")
+        return inputs
+    from alliance_kit.store import open_store
+
+    period = period or periods.last_closed()
+    return prepare(open_store(db).read_all(), period)
+
+
+# --- formatting ------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def money(amount: Any, currency: str | None = "") -> str:
+    """``USD 40.0M``, ``EUR 850k``: compact amounts with their currency ("-" if missing)."""
+    if _missing(amount):
+        return "-"
+    a = float(amount)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(a) >= size:
+            figure = f"{a / size:,.1f}{suffix}" if suffix != "k" else f"{a / size:,.0f}k"
+            break
+    else:
+        figure = f"{a:,.0f}"
+    return f"{currency} {figure}" if currency else figure
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    """A fraction as a percentage: 0.42 -> ``42%``."""
+    return "-" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def number(value: Any, digits: int = 0) -> str:
+    return "-" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def measure(value: Any) -> str:
+    """A KPI value: one decimal for small figures, none from 1,000 up."""
+    if _missing(value):
+        return "-"
+    return number(value, 0 if abs(float(value)) >= 1000 else 1)
+
+
+def signed(value: Any, digits: int = 0) -> str:
+    return "-" if _missing(value) else f"{float(value):+,.{digits}f}"
+
+
+def day(value: Any) -> str:
+    return "-" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def text(value: Any) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def crack_name(crack: Any) -> str:
+    if _missing(crack):
+        return "-"
+    return f"{int(crack)}. {CRACK_NAMES.get(int(crack), f'Crack {crack}')}"
+
+
+# --- HTML rendering (everything escaped) -----------------------------------------------
+
+Formatter = Callable[[Any], str]
+
+
+@dataclass
+class Column:
+    """One column of a rendered table: source column, header, formatter, alignment."""
+
+    key: str
+    label: str
+    fmt: Formatter = text
+    numeric: bool = False
+    figure: str | None = None  # data-figure attribute, for machine-checked figures
+
+
+def render_table(df: pd.DataFrame, columns: Sequence[Column], empty: str = "None.") -> str:
+    """An HTML table of ``df`` with every cell escaped."""
+    if df is None or df.empty:
+        return f'<p class="ak-empty">{html.escape(empty)}</p>'
+    head = "".join(
+        f'<th class="{"num" if c.numeric else ""}">{html.escape(c.label)}</th>' for c in columns
+    )
+    rows = []
+    for _, row in df.iterrows():
+        cells = []
+        for c in columns:
+            value = row.get(c.key)
+            attrs = ' class="num"' if c.numeric else ""
+            if c.figure:
+                raw = "" if _missing(value) else str(value)
+                attrs += f' data-figure="{html.escape(c.figure)}" data-value="{html.escape(raw)}"'
+            cells.append(f"<td{attrs}>{html.escape(c.fmt(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def status_badge(status: Any) -> str:
+    s = text(status).lower() or "unknown"
+    return f'<span class="ak-status {html.escape(s)}">{html.escape(s.upper())}</span>'
+
+
+def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
+    attrs = ""
+    if figure:
+        raw = "" if _missing(value) else str(value)
+        attrs = f' data-figure="{html.escape(figure)}" data-value="{html.escape(raw)}"'
+    return (
+        f'<div class="ak-card"><div class="label">{html.escape(label)}</div>'
+        f'<div class="value"{attrs}>{shown}</div></div>'
+    )
+
+
+@dataclass
+class Html:
+    """Pre-rendered, already escaped HTML that displays itself in a notebook."""
+
+    body: str
+
+    def _repr_html_(self) -> str:
+        return self.body
+
+
+def chart_svg(chart: Any) -> str:
+    """An Altair chart as inline SVG (vl-convert, offline); '' if it cannot render."""
+    if chart is None:
+        return ""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    return f'<div class="ak-chart">{svg}</div>'
+
+
+# --- score accessors -------------------------------------------------------------------
+
+
+def _frame(scores: Any, name: str) -> pd.DataFrame:
+    df = getattr(scores, name, None) if scores is not None else None
+    return df if isinstance(df, pd.DataFrame) else pd.DataFrame()
+
+
+def _pick(df: pd.DataFrame, *names: str) -> str | None:
+    """The first of ``names`` that is a column of ``df`` (score frames name a few
+    things in more than one way across versions)."""
+    return next((n for n in names if n in df.columns), None)
+
+
+def _get(row: Mapping[str, Any] | pd.Series, *names: str, default: Any = None) -> Any:
+    for n in names:
+        if n in row and not _missing(row[n]):
+            return row[n]
+    return default
+
+
+def _rows(df: pd.DataFrame, alliance_id: str) -> pd.DataFrame:
+    if df.empty or "alliance_id" not in df.columns:
+        return df.iloc[0:0]
+    return df[df["alliance_id"] == alliance_id]
+
+
+def alliance_row(inputs: PortfolioInputs, alliance_id: str) -> pd.Series:
+    """The alliance's record; ValueError if the store has no such alliance."""
+    a = inputs.frames["alliances"]
+    hit = a[a["id"] == alliance_id]
+    if hit.empty:
+        raise ValueError(f"no alliance with id {alliance_id!r} in the store")
+    return hit.iloc[0]
+
+
+# --- the alliance report ---------------------------------------------------------------
+
+
+@dataclass
+class ExecutiveSummary:
+    """The first thing an alliance report says."""
+
+    alliance_id: str
+    name: str
+    partner: str
+    period: str
+    status: str
+    health_index: float | None
+    previous_health_index: float | None
+    open_cracks: list[str]
+    failure_probability: float | None
+    expected_revenue: float | None
+    revenue_at_risk: float | None
+    currency: str
+    changes: pd.DataFrame = field(repr=False)
+    actions: pd.DataFrame = field(repr=False)
+
+    @property
+    def change(self) -> float | None:
+        if self.health_index is None or self.previous_health_index is None:
+            return None
+        return self.health_index - self.previous_health_index
+
+    def figures(self) -> dict[str, Any]:
+        """Key figures for the run manifest (JSON-friendly)."""
+        return {
+            "alliance_id": self.alliance_id,
+            "name": self.name,
+            "status": self.status,
+            "health_index": _round(self.health_index, 1),
+            "change": _round(self.change, 1),
+            "open_cracks": len(self.open_cracks),
+            "failure_probability": _round(self.failure_probability, 4),
+            "expected_revenue": _round(self.expected_revenue, 2),
+            "revenue_at_risk": _round(self.revenue_at_risk, 2),
+            "currency": self.currency,
+        }
+
+    def _repr_html_(self) -> str:
+        cards = [
+            card("Overall status", status_badge(self.status), figure="status", value=self.status),
+            card(
+                "Health index",
+                html.escape(number(self.health_index)),
+                figure="health_index",
+                value=_round(self.health_index, 1),
+            ),
+            card(
+                "Since last period",
+                html.escape(signed(self.change)),
+                figure="change",
+                value=_round(self.change, 1),
+            ),
+            card(
+                "Open cracks",
+                html.escape(str(len(self.open_cracks))),
+                figure="open_cracks",
+                value=len(self.open_cracks),
+            ),
+            card(
+                "Failure probability",
+                html.escape(pct(self.failure_probability)),
+                figure="failure_probability",
+                value=_round(self.failure_probability, 4),
+            ),
+            card(
+                "Revenue at risk / year",
+                html.escape(money(self.revenue_at_risk, self.currency)),
+                figure="revenue_at_risk",
+                value=_round(self.revenue_at_risk, 2),
+            ),
+        ]
+        parts = [f'<div class="ak-cards">{"".join(cards)}</div>']
+        if self.open_cracks:
+            cracks = ", ".join(html.escape(c) for c in self.open_cracks)
+            parts.append(f"<p><strong>Open cracks:</strong> {cracks}.</p>")
+        else:
+            parts.append("<p><strong>No crack is open</strong> this period.</p>")
+        parts.append("<h3>What changed since last period</h3>")
+        parts.append(
+            render_table(
+                self.changes,
+                [Column("what", "Change"), Column("detail", "Detail")],
+                empty="Nothing moved enough to raise an alert.",
+            )
+        )
+        parts.append("<h3>Top three actions</h3>")
+        if self.actions.empty:
+            parts.append('<p class="ak-empty">No remedial action needed.</p>')
+        else:
+            items = "".join(
+                f"<li><strong>{html.escape(text(r['crack']))}:</strong> "
+                f"{html.escape(text(r['action']))}"
+                + (f" <em>({html.escape(text(r['element']))})</em>" if text(r["element"]) else "")
+                + "</li>"
+                for _, r in self.actions.iterrows()
+            )
+            parts.append(f'<ol class="ak-actions">{items}</ol>')
+        return "\n".join(parts)
+
+
+def _round(value: Any, digits: int) -> float | None:
+    return None if _missing(value) else round(float(value), digits)
+
+
+def _alliance_score(scores: Any, alliance_id: str) -> pd.Series:
+    rows = _rows(_frame(scores, "alliances"), alliance_id)
+    return rows.iloc[0] if not rows.empty else pd.Series(dtype=object)
+
+
+HEALTH_COLS = ("health_index", "health", "index")
+FAILURE_COLS = ("failure_probability", "p_failure", "failure_prob")
+
+
+def _open_cracks(scores: Any, alliance_id: str) -> list[str]:
+    cracks = _rows(_frame(scores, "cracks"), alliance_id)
+    if cracks.empty or "status" not in cracks.columns:
+        return []
+    bad = cracks[cracks["status"].isin(["red", "amber"])].copy()
+    bad["_o"] = bad["status"].map(STATUS_ORDER)
+    bad = bad.sort_values(["_o", "crack"])
+    return [f"{crack_name(c)} ({s})" for c, s in zip(bad["crack"], bad["status"], strict=True)]
+
+
+def changes(inputs: PortfolioInputs, alliance_id: str, min_move: float = 5.0) -> pd.DataFrame:
+    """What moved since the previous period: this period's alerts, then every crack whose
+    score moved ``min_move`` points or more (columns ``what``, ``detail``)."""
+    rows: list[dict[str, str]] = []
+    alerts = _rows(_frame(inputs.scores, "alerts"), alliance_id)
+    for _, a in alerts.iterrows():
+        crack = _get(a, "crack")
+        what = text(_get(a, "kind", default="alert"))
+        label = what + (f" - {crack_name(crack)}" if crack is not None else "")
+        rows.append({"what": label[:1].upper() + label[1:], "detail": text(_get(a, "message"))})
+    c = _rows(_frame(inputs.scores, "cracks"), alliance_id)
+    if not c.empty and "change" in c.columns:
+        moved = c[c["change"].abs() >= min_move].sort_values("change")
+        for _, r in moved.iterrows():
+            rows.append(
+                {
+                    "what": f"{crack_name(r['crack'])} {'up' if r['change'] > 0 else 'down'}",
+                    "detail": f"{number(r['prev_score'])} -> {number(r['score'])} "
+                    f"({signed(r['change'])} points; {text(r['prev_status'])} -> "
+                    f"{text(r['status'])})",
+                }
+            )
+    return pd.DataFrame(rows, columns=["what", "detail"]).drop_duplicates().reset_index(drop=True)
+
+
+def top_actions(inputs: PortfolioInputs, alliance_id: str, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most urgent actions (columns ``crack``, ``action``, ``element``): the
+    weakest open crack's first remedy, then the next crack's, and so on round-robin
+    (from ``health.remedies``)."""
+    from alliance_kit import health
+
+    cols = ["crack", "action", "element"]
+    rem = health.remedies(inputs.scores, alliance_id)
+    queue = []
+    for depth in range(max((len(a) for a in rem["actions"]), default=0)):
+        for _, r in rem.iterrows():
+            if depth < len(r["actions"]):
+                queue.append(
+                    {
+                        "crack": crack_name(r["crack"]),
+                        "action": r["actions"][depth],
+                        "element": text(r["elements"]),
+                    }
+                )
+    return pd.DataFrame(queue[:n], columns=cols)
+
+
+def executive_summary(inputs: PortfolioInputs, alliance_id: str) -> ExecutiveSummary:
+    a = alliance_row(inputs, alliance_id)
+    s = _alliance_score(inputs.scores, alliance_id)
+    return ExecutiveSummary(
+        alliance_id=alliance_id,
+        name=text(a["name"]),
+        partner=text(a["partner"]),
+        period=inputs.period,
+        status=text(_get(s, "status", default="unknown")),
+        health_index=_round(_get(s, *HEALTH_COLS), 1),
+        previous_health_index=_round(_get(s, "prev_health_index"), 1),
+        open_cracks=_open_cracks(inputs.scores, alliance_id),
+        failure_probability=_round(_get(s, *FAILURE_COLS), 4),
+        expected_revenue=_round(_get(s, "expected_revenue", default=a["expected_revenue"]), 2),
+        revenue_at_risk=_round(_get(s, "revenue_at_risk"), 2),
+        currency=text(_get(s, "currency", default=a["currency"])),
+        changes=changes(inputs, alliance_id),
+        actions=top_actions(inputs, alliance_id),
+    )
+
+
+def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
+    """Title block: alliance, partner, type, stage, owner and sponsors."""
+    a = alliance_row(inputs, alliance_id)
+
+    def sponsor(name: Any, level: Any) -> str:
+        return f"{text(name)} ({text(level)})" if text(name) else "none named"
+
+    meta = (
+        f"{html.escape(text(a['partner']))} &middot; {html.escape(text(a['type']))} &middot; "
+        f"stage {html.escape(text(a['stage']))} &middot; owner {html.escape(text(a['owner']))}"
+        f"<br>Sponsors: ours {html.escape(sponsor(a['our_sponsor'], a['our_sponsor_level']))}; "
+        f"partner's {html.escape(sponsor(a['partner_sponsor'], a['partner_sponsor_level']))}"
+    )
+    notes = text(a.get("notes"))
+    notes_html = f'<p class="ak-note">{html.escape(notes)}</p>' if notes else ""
+    return Html(
+        f'<h1 data-figure="title">{html.escape(text(a["name"]))} &mdash; alliance report '
+        f"{html.escape(inputs.period)}</h1>"
+        f'<p class="ak-meta">{meta}</p>{notes_html}'
+    )
+
+
+def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
+    """One row per crack: score, status, each side's survey score, the evidence score,
+    the perception gap and its reading."""
+    c = _rows(_frame(inputs.scores, "cracks"), alliance_id).copy()
+    cols = ["crack", "name", "score", "status", "us", "partner", "evidence", "gap", "reading"]
+    if c.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(
+        {
+            "crack": c["crack"].astype(int),
+            "name": [crack_name(x) for x in c["crack"]],
+            "score": c["score"],
+            "status": c["status"],
+            "us": c["survey_us"],
+            "partner": c["survey_partner"],
+            "evidence": c["evidence"],
+            "gap": c["gap"],
+            "reading": c["reading"],
+        }
+    )
+    return out.sort_values("crack").reset_index(drop=True)
+
+
+CRACK_COLUMNS = [
+    Column("name", "Crack"),
+    Column("status", "Status", lambda s: text(s).upper()),
+    Column("score", "Score", number, True, figure="crack_score"),
+    Column("us", "Our survey", number, True),
+    Column("partner", "Partner's survey", number, True),
+    Column("evidence", "Evidence", number, True),
+    Column("gap", "Gap (us - partner)", signed, True),
+    Column("reading", "Reading"),
+]
+
+
+def kpis_vs_target(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
+    """Each KPI's latest actual up to the period against its baseline and target:
+    ``progress`` is the share of the way from baseline to target (1 = target met)."""
+    k = inputs.frames["kpis"]
+    k = k[k["alliance_id"] == alliance_id]
+    cols = [
+        "kpi",
+        "unit",
+        "owner_side",
+        "baseline",
+        "target",
+        "due_date",
+        "actual",
+        "actual_period",
+    ]
+    cols += ["progress", "on_track", "agreed_by_both"]
+    if k.empty:
+        return pd.DataFrame(columns=cols)
+    act = inputs.frames["kpi_actuals"]
+    act = act[act["kpi_id"].isin(k["id"]) & (act["period"] <= inputs.period)]
+    latest = act.sort_values("period").groupby("kpi_id").tail(1).set_index("kpi_id")
+    out = pd.DataFrame(
+        {
+            "kpi": k["name"].to_numpy(),
+            "unit": k["unit"].to_numpy(),
+            "owner_side": k["owner_side"].to_numpy(),
+            "baseline": k["baseline"].to_numpy(),
+            "target": k["target"].to_numpy(),
+            "due_date": k["due_date"].to_numpy(),
+            "actual": k["id"].map(latest["value"]).to_numpy(),
+            "actual_period": k["id"].map(latest["period"]).to_numpy(),
+            "agreed_by_both": k["agreed_by_both"].to_numpy(),
+        }
+    )
+    span = out["target"] - out["baseline"]
+    out["progress"] = (out["actual"] - out["baseline"]) / span.where(span != 0)
+    out["on_track"] = _on_track(out, inputs.period)
+    return out[cols].reset_index(drop=True)
+
+
+def _on_track(kpis: pd.DataFrame, period: str) -> pd.Series:
+    """Progress at least the share of time elapsed to the due date (linear plan)."""
+    end = pd.Timestamp(periods.end(period))
+    due = pd.to_datetime(kpis["due_date"])
+    # Without a due date the plan is unknown: judge against "target reached".
+    elapsed = pd.Series(1.0, index=kpis.index)
+    has_due = due.notna()
+    horizon = (due - (end - pd.Timedelta(days=365))).dt.days.clip(lower=1)
+    elapsed[has_due] = (365 / horizon[has_due]).clip(upper=1.0)
+    ok = kpis["progress"] >= elapsed - 1e-9
+    return ok.where(kpis["progress"].notna())
+
+
+KPI_COLUMNS = [
+    Column("kpi", "KPI"),
+    Column("unit", "Unit"),
+    Column("owner_side", "Whose"),
+    Column("baseline", "Baseline", lambda v: measure(v), True),
+    Column("actual", "Actual", lambda v: measure(v), True, figure="kpi_actual"),
+    Column("target", "Target", lambda v: measure(v), True),
+    Column("progress", "Progress", pct, True),
+    Column("on_track", "On track", lambda v: "-" if _missing(v) else ("yes" if v else "NO")),
+    Column("due_date", "Due", day),
+    Column("agreed_by_both", "Agreed by both", lambda v: "yes" if v else "no"),
+]
+
+
+def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
+    """The governance indicators of the last twelve months (``indicator``, ``value``,
+    ``detail``): meetings held against planned, executive attendance per side, action
+    closure and decision latency."""
+    from alliance_kit import governance
+
+    f, p = inputs.frames, inputs.period
+    rows: list[dict[str, str]] = []
+    m = _rows(governance.meeting_adherence(f, p), alliance_id)
+    if not m.empty:
+        r = m.iloc[0]
+        rows.append(
+            {
+                "indicator": "Meetings held against planned",
+                "value": pct(r["rate"]),
+                "detail": f"{number(r['held'])} held of {number(r['planned'], 1)} planned "
+                f"across {int(r['bodies'])} governance bodies",
+            }
+        )
+    att = _rows(governance.executive_attendance(f, p), alliance_id)
+    for _, r in att.iterrows():
+        rows.append(
+            {
+                "indicator": f"Executive at steering meetings ({r['side']})",
+                "value": pct(r["rate"]),
+                "detail": f"{int(r['with_executive'])} of {int(r['steering_meetings'])} "
+                "steering meetings had a VP or above",
+            }
+        )
+    ac = _rows(governance.action_closure(f, p), alliance_id)
+    if not ac.empty:
+        r = ac.iloc[0]
+        rows.append(
+            {
+                "indicator": "Actions closed when due",
+                "value": pct(r["rate"]),
+                "detail": f"{int(r['closed'])} of {int(r['due'])} due; {int(r['overdue'])} overdue",
+            }
+        )
+    dl = _rows(governance.decision_latency(f, p), alliance_id)
+    if not dl.empty:
+        r = dl.iloc[0]
+        rows.append(
+            {
+                "indicator": "Decision latency (median days)",
+                "value": number(r["median_days"]),
+                "detail": f"{int(r['decisions'])} decisions, {int(r['pending'])} pending",
+            }
+        )
+    return pd.DataFrame(rows, columns=["indicator", "value", "detail"])
+
+
+GOVERNANCE_COLUMNS = [
+    Column("indicator", "Indicator"),
+    Column("value", "Value", text, True),
+    Column("detail", "Detail"),
+]
+
+
+def agreements_due(inputs: PortfolioInputs, alliance_id: str, quarters: int = 2) -> pd.DataFrame:
+    """Agreements expiring, and obligations open and due, by the end of the next
+    ``quarters`` quarters (overdue ones included): ``what``, ``title``, ``owner``,
+    ``due``, ``status``."""
+    f = inputs.frames
+    horizon = pd.Timestamp(periods.end(periods.shift(inputs.period, quarters)))
+    asof = pd.Timestamp(periods.end(inputs.period))
+    ag = f["agreements"]
+    ag = ag[ag["alliance_id"] == alliance_id]
+    rows = []
+    live = ag[ag["status"].isin(["signed", "active"]) & ag["expires_on"].notna()]
+    for _, r in live[live["expires_on"] <= horizon].iterrows():
+        notice = r["expires_on"] - pd.Timedelta(days=int(_get(r, "notice_days", default=0)))
+        renew = "renews automatically" if r["auto_renew"] else "expires"
+        rows.append(
+            {
+                "what": f"Agreement {renew}",
+                "title": text(r["title"]),
+                "owner": text(r["parties"]),
+                "due": r["expires_on"],
+                "status": f"notice by {day(notice)}",
+            }
+        )
+    ob = f["obligations"].merge(ag[["id", "title"]], left_on="agreement_id", right_on="id")
+    ob = ob[(ob["status"] == "open") & (ob["due_on"] <= horizon)]
+    for _, r in ob.sort_values("due_on").iterrows():
+        rows.append(
+            {
+                "what": "Obligation",
+                "title": f"{text(r['description'])} ({text(r['title'])})",
+                "owner": f"{text(r['owner'])} ({text(r['owner_side'])})",
+                "due": r["due_on"],
+                "status": "OVERDUE" if r["due_on"] < asof else "open",
+            }
+        )
+    out = pd.DataFrame(rows, columns=["what", "title", "owner", "due", "status"])
+    return out.sort_values("due", kind="stable").reset_index(drop=True) if len(out) else out
+
+
+AGREEMENT_COLUMNS = [
+    Column("what", "What"),
+    Column("title", "Agreement / obligation"),
+    Column("owner", "Owner / parties"),
+    Column("due", "Due", day),
+    Column("status", "Status"),
+]
+
+
+def risks_and_issues(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
+    """Open risks (with their latest likelihood x impact) and unresolved issues at the
+    period's end, most severe first: ``kind``, ``title``, ``owner``, ``severity``,
+    ``rating``, ``crack``, ``since``."""
+    f = inputs.frames
+    asof = pd.Timestamp(periods.end(inputs.period))
+    r = f["risks"]
+    r = r[(r["alliance_id"] == alliance_id) & (r["status"] != "closed") & (r["raised_on"] <= asof)]
+    rev = f["risk_reviews"]
+    rev = rev[rev["risk_id"].isin(r["id"]) & (rev["period"] <= inputs.period)]
+    latest = rev.sort_values("period").groupby("risk_id").tail(1).set_index("risk_id")
+    rating = r["id"].map(latest["likelihood"] * latest["impact"]) if len(latest) else None
+    risks = pd.DataFrame(
+        {
+            "kind": "risk",
+            "title": r["title"],
+            "owner": r["owner"],
+            "severity": text(None) if rating is None else rating.map(_risk_band),
+            "rating": rating if rating is not None else float("nan"),
+            "crack": r["crack"].map(crack_name),
+            "since": r["raised_on"],
+        }
+    )
+    i = f["issues"]
+    i = i[(i["alliance_id"] == alliance_id) & (i["raised_on"] <= asof)]
+    i = i[i["resolved_on"].isna() | (i["resolved_on"] > asof)]
+    sev_rank = {"critical": 20, "high": 15, "medium": 9, "low": 4}
+    issues = pd.DataFrame(
+        {
+            "kind": "issue",
+            "title": i["title"],
+            "owner": i["owner"] + " (" + i["side"] + ")",
+            "severity": i["severity"],
+            "rating": i["severity"].map(sev_rank).astype(float),
+            "crack": i["crack"].map(crack_name),
+            "since": i["raised_on"],
+        }
+    )
+    cols = ["kind", "title", "owner", "severity", "rating", "crack", "since"]
+    out = (
+        pd.concat([d for d in (risks, issues) if len(d)], ignore_index=True)
+        if (len(risks) or len(issues))
+        else pd.DataFrame(columns=cols)
+    )
+    return out.sort_values(["rating", "since"], ascending=[False, True]).reset_index(drop=True)[
+        cols
+    ]
+
+
+def _risk_band(score: Any) -> str:
+    if _missing(score):
+        return "not reviewed"
+    return "high" if score >= 15 else "medium" if score >= 8 else "low"
+
+
+RISK_COLUMNS = [
+    Column("kind", "Kind"),
+    Column("title", "Risk / issue"),
+    Column("owner", "Owner"),
+    Column("severity", "Severity"),
+    Column("crack", "Crack"),
+    Column("since", "Since", day),
+]
+
+
+@dataclass
+class BusinessCaseSection:
+    """Plan against actual and the headline of the business case (None if no case)."""
+
+    currency: str
+    headline: dict[str, Any] | None
+    plan_vs_actual: pd.DataFrame
+    note: str = ""
+
+    def _repr_html_(self) -> str:
+        if self.headline is None:
+            return (
+                f'<p class="ak-empty">{html.escape(self.note or "No business case recorded.")}</p>'
+            )
+        h, cur = self.headline, self.currency
+        irr = "-" if h.get("irr") is None else pct(h["irr"], 1)
+        cards = "".join(
+            [
+                card(
+                    "NPV (ours)",
+                    html.escape(money(h.get("npv"), cur)),
+                    figure="npv",
+                    value=h.get("npv"),
+                ),
+                card(
+                    "Risk-adjusted NPV",
+                    html.escape(money(h.get("risk_adjusted_npv"), cur)),
+                    figure="risk_adjusted_npv",
+                    value=h.get("risk_adjusted_npv"),
+                ),
+                card("IRR", html.escape(irr)),
+                card(
+                    "Payback",
+                    html.escape(
+                        "-" if h.get("payback_years") is None else f"{h['payback_years']:.1f} years"
+                    ),
+                ),
+            ]
+        )
+        money_fmt = functools.partial(money, currency=cur)
+        table = render_table(
+            self.plan_vs_actual,
+            [
+                Column("year", "Year", lambda v: text(v)),
+                Column("side", "Side"),
+                Column("category", "Category"),
+                Column("plan", "Plan", money_fmt, True),
+                Column("actual", "Actual", money_fmt, True),
+                Column("variance", "Variance", money_fmt, True),
+                Column("variance_pct", "Variance %", pct, True),
+                Column("favourable", "Favourable", lambda v: "yes" if v else "NO"),
+            ],
+            empty="No actuals recorded yet: plan only.",
+        )
+        note = f'<p class="ak-note">{html.escape(self.note)}</p>' if self.note else ""
+        return f'<div class="ak-cards">{cards}</div>{table}{note}'
+
+
+def business_case_section(inputs: PortfolioInputs, alliance_id: str) -> BusinessCaseSection:
+    from alliance_kit import business_case
+
+    a = alliance_row(inputs, alliance_id)
+    s = _alliance_score(inputs.scores, alliance_id)
+    lifetime = _get(s, *FAILURE_COLS)
+    annual = None
+    if lifetime is not None:
+        bc = inputs.frames["business_cases"]
+        row = bc[bc["alliance_id"] == alliance_id]
+        years = int(row["horizon_years"].iloc[0]) if len(row) else 5
+        annual = business_case.annual_failure_probability(float(lifetime), years)
+    try:
+        summ = business_case.summary(inputs.frames, alliance_id, annual_failure=annual, draws=0)
+    except (ValueError, KeyError, IndexError) as exc:
+        return BusinessCaseSection(text(a["currency"]), None, pd.DataFrame(), note=str(exc))
+    pva = summ.plan_vs_actual
+    pva = pva[pva["side"] == "us"] if len(pva) else pva
+    note = "; ".join(summ.warnings)
+    return BusinessCaseSection(summ.currency, summ.headline(), pva.reset_index(drop=True), note)
+
+
+def crack_chart(inputs: PortfolioInputs, alliance_id: str):
+    """Each crack's survey score per side with the blended score (Altair, for SVG)."""
+    import altair as alt
+
+    c = cracks_by_side(inputs, alliance_id)
+    if c.empty:
+        return None
+    long = c.melt(
+        id_vars=["name"],
+        value_vars=["us", "partner", "evidence"],
+        var_name="source",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["source"] = long["source"].map(
+        {"us": "our survey", "partner": "partner's survey", "evidence": "evidence"}
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort=list(c["name"])),
+            x=alt.X("value:Q", title="score (0-100)", scale=alt.Scale(domain=[0, 100])),
+            yOffset=alt.YOffset("source:N", sort=["our survey", "partner's survey", "evidence"]),
+            color=alt.Color(
+                "source:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["our survey", "partner's survey", "evidence"],
+                    range=["#1f4e79", "#d97706", "#9aa5b1"],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(width=520, height=alt.Step(10), title="Cracks by side")
+    )
+
+
+def record_figures(figures: Mapping[str, Any]) -> None:
+    """Record the key figures of a report (notebook convention: one ``record`` each)."""
+    from alliance_kit.notebook import record
+
+    for name, value in figures.items():
+        record(name, value)
+
+
+def show(*items: Any) -> None:
+    """Display sections: objects with _repr_html_ as they are, DataFrames as escaped
+    tables, (DataFrame, columns[, empty message]) tuples with those columns, charts as
+    inline SVG."""
+    from IPython.display import HTML, display
+
+    for item in items:
+        if isinstance(item, tuple) and isinstance(item[0], pd.DataFrame):
+            display(HTML(render_table(*item)))
+        elif isinstance(item, pd.DataFrame):
+            display(HTML(render_table(item, [Column(c, str(c)) for c in item.columns])))
+        elif type(item).__module__.startswith("altair"):
+            display(HTML(chart_svg(item)))
+        elif item is None:
+            continue
+        else:
+            display(item)
+
+
+# --- the portfolio report --------------------------------------------------------------
+
+
+@dataclass
+class RevenueAtRisk:
+    """Revenue at risk rolled up per currency, and the seed's shortfall arithmetic on the
+    company's own figures."""
+
+    by_currency: pd.DataFrame
+    company_revenue: float
+    alliance_share: float
+    company_currency: str
+    field_failure_rate: float
+    portfolio_failure_rate: float | None
+    shortfall_field: float
+    shortfall_portfolio: float | None
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "shortfall_field": round(self.shortfall_field, 2),
+            "shortfall_portfolio": _round(self.shortfall_portfolio, 2),
+            "portfolio_failure_rate": _round(self.portfolio_failure_rate, 4),
+            "revenue_at_risk": {
+                r["currency"]: round(float(r["revenue_at_risk"]), 2)
+                for _, r in self.by_currency.iterrows()
+            },
+        }
+
+    def _repr_html_(self) -> str:
+        cur = self.company_currency
+        table = render_table(
+            self.by_currency,
+            [
+                Column("currency", "Currency"),
+                Column("alliances", "Alliances", number, True),
+                Column("expected_revenue", "Expected revenue / year", money, True),
+                Column(
+                    "revenue_at_risk",
+                    "Revenue at risk / year",
+                    money,
+                    True,
+                    figure="revenue_at_risk",
+                ),
+                Column("share_at_risk", "Share at risk", pct, True),
+            ],
+        )
+        rate = "-" if self.portfolio_failure_rate is None else pct(self.portfolio_failure_rate, 1)
+        shortfall_p = (
+            "-" if self.shortfall_portfolio is None else money(self.shortfall_portfolio, cur)
+        )
+        calc = (
+            f"<p>The seed's arithmetic on your figures: a company with revenue of "
+            f"<strong>{html.escape(money(self.company_revenue, cur))}</strong> expecting "
+            f"<strong>{html.escape(pct(self.alliance_share))}</strong> of it from alliances "
+            f'loses <strong data-figure="shortfall_field" data-value="{self.shortfall_field:.2f}">'
+            f"{html.escape(money(self.shortfall_field, cur))}</strong> a year if "
+            f"{html.escape(pct(self.field_failure_rate))} of them fail, the rate the field "
+            f"reports. At this portfolio's own modelled failure rate "
+            f"(<strong>{html.escape(rate)}</strong>, weighted by expected revenue) the "
+            f'shortfall is <strong data-figure="shortfall_portfolio" data-value="'
+            f'{"" if self.shortfall_portfolio is None else f"{self.shortfall_portfolio:.2f}"}">'
+            f"{html.escape(shortfall_p)}</strong>.</p>"
+        )
+        return table + calc
+
+
+def revenue_at_risk(
+    inputs: PortfolioInputs,
+    company_revenue: float = 1e9,
+    alliance_share: float = 0.4,
+    company_currency: str = "USD",
+    field_failure_rate: float = 0.5,
+) -> RevenueAtRisk:
+    from alliance_kit import risk
+
+    a = _frame(inputs.scores, "alliances")
+    active = a.dropna(subset=["revenue_at_risk"]) if "revenue_at_risk" in a.columns else a
+    by_currency = (
+        risk.portfolio_at_risk(active)
+        if len(active)
+        else pd.DataFrame(
+            columns=[
+                "currency",
+                "expected_revenue",
+                "revenue_at_risk",
+                "alliances",
+                "share_at_risk",
+            ]
+        )
+    )
+    weight = active["expected_revenue"].astype(float).sum() if len(active) else 0.0
+    fail_col = _pick(active, *FAILURE_COLS)
+    rate = None
+    if weight > 0 and fail_col:
+        rate = float((active["expected_revenue"] * active[fail_col]).sum() / weight)
+    return RevenueAtRisk(
+        by_currency=by_currency,
+        company_revenue=float(company_revenue),
+        alliance_share=float(alliance_share),
+        company_currency=company_currency,
+        field_failure_rate=field_failure_rate,
+        portfolio_failure_rate=rate,
+        shortfall_field=risk.shortfall(company_revenue, alliance_share, field_failure_rate),
+        shortfall_portfolio=None
+        if rate is None
+        else risk.shortfall(company_revenue, alliance_share, rate),
+    )
+
+
+def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
+    """One row per alliance: health, status, strategic importance, expected revenue,
+    failure probability and revenue at risk, weakest first."""
+    a = inputs.frames["alliances"][["id", "name", "partner", "importance"]]
+    s = _frame(inputs.scores, "alliances")
+    cols = [
+        "alliance_id",
+        "name",
+        "partner",
+        "importance",
+        "health_index",
+        "status",
+        "failure_probability",
+        "expected_revenue",
+        "revenue_at_risk",
+        "currency",
+    ]
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    s = s.rename(
+        columns={
+            _pick(s, *HEALTH_COLS): "health_index",
+            _pick(s, *FAILURE_COLS): "failure_probability",
+        }
+    )
+    s = s.drop(columns=[c for c in ("name", "partner", "importance") if c in s.columns])
+    out = s.merge(a, left_on="alliance_id", right_on="id", how="left")
+    out = out.reindex(columns=cols)
+    return out.sort_values(["health_index", "alliance_id"], na_position="last").reset_index(
+        drop=True
+    )
+
+
+def crack_heatmap(inputs: PortfolioInputs) -> pd.DataFrame:
+    """Crack scores, alliances by cracks (columns 1-6), weakest alliance first."""
+    c = _frame(inputs.scores, "cracks")
+    if c.empty:
+        return pd.DataFrame()
+    names = inputs.frames["alliances"].set_index("id")["name"]
+    grid = c.pivot_table(index="alliance_id", columns="crack", values="score", aggfunc="first")
+    grid = grid.loc[grid.mean(axis=1).sort_values().index]
+    grid.insert(0, "name", grid.index.map(names))
+    return grid
+
+
+def heatmap_chart(inputs: PortfolioInputs):
+    import altair as alt
+
+    c = _frame(inputs.scores, "cracks")
+    if c.empty:
+        return None
+    names = inputs.frames["alliances"].set_index("id")["name"]
+    order = crack_heatmap(inputs)
+    d = c[["alliance_id", "crack", "score", "status"]].copy()
+    d["alliance"] = d["alliance_id"] + "  " + d["alliance_id"].map(names).fillna("")
+    d["crack_name"] = d["crack"].map(crack_name)
+    sort = [f"{i}  {names.get(i, '')}" for i in order.index]
+    base = alt.Chart(d).encode(
+        x=alt.X(
+            "crack_name:N",
+            title=None,
+            sort=[crack_name(i) for i in CRACK_NAMES],
+            axis=alt.Axis(labelAngle=-30, labelLimit=220),
+        ),
+        y=alt.Y("alliance:N", title=None, sort=sort, axis=alt.Axis(labelLimit=260)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "score:Q",
+            title="score",
+            scale=alt.Scale(
+                domain=[0, 50, 70, 100], range=["#c53030", "#dd6b20", "#9ae6b4", "#2f855a"]
+            ),
+        )
+    )
+    label = base.mark_text(fontSize=11).encode(text=alt.Text("score:Q", format=".0f"))
+    return (rect + label).properties(width=520, height=alt.Step(22), title="Crack scores")
+
+
+def value_chart(inputs: PortfolioInputs):
+    import altair as alt
+
+    d = health_vs_value(inputs).dropna(subset=["health_index"])
+    if d.empty:
+        return None
+    d = d.assign(label=d["alliance_id"])
+    points = (
+        alt.Chart(d)
+        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X("health_index:Q", title="health index", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y(
+                "importance:Q",
+                title="strategic importance (1-5)",
+                scale=alt.Scale(domain=[0.5, 5.5]),
+            ),
+            size=alt.Size(
+                "expected_revenue:Q",
+                title="expected revenue",
+                legend=None,
+                scale=alt.Scale(range=[60, 900]),
+            ),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(
+                    domain=["red", "amber", "green"], range=["#c53030", "#dd6b20", "#2f855a"]
+                ),
+                title="status",
+            ),
+        )
+    )
+    labels = (
+        alt.Chart(d)
+        .mark_text(dx=12, align="left", fontSize=10)
+        .encode(x="health_index:Q", y="importance:Q", text="label:N")
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [50, 70]})).mark_rule(strokeDash=[4, 3], color="#999")
+    return (rule.encode(x="x:Q") + points + labels).properties(
+        width=520, height=280, title="Health against strategic value"
+    )
+
+
+def alerts(inputs: PortfolioInputs) -> pd.DataFrame:
+    """This period's early-warning alerts with the alliance's name."""
+    al = _frame(inputs.scores, "alerts")
+    cols = ["alliance_id", "name", "alert", "crack", "detail"]
+    if al.empty:
+        return pd.DataFrame(columns=cols)
+    names = inputs.frames["alliances"].set_index("id")["name"]
+    kind = _pick(al, "kind", "alert", "type")
+    msg = _pick(al, "message", "detail")
+    out = pd.DataFrame(
+        {
+            "alliance_id": al["alliance_id"],
+            "name": al["alliance_id"].map(names),
+            "alert": al[kind] if kind else "alert",
+            "crack": al["crack"].map(crack_name) if "crack" in al.columns else "-",
+            "detail": al[msg] if msg else "",
+        }
+    )
+    return out.sort_values(["alliance_id"], kind="stable").reset_index(drop=True)
+
+
+ALERT_COLUMNS = [
+    Column("alliance_id", "Id"),
+    Column("name", "Alliance"),
+    Column("alert", "Alert"),
+    Column("crack", "Crack"),
+    Column("detail", "Detail"),
+]
+
+
+def executive_attention(inputs: PortfolioInputs, importance: int = 4) -> pd.DataFrame:
+    """Alliances that need an executive: red, or amber and strategically important
+    (``importance`` or more), or with failure more likely than not; most revenue at risk
+    first, with the reason."""
+    d = health_vs_value(inputs)
+    if d.empty:
+        return d.assign(reason=pd.Series(dtype=object))
+    n_alerts = alerts(inputs).groupby("alliance_id").size()
+    reasons = []
+    for _, r in d.iterrows():
+        why = []
+        if r["status"] == "red":
+            why.append("red")
+        elif (
+            r["status"] == "amber"
+            and not _missing(r["importance"])
+            and r["importance"] >= importance
+        ):
+            why.append(f"amber with importance {int(r['importance'])}")
+        if not _missing(r["failure_probability"]) and r["failure_probability"] > 0.5:
+            why.append(f"failure {pct(r['failure_probability'])} likely")
+        if why and n_alerts.get(r["alliance_id"], 0):
+            why.append(f"{n_alerts[r['alliance_id']]} alert(s)")
+        reasons.append("; ".join(why))
+    d = d.assign(reason=reasons)
+    d = d[d["reason"] != ""]
+    return d.sort_values("revenue_at_risk", ascending=False).reset_index(drop=True)
+
+
+def attention_columns() -> list[Column]:
+    return [
+        Column("alliance_id", "Id"),
+        Column("name", "Alliance"),
+        Column("partner", "Partner"),
+        Column("status", "Status", lambda s: text(s).upper()),
+        Column("health_index", "Health", number, True, figure="health_index"),
+        Column("revenue_at_risk", "Revenue at risk", money, True, figure="revenue_at_risk"),
+        Column("currency", "Currency"),
+        Column("reason", "Why"),
+    ]
+
+
+def value_columns() -> list[Column]:
+    return [
+        Column("alliance_id", "Id"),
+        Column("name", "Alliance"),
+        Column("importance", "Importance", number, True),
+        Column("status", "Status", lambda s: text(s).upper()),
+        Column("health_index", "Health", number, True, figure="health_index"),
+        Column("failure_probability", "Failure probability", pct, True),
+        Column("expected_revenue", "Expected revenue", money, True),
+        Column("revenue_at_risk", "Revenue at risk", money, True),
+        Column("currency", "Currency"),
+    ]
+
+
+def portfolio_header(inputs: PortfolioInputs) -> Html:
+    a = _frame(inputs.scores, "alliances")
+    counts = a["status"].value_counts() if "status" in a.columns else pd.Series(dtype=int)
+    summary = ", ".join(
+        f"{int(counts.get(s, 0))} {s}" for s in ("red", "amber", "green") if counts.get(s, 0)
+    )
+    return Html(
+        f"<h1>Alliance portfolio report &mdash; {html.escape(inputs.period)}</h1>"
+        f'<p class="ak-meta">{len(inputs.frames["alliances"])} alliances; '
+        f"health this period: {html.escape(summary or 'not scored')}</p>"
+    )
+
+
+def portfolio_figures(inputs: PortfolioInputs, rar: RevenueAtRisk) -> dict[str, Any]:
+    a = _frame(inputs.scores, "alliances")
+    counts = a["status"].value_counts() if "status" in a.columns else pd.Series(dtype=int)
+    return {
+        "alliances": int(len(inputs.frames["alliances"])),
+        "red": int(counts.get("red", 0)),
+        "amber": int(counts.get("amber", 0)),
+        "green": int(counts.get("green", 0)),
+        "alerts": int(len(_frame(inputs.scores, "alerts"))),
+        "attention": int(len(executive_attention(inputs))),
+        **rar.figures(),
+    }
+
+
+def nan_to_none(values: Iterable[Any]) -> list[Any]:
+    return [None if (isinstance(v, float) and math.isnan(v)) else v for v in values]
