@@ -607,7 +607,11 @@ CERTAIN = Uncertainty(
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """NPV draws and their summary; ``bands`` are percentiles of cumulative cash by year."""
+    """NPV draws and their summary.
+
+    ``bands``: per year, P5/P50/P95 and mean of the cumulative (undiscounted) net cash
+    flow over the draws, next to the plan's cumulative cash flow.
+    """
 
     npv: np.ndarray = field(repr=False)
     seed: int | None
@@ -1054,6 +1058,40 @@ def summary(
         warnings=warnings,
         problems=problems,
     )
+
+
+def portfolio_table(
+    frames: Mapping[str, pd.DataFrame], *, annual_failure: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Headline figures for every alliance with a business case, one row each.
+
+    ``annual_failure`` maps alliance id to its annual failure probability (default
+    DEFAULT_ANNUAL_FAILURE). A case whose terms make no sense gets a row with its
+    ``problem`` instead of figures, so one bad case does not hide the others.
+    """
+    rows = []
+    for aid in frames["business_cases"]["alliance_id"]:
+        try:
+            s = summary(frames, aid, annual_failure=(annual_failure or {}).get(aid), draws=0)
+        except ValueError as exc:
+            rows.append({"alliance_id": aid, "problem": str(exc)})
+            continue
+        h = s.headline()
+        rows.append(
+            {
+                "alliance_id": aid,
+                "currency": s.currency,
+                "npv": s.npv,
+                "npv_joint": s.npv_joint,
+                "irr": s.irr.value,
+                "payback_years": s.payback_years,
+                "risk_adjusted_npv": s.risk_adjusted_npv,
+                "investment_us": s.investment_us,
+                "imbalanced": h["imbalanced"],
+                "problem": "; ".join(s.warnings),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _alliance_row(frames: Mapping[str, pd.DataFrame], alliance_id: str) -> dict[str, Any]:

@@ -506,6 +506,16 @@ def test_incomplete_lines_are_left_out_and_reported():
     assert s.plan_vs_actual.empty
 
 
+def test_portfolio_table_reports_a_bad_case_without_hiding_the_others():
+    f = frames(STANDARD)
+    bad = case_frame(alliance_id="A002", horizon_years=0)
+    f["business_cases"] = pd.concat([f["business_cases"], bad], ignore_index=True)
+    table = bc.portfolio_table(f, annual_failure={"A001": 0.0}).set_index("alliance_id")
+    assert table.loc["A001", "npv"] == pytest.approx(npf.npv(0.1, [-100, 25, 40, 50, 50]))
+    assert table.loc["A001", "risk_adjusted_npv"] == pytest.approx(table.loc["A001", "npv"])
+    assert "horizon of 0 years" in table.loc["A002", "problem"]
+
+
 # --- the document ---------------------------------------------------------------------------
 
 
