@@ -209,25 +209,29 @@ def heatmap_frame(cracks: pd.DataFrame, table: pd.DataFrame, n: int = 20) -> pd.
     return out[cols].reset_index(drop=True)
 
 
-def trend_frame(history: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def trend_frame(history: pd.DataFrame, alliance_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """Per period: alliances per status and mean health index (the portfolio's trend).
 
-    ``history`` maps period -> portfolio table (already filtered like the page).
+    ``history`` has one row per alliance and period with ``score`` (the health index) and
+    ``status``, as :func:`alliance_kit.health.history` returns for crack 0; ``alliance_ids``
+    limits it to the alliances the filters keep.
     """
-    rows = []
-    for period in sorted(history):
-        t = history[period]
-        counts = t["status"].value_counts()
-        for status in STATUSES:
-            rows.append(
-                {
-                    "period": period,
-                    "status": status,
-                    "alliances": int(counts.get(status, 0)),
-                    "mean_health": float(t["health_index"].mean()) if len(t) else math.nan,
-                }
-            )
-    return pd.DataFrame(rows, columns=["period", "status", "alliances", "mean_health"])
+    cols = ["period", "status", "alliances", "mean_health"]
+    h = history[history["score"].notna()]
+    if "crack" in h.columns:
+        h = h[h["crack"] == 0]
+    if alliance_ids is not None:
+        h = h[h["alliance_id"].isin(list(alliance_ids))]
+    if h.empty:
+        return pd.DataFrame(columns=cols)
+    counts = h.groupby(["period", "status"]).size()
+    mean = h.groupby("period")["score"].mean()
+    grid = pd.MultiIndex.from_product([sorted(h["period"].unique()), STATUSES])
+    out = counts.reindex(grid, fill_value=0).rename("alliances").reset_index()
+    out.columns = ["period", "status", "alliances"]
+    out["alliances"] = out["alliances"].astype(int)
+    out["mean_health"] = out["period"].map(mean).astype(float)
+    return out[cols]
 
 
 def alerts_frame(alerts: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -695,12 +699,23 @@ def _default_scorer(
     return health.score_portfolio(dict(frames), period, config=config)
 
 
+def _default_historian(
+    frames: Mapping[str, pd.DataFrame], period_list: list[str], config: Any = None
+) -> pd.DataFrame:  # pragma: no cover - exercised through the notebook and browser tests
+    from alliance_kit import health
+
+    h = health.history(dict(frames), period_list, config=config)
+    return h[h["crack"] == 0].reset_index(drop=True)
+
+
 class DashboardApp:
     """The portfolio dashboard as ipywidgets: filters, tiles, charts and the drill-down.
 
     Scores are computed once per period and kept; filters and the drill-down only slice
     them. ``scorer(frames, period, config)`` returns an object with ``alliances``,
-    ``cracks`` and ``alerts`` frames (:func:`alliance_kit.health.score_portfolio`).
+    ``cracks`` and ``alerts`` frames (:func:`alliance_kit.health.score_portfolio`);
+    ``historian(frames, periods, config)`` the health index per alliance and period for the
+    trend (:func:`alliance_kit.health.history`, crack 0).
     """
 
     def __init__(
@@ -710,6 +725,7 @@ class DashboardApp:
         *,
         config: Any = None,
         scorer: Any = None,
+        historian: Any = None,
         trend_periods: int = 4,
         top_n: int = 12,
         heat_n: int = 15,
@@ -719,6 +735,7 @@ class DashboardApp:
         self.frames = frames
         self.config = config
         self.scorer = scorer or _default_scorer
+        self.historian = historian or _default_historian
         self.trend_periods = trend_periods
         self.top_n = top_n
         self.heat_n = heat_n
@@ -732,6 +749,7 @@ class DashboardApp:
         self.period = period
         self._scores: dict[str, Any] = {}
         self._tables: dict[str, pd.DataFrame] = {}
+        self._history: dict[str, pd.DataFrame] = {}
 
         table = self.table(period)
         opts = filter_options(table)
@@ -833,12 +851,25 @@ class DashboardApp:
         """The alliances on the page: this period's table with the filters applied."""
         return apply_filters(self.table(self.period), self.filters)
 
-    def history(self) -> dict[str, pd.DataFrame]:
-        """The trend's periods (up to ``trend_periods`` ending at the chosen one), filtered by
-        type and owner (status is what the trend shows, so it is not filtered)."""
-        upto = [p for p in self.periods if p <= self.period][-self.trend_periods :]
+    def history(self) -> pd.DataFrame:
+        """Health index and status of every alliance over the trend's periods (up to
+        ``trend_periods`` ending at the chosen one), scored once per chosen period."""
+        if self.period not in self._history:
+            upto = [p for p in self.periods if p <= self.period][-self.trend_periods :]
+            self._history[self.period] = self.historian(self.frames, upto, self.config)
+        return self._history[self.period]
+
+    def trend_data(self) -> pd.DataFrame:
+        """The trend for the alliances the type and owner filters keep (status is what the
+        trend shows, so the status filter does not apply)."""
         f = Filters(self.w_type.value, self.w_owner.value, ALL)
-        return {p: apply_filters(self.table(p), f) for p in upto}
+        a = self.frames["alliances"]
+        keep = a["id"]
+        if f.type != ALL:
+            keep = keep[a["type"] == f.type]
+        if f.owner != ALL:
+            keep = keep[a["owner"] == f.owner]
+        return trend_frame(self.history(), keep)
 
     # --- events -------------------------------------------------------------------
 
@@ -887,7 +918,7 @@ class DashboardApp:
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
-            "Trend", chart_trend(trend_frame(self.history())), "trend",
+            "Trend", chart_trend(self.trend_data()), "trend",
             "Alliances per status over the last quarters (type and owner filters apply).",
         )  # fmt: skip
         ids = table["alliance_id"].tolist()

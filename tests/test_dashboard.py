@@ -183,17 +183,38 @@ def test_top_at_risk_and_heatmap_keep_the_riskiest():
     }
 
 
+def history() -> pd.DataFrame:
+    """Health index per alliance and period as health.history gives it (crack 0 rows)."""
+    rows = []
+    for period in ("2026-Q2", "2026-Q3"):
+        for r in scored(period).itertuples(index=False):
+            rows.append(
+                {"alliance_id": r.alliance_id, "period": period, "crack": 0,
+                 "measure": "health index", "score": r.health_index, "status": r.status}
+            )  # fmt: skip
+    rows.append(
+        {
+            "alliance_id": "A1",
+            "period": "2026-Q3",
+            "crack": 1,
+            "measure": "x",
+            "score": 1.0,
+            "status": "red",
+        }
+    )  # fmt: skip  (a crack row: ignored)
+    return pd.DataFrame(rows)
+
+
 def test_trend_frame_counts_per_period_and_status():
-    history = {
-        "2026-Q2": d.portfolio_table(alliances(), scored("2026-Q2")),
-        "2026-Q3": table(),
-    }
-    trend = d.trend_frame(history)
+    trend = d.trend_frame(history())
     q3 = trend[trend["period"] == "2026-Q3"].set_index("status")["alliances"].to_dict()
     q2 = trend[trend["period"] == "2026-Q2"].set_index("status")["alliances"].to_dict()
     assert q3 == {"red": 1, "amber": 2, "green": 1}
     assert q2 == {"red": 0, "amber": 3, "green": 1}
     assert trend[trend["period"] == "2026-Q3"]["mean_health"].iloc[0] == 60.0
+    only = d.trend_frame(history(), ["A1", "A3"])
+    assert only[only["period"] == "2026-Q2"]["alliances"].tolist() == [0, 1, 1]
+    assert only[only["period"] == "2026-Q2"]["mean_health"].iloc[0] == 65.0
 
 
 def test_alerts_frame_keeps_alliances_in_view_most_at_risk_first():
@@ -376,6 +397,15 @@ def fake_scorer(calls: list[str]):
     return score
 
 
+def fake_historian(calls: list[list[str]]):
+    def hist(frames, period_list, config=None):
+        calls.append(list(period_list))
+        h = history()
+        return h[h["period"].isin(period_list)]
+
+    return hist
+
+
 def app_frames() -> dict[str, pd.DataFrame]:
     frames = one_alliance_frames()
     frames["assessment_rounds"] = pd.DataFrame({"period": ["2026-Q2", "2026-Q3"]})
@@ -385,8 +415,11 @@ def app_frames() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def app():
     calls: list[str] = []
-    a = d.DashboardApp(app_frames(), scorer=fake_scorer(calls))
-    a.calls = calls
+    hist_calls: list[list[str]] = []
+    a = d.DashboardApp(
+        app_frames(), scorer=fake_scorer(calls), historian=fake_historian(hist_calls)
+    )
+    a.calls, a.hist_calls = calls, hist_calls
     return a
 
 
@@ -400,11 +433,13 @@ def test_app_shows_latest_period_with_formatted_tiles(app):
         assert "<svg" in part.value
     assert "crack 1 &lt;newly&gt; red" in app.alerts.value
     assert "<newly>" not in app.alerts.value
-    assert sorted(set(app.calls)) == ["2026-Q2", "2026-Q3"]  # trend scored each period once
+    assert app.calls == ["2026-Q3"]  # scored once; the trend comes from the history
+    assert app.hist_calls == [["2026-Q2", "2026-Q3"]]
 
 
 def test_app_filter_changes_the_view(app):
     app.w_owner.value = "Bob"
+    assert app.trend_data()[lambda t: t["period"] == "2026-Q3"]["alliances"].tolist() == [0, 1, 1]
     assert app.current()["alliance_id"].tolist() == ["A2", "A3"]
     assert "$100K" in app.tiles.value and "$1.06M" not in app.tiles.value
     assert "owner Bob" in app.header.value
@@ -414,18 +449,21 @@ def test_app_filter_changes_the_view(app):
     assert "No alliance matches the filters" in app.rar.value
 
 
-def test_app_period_change_rescoring_is_cached(app):
-    n = len(app.calls)
+def test_app_period_change_scores_once_per_period(app):
     app.w_period.value = "2026-Q2"
     assert app.period == "2026-Q2"
-    assert len(app.calls) == n  # both periods were already scored for the trend
     assert app.table("2026-Q2").set_index("alliance_id").loc["A1", "status"] == "amber"
+    app.w_status.value = "amber"
+    app.w_period.value = "2026-Q3"
+    app.w_status.value = ALL
+    assert app.calls == ["2026-Q3", "2026-Q2"]  # back to Q3: taken from the cache
+    assert app.hist_calls == [["2026-Q2", "2026-Q3"], ["2026-Q2"]]
 
 
 def test_app_drill_down_shows_the_chosen_alliance(app):
     app.w_alliance.value = "A1"
     html = app.drill.value
-    assert 'data-alliance="A1"' in html
+    assert "data-alliance='A1'" in html
     assert "Alpha &lt;b&gt;Co&lt;/b&gt;" in html
     assert "$600K" in html
     assert "Pipeline" in html and "Fix &lt;pricing&gt;" in html and "Partner reorg" in html

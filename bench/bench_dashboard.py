@@ -1,0 +1,266 @@
+"""Bench: the portfolio dashboard against a trivial one-widget Voila page, same run.
+
+Generates a portfolio of N alliances (default 1,000) into a temporary SQLite store, serves
+the dashboard and bench/trivial_dashboard.ipynb with the same Voila settings `alliance-kit
+dashboard` uses (sources stripped, token, one preheated kernel), and measures in headless
+Chromium the time from navigation to every chart drawn (``.ak-chart svg`` present: 5 on
+the dashboard, 1 on the trivial page). Each view is taken with a warm pool (the server's
+kernels idle again after the previous view); the first, cold view is reported apart.
+Then it opens several viewers at once and reports kernel memory (RSS) per viewer.
+
+    .venv/bin/python bench/bench_dashboard.py [--alliances 1000] [--runs 5] [--viewers 3]
+
+Prints figures and the ratio to the trivial page (target: within 1.5x). Writes a JSON
+summary to bench/out/dashboard.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DASHBOARD = ROOT / "notebooks" / "dashboards" / "portfolio_dashboard.ipynb"
+TRIVIAL = ROOT / "bench" / "trivial_dashboard.ipynb"
+PERIOD = "2026-Q3"
+TOKEN = "bench-token"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kernel_processes(server_pid: int) -> list:
+    """The kernels a Voila server started (its child ipykernel processes)."""
+    import psutil
+
+    out = []
+    for p in psutil.Process(server_pid).children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
+
+
+def wait_idle(server_pid: int, kernels: int, quiet: float = 2.0, timeout: float = 300) -> None:
+    """Wait until the server has ``kernels`` kernels and none of them uses CPU (the pool
+    is refilled and the preheated notebook has run)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        procs = kernel_processes(server_pid)
+        try:
+            busy = sum(p.cpu_percent(interval=None) for p in procs)
+            time.sleep(0.5)
+            busy = sum(p.cpu_percent(interval=None) for p in procs)
+        except psutil.Error:
+            continue
+        if len(procs) >= kernels and busy < 3.0:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= quiet:
+                return
+        else:
+            calm_since = None
+    raise TimeoutError("the Voila server did not become idle")
+
+
+def rss_mb(procs: list) -> list[float]:
+    return [p.memory_info().rss / 2**20 for p in procs]
+
+
+class Server:
+    def __init__(self, notebook: Path, db: str) -> None:
+        from alliance_kit.serve import voila_command
+
+        self.cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=1)
+        self.log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            self.cmd.argv, env=self.cmd.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.url = f"{self.cmd.url}?token={TOKEN}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(self.url, timeout=5).close()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"Voila did not start; see {self.log.name}") from None
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def view(browser, url: str, charts: int) -> float:
+    """Seconds from navigation to ``charts`` charts drawn, in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, timeout=300_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('.ak-chart svg').length >= {charts}", timeout=300_000
+    )
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+def measure(browser, server: Server, charts: int, runs: int, viewers: int) -> dict:
+    pid = server.proc.pid
+    wait_idle(pid, 1)
+    warm = []
+    for _ in range(runs):
+        warm.append(view(browser, server.url, charts))
+        wait_idle(pid, 2)  # the viewed kernel (idle now) and the refilled pool kernel
+        # close the viewed kernel's page already happened; its kernel stays until culled
+    # several viewers at once: each holds its own kernel
+    contexts = []
+    for _ in range(viewers):
+        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+        pg = ctx.new_page()
+        pg.goto(server.url, timeout=300_000)
+        pg.wait_for_function(
+            f"document.querySelectorAll('.ak-chart svg').length >= {charts}", timeout=300_000
+        )
+        contexts.append(ctx)
+    wait_idle(pid, 1)
+    import psutil
+
+    kernels = kernel_processes(pid)
+    kernel_rss = rss_mb(kernels)
+    server_rss = psutil.Process(pid).memory_info().rss / 2**20
+    for ctx in contexts:
+        ctx.close()
+    return {
+        "warm_s": warm,
+        "warm_median_s": statistics.median(warm),
+        "kernels": len(kernels),
+        "kernel_rss_mb": kernel_rss,
+        "rss_per_kernel_mb": statistics.mean(kernel_rss) if kernel_rss else float("nan"),
+        "server_rss_mb": server_rss,
+    }
+
+
+def cold_view(browser, notebook: Path, db: str, charts: int) -> float:
+    """A server without preheated kernels: the notebook runs while the viewer waits."""
+    from alliance_kit.serve import voila_command
+
+    cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=0)
+    proc = subprocess.Popen(
+        cmd.argv, env=cmd.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        url = f"{cmd.url}?token={TOKEN}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{cmd.url}login", timeout=5).close()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        return view(browser, url, charts)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--alliances", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--viewers", type=int, default=3)
+    parser.add_argument("--no-cold", action="store_true", help="skip the unpreheated view")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from alliance_kit import health, sample
+    from alliance_kit.store import open_store
+
+    tmp = Path(tempfile.mkdtemp(prefix="ak-bench-"))
+    db = f"sqlite:///{tmp / 'bench.sqlite'}"
+    t = time.perf_counter()
+    frames = sample.portfolio(n_alliances=args.alliances, last_period=PERIOD)
+    store = open_store(db, create=True)
+    store.replace_all(frames)
+    print(f"portfolio: {args.alliances} alliances generated and stored in "
+          f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    t = time.perf_counter()
+    health.score_portfolio(store.read_all(), PERIOD)
+    print(f"read + score one period in-process: {time.perf_counter() - t:.2f} s")
+    store.engine.dispose()
+
+    exe = os.environ.get("ALLIANCE_KIT_CHROMIUM", "/usr/bin/chromium")
+    results: dict = {"alliances": args.alliances}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=ARGS)
+        for name, nb, charts in (("trivial", TRIVIAL, 1), ("dashboard", DASHBOARD, 5)):
+            server = Server(nb, db)
+            try:
+                results[name] = measure(browser, server, charts, args.runs, args.viewers)
+            finally:
+                server.stop()
+            if not args.no_cold:
+                results[name]["cold_s"] = cold_view(browser, nb, db, charts)
+        browser.close()
+
+    tr, da = results["trivial"], results["dashboard"]
+    ratio = da["warm_median_s"] / tr["warm_median_s"]
+    results["ratio_warm"] = ratio
+    print(f"\nnavigation -> all charts drawn (preheated kernel, median of {args.runs}):")
+    for name in ("trivial", "dashboard"):
+        r = results[name]
+        runs = ", ".join(f"{x:.2f}" for x in r["warm_s"])
+        print(f"  {name:9s}: {r['warm_median_s']:.2f} s   [{runs}]")
+    print(f"  ratio dashboard / trivial: {ratio:.2f}x (target <= 1.5x) "
+          f"{'OK' if ratio <= 1.5 else 'OVER TARGET'}")  # fmt: skip
+    if not args.no_cold:
+        cr = da["cold_s"] / tr["cold_s"]
+        results["ratio_cold"] = cr
+        print(f"cold (no preheated kernel): trivial {tr['cold_s']:.2f} s, "
+              f"dashboard {da['cold_s']:.2f} s, ratio {cr:.2f}x")  # fmt: skip
+    print(f"\nmemory with {args.viewers} viewers open (+1 warm kernel):")
+    for name in ("trivial", "dashboard"):
+        r = results[name]
+        print(f"  {name:9s}: {r['rss_per_kernel_mb']:.0f} MB RSS per kernel (viewer), "
+              f"{r['kernels']} kernels, server {r['server_rss_mb']:.0f} MB")  # fmt: skip
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dashboard.json").write_text(json.dumps(results, indent=2))
+    print(f"\nsummary: {out / 'dashboard.json'}")
+
+
+if __name__ == "__main__":
+    main()
