@@ -471,3 +471,68 @@ def test_app_drill_down_shows_the_chosen_alliance(app):
     assert "<svg" in html
     app.w_owner.value = "Bob"  # A1 leaves the view: the drill-down clears
     assert app.w_alliance.value == "" and app.drill.value == ""
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_dashboard_commands_serve_securely(tmp_path):
+    from alliance_kit.cli.dashboard import DASHBOARD_NOTEBOOK, SURVEY_NOTEBOOK, dashboard_commands
+
+    for nb in (DASHBOARD_NOTEBOOK, SURVEY_NOTEBOOK):
+        (tmp_path / nb).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / nb).write_text("{}")
+    db = str(tmp_path / "s.sqlite")
+    dash, survey, token = dashboard_commands(port=9001, db=db, root=tmp_path)
+    assert len(token) >= 24
+    assert f"--token={token}" in dash.argv
+    for flag in ("--Voila.ip=127.0.0.1", "--strip_sources=True", "--show_tracebacks=False",
+                 "--preheat_kernel=True", "--pool_size=1", "--port=9001"):  # fmt: skip
+        assert flag in dash.argv
+    assert dash.env["ALLIANCE_KIT_DB"].endswith("s.sqlite")
+    # the survey page: its own server, its own port, never the executive token
+    assert survey is not None and "--port=9002" in survey.argv
+    assert not any(a.startswith("--token") for a in survey.argv)
+    assert str((tmp_path / SURVEY_NOTEBOOK).resolve()) in survey.argv
+    assert "--preheat_kernel=True" in survey.argv and "--Voila.ip=127.0.0.1" in survey.argv
+    _, _, other = dashboard_commands(port=9001, db=db, root=tmp_path)
+    assert other != token
+    _, none, _ = dashboard_commands(port=9001, db=db, root=tmp_path, survey=False)
+    assert none is None
+    (tmp_path / SURVEY_NOTEBOOK).unlink()
+    assert dashboard_commands(port=9001, db=db, root=tmp_path)[1] is None
+
+
+def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sqlite_store, monkeypatch):
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import dashboard as cli_dashboard
+    from alliance_kit.cli import main
+
+    ran = []
+    monkeypatch.setattr(cli_dashboard, "run_all", lambda cmds: ran.append(cmds) or 0)
+    db = sqlite_store.url
+    result = CliRunner().invoke(main, ["dashboard", "--db", db, "--port", "9100"])
+    assert result.exit_code == 0, result.output
+    [cmds] = ran
+    token = next(a.split("=", 1)[1] for a in cmds[0].argv if a.startswith("--token="))
+    assert result.output.count(token) == 1
+    assert "http://127.0.0.1:9100/?token=" in result.output
+    survey_exists = (cli_dashboard.config.project_root() / cli_dashboard.SURVEY_NOTEBOOK).exists()
+    assert len(cmds) == (2 if survey_exists else 1)
+    result = CliRunner().invoke(
+        main, ["dashboard", "--db", db, "--token", "given-token", "--no-survey", "--ip", "0.0.0.0"]
+    )
+    assert result.exit_code == 0
+    assert "--token=given-token" in ran[-1][0].argv and len(ran[-1]) == 1
+    assert "--Voila.ip=0.0.0.0" in ran[-1][0].argv
+
+
+def test_dashboard_cli_refuses_a_missing_store(tmp_path):
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    result = CliRunner().invoke(main, ["dashboard", "--db", str(tmp_path / "none.sqlite")])
+    assert result.exit_code != 0
+    assert "alliance-kit init" in result.output
