@@ -1,0 +1,600 @@
+"""Widget forms and tables the notebooks use, built from the data model.
+
+``RecordForm`` turns any model table into an ipywidgets form: each column's ``info`` decides
+the widget (choices and references become drop-downs, dates date pickers, flags check boxes,
+numbers bounded number boxes, long text a text area) and its note becomes the tooltip.
+Nothing is saved until ``schemas.validate_record`` finds no problem; problems show inline
+under their field. Save upserts through the store in one transaction and calls
+``on_saved`` so views can refresh. ``TableView`` shows a DataFrame as an escaped HTML table
+that stays readable in static HTML exports. Everything here runs without a browser: tests
+set widget values and call ``save()`` or ``save_button.click()``.
+
+All text users typed is escaped before it reaches an HTML widget.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String
+from sqlalchemy.exc import SQLAlchemyError
+
+from alliance_kit.model import TABLES
+from alliance_kit.store import Store, StoreError
+
+#: Prefix and digits of generated ids per table (tables not listed: first letters + "-").
+ID_FORMATS: dict[str, tuple[str, int]] = {
+    "alliances": ("A", 3),
+    "people": ("P-", 4),
+    "objectives": ("OBJ-", 4),
+    "kpis": ("KPI-", 4),
+    "business_case_lines": ("BCL-", 4),
+    "agreements": ("AGR-", 4),
+    "obligations": ("OBL-", 4),
+    "briefings": ("BRF-", 4),
+    "governance_bodies": ("GB-", 4),
+    "meetings": ("MTG-", 4),
+    "decisions": ("DEC-", 4),
+    "raci": ("RACI-", 4),
+    "actions": ("ACT-", 4),
+    "resources": ("RES-", 4),
+    "risks": ("RSK-", 4),
+    "issues": ("ISS-", 4),
+    "lessons": ("LES-", 4),
+    "documents": ("DOC-", 4),
+    "assessment_rounds": ("R-", 4),
+    "respondents": ("RSP-", 4),
+}
+#: Words shown in capitals in labels.
+_ACRONYMS = {"id": "id", "kpi": "KPI", "kpis": "KPIs", "fte": "FTE", "raci": "RACI", "iso": "ISO"}
+#: Columns whose value names a record, used to label drop-down entries.
+_LABEL_COLUMNS = ("name", "title", "item", "decision_area", "audience", "description", "label")
+LABEL_WIDTH = "190px"
+FIELD_WIDTH = "560px"
+_NONE_LABEL = "—"
+_INT_LIMIT = 2**31 - 1
+
+
+def label_for(column: str) -> str:
+    """A readable label for a column name: ``our_sponsor_level`` -> ``Our sponsor level``,
+    ``alliance_id`` -> ``Alliance``, ``kpi_id`` -> ``KPI``, ``fte_committed`` ->
+    ``FTE committed``."""
+    words = column.split("_")
+    if len(words) > 1 and words[-1] == "id":
+        words = words[:-1]
+    shown = [_ACRONYMS.get(w, w) for w in words]
+    text = " ".join(shown)
+    return text[:1].upper() + text[1:] if text else column
+
+
+def record_label(row: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """How a record is named in drop-downs: its key, then its name or title if it has one."""
+    key = " / ".join(str(row[k]) for k in keys)
+    for col in _LABEL_COLUMNS:
+        value = row.get(col)
+        if value is not None and not pd.isna(value) and str(value).strip():
+            text = str(value)
+            return f"{key} — {text[:60] + '…' if len(text) > 60 else text}"
+    return key
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def message_html(message: str | None) -> str:
+    """The inline message under a field (escaped), or nothing."""
+    if not message:
+        return ""
+    return (
+        f'<div class="ak-field-message" style="color:#b3261e;font-size:0.9em;'
+        f'margin:0 0 6px {LABEL_WIDTH}">&#9888; {html.escape(message)}</div>'
+    )
+
+
+@dataclass
+class Field:
+    """One form field: the model column, how it is edited, and its inline message."""
+
+    name: str
+    label: str
+    kind: str
+    nullable: bool
+    widget: W.Widget
+    message: W.HTML
+
+
+class RecordForm:
+    """An add/edit form for the records of one table.
+
+    ``fields`` picks and orders the columns shown (default: all). Columns not shown keep
+    the loaded record's values, or ``defaults`` for a new record (use it to fix
+    ``alliance_id`` in a per-alliance workbook). ``where`` limits the records offered by
+    Load; ``options`` replaces a drop-down's entries (``[(label, value), ...]``);
+    ``labels`` overrides field labels. An empty id is filled with ``store.next_id`` on save.
+    ``on_saved(record)`` runs after every successful save.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        table: str,
+        fields: Sequence[str] | None = None,
+        *,
+        title: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        where: Mapping[str, Any] | None = None,
+        options: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
+        id_format: tuple[str, int] | None = None,
+        on_saved: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.table_name = table
+        self.table = TABLES[table]
+        self.keys = [c.name for c in self.table.primary_key.columns]
+        self.defaults = dict(defaults or {})
+        self.where = dict(where or {})
+        self._options = {k: list(v) for k, v in (options or {}).items()}
+        self.id_format = id_format or ID_FORMATS.get(table) or (table[:3].upper() + "-", 4)
+        self.on_saved = on_saved
+        self.loaded_key: dict[str, Any] | None = None
+        self._base: dict[str, Any] = {}
+        self._parse_errors: dict[str, str] = {}
+        self.messages: dict[str, str] = {}
+        names = list(fields) if fields is not None else list(self.table.c.keys())
+        unknown = [n for n in names if n not in self.table.c]
+        if unknown:
+            raise ValueError(f"{table} has no column(s) {', '.join(unknown)}")
+        labels = dict(labels or {})
+        self.fields: dict[str, Field] = {
+            n: self._make_field(n, labels.get(n, label_for(n))) for n in names
+        }
+        self.title = title or f"{label_for(table)} record"
+        self._build_controls()
+        self.refresh_options()
+        self.new()
+
+    # --- construction -----------------------------------------------------------------
+
+    def _kind(self, col: Any) -> str:
+        info = col.info
+        if col.foreign_keys or info.get("ref"):
+            return "ref"
+        if info.get("choices"):
+            return "choice"
+        t = col.type
+        if isinstance(t, DateTime):
+            return "datetime"
+        if isinstance(t, Date):
+            return "date"
+        if isinstance(t, Boolean):
+            return "flag"
+        if isinstance(t, Integer):
+            return "int" if not col.nullable else "optional int"
+        if isinstance(t, Float):
+            return "float" if not col.nullable else "optional float"
+        if isinstance(t, String) and t.length:
+            return "text"
+        return "long text"
+
+    def _make_field(self, name: str, label: str) -> Field:
+        col = self.table.c[name]
+        kind = self._kind(col)
+        note = col.info.get("note", "")
+        common: dict[str, Any] = {
+            "description": label,
+            "tooltip": note or None,
+            "style": {"description_width": LABEL_WIDTH},
+            "layout": W.Layout(width=FIELD_WIDTH),
+        }
+        lo, hi = col.info.get("min"), col.info.get("max")
+        if kind in ("ref", "choice"):
+            widget: W.Widget = W.Dropdown(options=[], value=None, **common)
+        elif kind == "date":
+            widget = W.DatePicker(value=None, **common)
+        elif kind == "datetime":
+            widget = W.NaiveDatetimePicker(value=None, **common)
+        elif kind == "flag":
+            widget = W.Checkbox(value=False, indent=True, **common)
+        elif kind == "int":
+            if lo is not None or hi is not None:
+                lo_i = int(lo) if lo is not None else -_INT_LIMIT
+                widget = W.BoundedIntText(
+                    value=lo_i, min=lo_i, max=int(hi) if hi is not None else _INT_LIMIT, **common
+                )
+            else:
+                widget = W.IntText(value=0, **common)
+        elif kind == "float":
+            if lo is not None or hi is not None:
+                lo_f = float(lo) if lo is not None else -1e18
+                widget = W.BoundedFloatText(
+                    value=lo_f, min=lo_f, max=float(hi) if hi is not None else 1e18, **common
+                )
+            else:
+                widget = W.FloatText(value=0.0, **common)
+        elif kind == "long text":
+            widget = W.Textarea(value="", placeholder=note, rows=3, **common)
+        else:
+            placeholder = note
+            if kind.startswith("optional"):
+                placeholder = f"{note} (empty if unknown)" if note else "empty if unknown"
+            widget = W.Text(value="", placeholder=placeholder, **common)
+        return Field(name, label, kind, bool(col.nullable), widget, W.HTML(value=""))
+
+    def _build_controls(self) -> None:
+        self.picker = W.Dropdown(
+            options=[],
+            value=None,
+            description="Record",
+            style={"description_width": LABEL_WIDTH},
+            layout=W.Layout(width=FIELD_WIDTH),
+        )
+        self.load_button = W.Button(description="Load", icon="folder-open")
+        self.new_button = W.Button(description="New", icon="plus")
+        self.save_button = W.Button(description="Save", button_style="primary", icon="check")
+        self.status = W.HTML(value="")
+        self.load_button.on_click(lambda _b: self.load(self.picker.value))
+        self.new_button.on_click(lambda _b: self.new())
+        self.save_button.on_click(lambda _b: self.save())
+        rows: list[W.Widget] = [
+            W.HTML(value=f"<h4 style='margin:4px 0'>{html.escape(self.title)}</h4>"),
+            W.HBox([self.picker, self.load_button, self.new_button]),
+        ]
+        for f in self.fields.values():
+            rows.extend([f.widget, f.message])
+        rows.extend([W.HBox([self.save_button]), self.status])
+        self.widget = W.VBox(rows)
+
+    # --- options ----------------------------------------------------------------------
+
+    def _ref_target(self, name: str) -> tuple[str, str]:
+        col = self.table.c[name]
+        if col.foreign_keys:
+            target = next(iter(col.foreign_keys)).target_fullname
+        else:
+            target = col.info["ref"]
+        table, column = target.split(".")
+        return table, column
+
+    def _ref_options(self, name: str, cache: dict[str, pd.DataFrame]) -> list[tuple[str, Any]]:
+        table, column = self._ref_target(name)
+        if table not in cache:
+            cache[table] = self.store.read(table)
+        frame = cache[table]
+        keys = [c.name for c in TABLES[table].primary_key.columns]
+        label_keys = keys if column in keys else [column]
+        return [(record_label(row, label_keys), row[column]) for row in _rows(frame)]
+
+    def refresh_options(self) -> None:
+        """Re-read the drop-downs' entries (referenced records, records to load)."""
+        cache: dict[str, pd.DataFrame] = {}
+        for f in self.fields.values():
+            if f.kind not in ("ref", "choice"):
+                continue
+            if f.name in self._options:
+                opts = list(self._options[f.name])
+            elif f.kind == "ref":
+                opts = self._ref_options(f.name, cache)
+            else:
+                opts = [(str(v), v) for v in self.table.c[f.name].info["choices"]]
+            if f.nullable:
+                opts = [(_NONE_LABEL, None), *opts]
+            _set_options(f.widget, opts)
+        rows = _rows(self.store.read(self.table_name, where=self.where or None))
+        _set_options(
+            self.picker,
+            [(record_label(r, self.keys), tuple(r[k] for k in self.keys)) for r in rows],
+        )
+
+    # --- reading and writing widget values ---------------------------------------------
+
+    def _set_widget(self, f: Field, value: Any) -> None:
+        present = _present(value)
+        w = f.widget
+        if f.kind == "date":
+            w.value = pd.Timestamp(value).date() if present else None
+        elif f.kind == "datetime":
+            w.value = pd.Timestamp(value).to_pydatetime() if present else None
+        elif f.kind == "flag":
+            w.value = bool(value) if present else False
+        elif f.kind in ("int", "float"):
+            if present:
+                w.value = int(value) if f.kind == "int" else float(value)
+            else:
+                w.value = getattr(w, "min", 0) if hasattr(w, "min") else 0
+        elif f.kind in ("ref", "choice"):
+            if present:
+                value = int(value) if isinstance(value, float) and value.is_integer() else value
+                if value not in [v for _, v in w.options]:
+                    _set_options(w, [*w.options, (str(value), value)])
+            w.value = value if present else None
+        elif f.kind.startswith("optional"):
+            if present:
+                w.value = str(int(value)) if f.kind == "optional int" else f"{float(value):g}"
+            else:
+                w.value = ""
+        else:
+            w.value = str(value) if present else ""
+
+    def _read_widget(self, f: Field) -> Any:
+        v = f.widget.value
+        if f.kind.startswith("optional"):
+            text = str(v).strip().replace(",", "")
+            if not text:
+                return None
+            try:
+                number = float(text)
+            except ValueError:
+                self._parse_errors[f.name] = f"{v!r} is not a number"
+                return None
+            if f.kind == "optional int":
+                if not number.is_integer():
+                    self._parse_errors[f.name] = f"{v!r} is not a whole number"
+                    return None
+                return int(number)
+            return number
+        if f.kind in ("text", "long text"):
+            return v if str(v).strip() else None
+        return v
+
+    def record(self) -> dict[str, Any]:
+        """The record the form holds now: loaded (or default) values under the widgets'."""
+        self._parse_errors = {}
+        rec: dict[str, Any] = {c.name: None for c in self.table.c}
+        rec.update(self._base)
+        for f in self.fields.values():
+            rec[f.name] = self._read_widget(f)
+        return rec
+
+    # --- actions ------------------------------------------------------------------------
+
+    def new(self) -> None:
+        """Clear the form for a new record (defaults filled in, keys editable)."""
+        self.loaded_key = None
+        self._base = {c.name: self.defaults.get(c.name, _column_default(c)) for c in self.table.c}
+        for f in self.fields.values():
+            self._set_widget(f, self._base[f.name])
+            f.widget.disabled = False
+        self.picker.value = None
+        self._show({}, "")
+
+    def load(self, key: Any) -> bool:
+        """Load the record with primary key ``key`` (a value, a tuple or a dict)."""
+        if key is None:
+            self._show({}, _note("Choose a record to load."))
+            return False
+        where = self._key_dict(key)
+        frame = self.store.read(self.table_name, where=where)
+        if frame.empty:
+            self._show({}, _error(f"No {self.table_name} record {_key_text(where)}."))
+            return False
+        row = next(iter(_rows(frame)))
+        self._base = dict(row)
+        for f in self.fields.values():
+            self._set_widget(f, row[f.name])
+            f.widget.disabled = f.name in self.keys
+        self.loaded_key = where
+        self._show({}, _note(f"Editing {record_label(row, self.keys)}."))
+        return True
+
+    def _key_dict(self, key: Any) -> dict[str, Any]:
+        if isinstance(key, Mapping):
+            return {k: key[k] for k in self.keys}
+        values = key if isinstance(key, (tuple, list)) else (key,)
+        return dict(zip(self.keys, values, strict=True))
+
+    def _fill_id(self, rec: dict[str, Any]) -> None:
+        if self.keys == ["id"] and not rec.get("id"):
+            prefix, width = self.id_format
+            rec["id"] = self.store.next_id(self.table_name, prefix, width=width)
+
+    def _existing(self) -> dict[str, pd.DataFrame]:
+        """The store's records, without the one being edited (so it is not its own duplicate)."""
+        frames = self.store.read_all()
+        if self.loaded_key is not None:
+            df = frames[self.table_name]
+            same = pd.Series(True, index=df.index)
+            for k, v in self.loaded_key.items():
+                same &= df[k] == v
+            frames[self.table_name] = df[~same].reset_index(drop=True)
+        return frames
+
+    def validate(self, rec: dict[str, Any] | None = None) -> dict[str, str]:
+        """Problems with the record, by column (empty when it can be saved); ``""`` holds
+        problems of no single column. A new record may not reuse an existing key."""
+        from alliance_kit import schemas
+
+        rec = self.record() if rec is None else rec
+        problems = dict(self._parse_errors)
+        existing = self._existing()
+        found = schemas.validate_record(self.table_name, rec, existing)
+        for col, msg in found.items():
+            problems.setdefault(col, msg)
+        if self.loaded_key is None and all(_present(rec.get(k)) for k in self.keys):
+            df = existing[self.table_name]
+            taken = pd.Series(True, index=df.index)
+            for k in self.keys:
+                taken &= df[k] == rec[k]
+            if taken.any():
+                column = self.keys[-1] if len(self.keys) > 1 else self.keys[0]
+                problems.setdefault(
+                    column,
+                    f"{_key_text({k: rec[k] for k in self.keys})} already exists: "
+                    "load it to edit it, or choose another",
+                )
+        return problems
+
+    def save(self) -> bool:
+        """Validate and, if valid, upsert the record; show what happened. True if saved."""
+        rec = self.record()
+        self._fill_id(rec)
+        problems = self.validate(rec)
+        if problems:
+            self._show(problems, _error(_problem_summary(problems, self.fields)))
+            return False
+        try:
+            with self.store.transaction() as conn:
+                self.store.upsert(self.table_name, [rec], conn=conn)
+        except (SQLAlchemyError, StoreError) as exc:
+            self._show({}, _error(f"Not saved: {getattr(exc, 'orig', None) or exc}"))
+            return False
+        key = {k: rec[k] for k in self.keys}
+        self.refresh_options()
+        self.load(key)
+        self._show({}, _ok(f"Saved {record_label(rec, self.keys)}."))
+        if self.on_saved is not None:
+            self.on_saved(rec)
+        return True
+
+    def _show(self, problems: Mapping[str, str], status: str) -> None:
+        self.messages = dict(problems)
+        for f in self.fields.values():
+            f.message.value = message_html(problems.get(f.name))
+        self.status.value = status
+
+    # --- display ------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live form where widgets run; a short note in static HTML exports."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        labels = ", ".join(html.escape(f.label) for f in self.fields.values())
+        bundle["text/html"] = (
+            f"<p><em>{html.escape(self.title)}</em>: an interactive form ({labels}). "
+            "Open this notebook in JupyterLab to use it.</p>"
+        )
+        return bundle
+
+
+def _problem_summary(problems: Mapping[str, str], fields: Mapping[str, Field]) -> str:
+    shown = [c for c in problems if c in fields]
+    hidden = [c for c in problems if c not in fields]
+    parts = []
+    if shown:
+        n = len(shown)
+        parts.append(f"Not saved: fix the {n} field{'s' if n > 1 else ''} marked below.")
+    if hidden:
+        lead = "Also: " if shown else "Not saved: "
+        parts.append(
+            lead + "; ".join(f"{label_for(c)}: {problems[c]}" if c else problems[c] for c in hidden)
+        )
+    return " ".join(parts)
+
+
+def _column_default(col: Any) -> Any:
+    """The model's scalar default for a column (flags default to False), else None."""
+    default = col.default
+    return default.arg if default is not None and default.is_scalar else None
+
+
+def _error(text: str) -> str:
+    return f'<span style="color:#b3261e">{html.escape(text)}</span>'
+
+
+def _ok(text: str) -> str:
+    return f'<span style="color:#1b5e20">&#10003; {html.escape(text)}</span>'
+
+
+def _note(text: str) -> str:
+    return f'<span style="color:#555">{html.escape(text)}</span>'
+
+
+def _key_text(key: Mapping[str, Any]) -> str:
+    return " / ".join(str(v) for v in key.values())
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
+    return frame.to_dict(orient="records")
+
+
+def _set_options(widget: W.Dropdown, options: list[tuple[str, Any]]) -> None:
+    """Replace a drop-down's entries, keeping its value if still offered."""
+    current = widget.value
+    widget.options = options
+    values = [v for _, v in options]
+    widget.value = current if current in values else None
+
+
+# --- tables --------------------------------------------------------------------------------
+
+TABLE_STYLE = """<style>
+.ak-table-wrap{overflow-x:auto;max-width:100%}
+.ak-table{border-collapse:collapse;font-size:13px;font-family:system-ui,sans-serif;margin:4px 0}
+.ak-table th{background:#eef1f5;text-align:left;padding:4px 8px;border-bottom:2px solid #c9d1db;
+vertical-align:bottom}
+.ak-table td{text-align:left;padding:3px 8px;border-bottom:1px solid #e3e7ec;vertical-align:top}
+.ak-table td.num,.ak-table th.num{text-align:right;font-variant-numeric:tabular-nums;
+white-space:nowrap}
+.ak-table tr:nth-child(even) td{background:#fafbfc}
+</style>"""
+
+
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    empty: str = "Nothing to show.",
+    max_rows: int | None = None,
+    numeric: Iterable[str] | None = None,
+    nowrap: Iterable[str] = (),
+) -> str:
+    """A DataFrame as an HTML table with every header and cell escaped (user text is data).
+
+    Numeric columns (or those named in ``numeric``, else in ``frame.attrs["numeric"]``) are
+    right-aligned; ``nowrap`` columns (or ``frame.attrs["nowrap"]``) never break; missing
+    values show as empty cells.
+    """
+    if frame.empty:
+        return f"<p><em>{html.escape(empty)}</em></p>"
+    shown = frame if max_rows is None else frame.head(max_rows)
+    numeric = numeric if numeric is not None else frame.attrs.get("numeric")
+    num = set(
+        numeric
+        if numeric is not None
+        else [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    )
+    keep = set(nowrap or frame.attrs.get("nowrap", ()))
+    num_class = ' class="num"'
+    head = "".join(
+        f"<th{num_class if c in num else ''}>{html.escape(str(c))}</th>" for c in shown.columns
+    )
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for col, value in zip(shown.columns, row, strict=True):
+            text = "" if not _present(value) else str(value)
+            cls = num_class if col in num else ""
+            if col in keep and col not in num:
+                cls = ' style="white-space:nowrap"'
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if max_rows is not None and len(frame) > max_rows:
+        more = f"<p><em>{len(frame) - max_rows} more rows not shown.</em></p>"
+    return (
+        f'{TABLE_STYLE}<div class="ak-table-wrap"><table class="ak-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}"
+    )
+
+
+class TableView(W.HTML):
+    """A read-only table widget: ``show(frame)`` replaces its content. In static HTML
+    exports (nbconvert, papermill reports) the same table appears as plain HTML."""
+
+    def show(self, frame: pd.DataFrame, **kwargs: Any) -> TableView:
+        self.value = html_table(frame, **kwargs)
+        return self
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = self.value
+        return bundle
