@@ -44,7 +44,7 @@ class Problem:
     sheet: str = ""
     row: int | None = None
     column: str = ""
-    value: Any = None
+    value: Any = None  # None: no cell concerned; "" an empty cell
     expected: str = ""
 
     @property
@@ -340,7 +340,8 @@ class _Problems:
             return
         file = self.file(table)
         exp = expected[m].tolist() if isinstance(expected, pd.Series) else [expected] * m.sum()
-        vals = values.astype(object)[m].tolist()
+        vals = values.astype(object)[m]
+        vals = vals.where(vals.notna(), "").tolist()  # an empty cell shows as (empty)
         self.items.extend(
             Problem(file, table, int(r), column, v, e)
             for r, v, e in zip(rows[m].tolist(), vals, exp, strict=True)

@@ -1,0 +1,677 @@
+"""Import and export of whole portfolios: the bad-input corpus, round trips on SQLite and
+PostgreSQL, formula injection, the intake template and concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from bad_inputs import portfolio as P
+
+from alliance_kit import io, schemas
+from alliance_kit.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- the bad-input corpus -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One malformed input: how to break the valid portfolio and where the problem is."""
+
+    name: str
+    fmt: str  # xlsx or csv
+    breaks: Callable[[dict], None]
+    sheet: str
+    row: int | None
+    column: str
+    value: str | None  # as shown in the message; None: no value in the message
+    says: str = ""  # a word the expectation must contain
+
+
+def _set(sheet: str, i: int, **values) -> Callable[[dict], None]:
+    def breaks(d: dict) -> None:
+        d[sheet][i].update(values)
+
+    return breaks
+
+
+def _drop_column(sheet: str, column: str) -> Callable[[dict], None]:
+    def breaks(d: dict) -> None:
+        for r in d[sheet]:
+            r.pop(column)
+
+    return breaks
+
+
+def _add_column(d: dict) -> None:
+    for r in d["alliances"]:
+        r["colour"] = "red"
+
+
+def _empty_alliances(d: dict) -> None:
+    d["alliances"] = []
+
+
+def _unknown_sheet(d: dict) -> None:
+    d["partners"] = [{"id": "X1", "name": "Acme"}]
+
+
+def _non_member_attends(d: dict) -> None:
+    d["people"].append(
+        {"id": "P4", "alliance_id": "A1", "side": "us", "name": "Eve", "org_level": "staff"}
+    )
+    d["attendance"].append({"meeting_id": "M1", "person_id": "P4", "attended": "yes"})
+
+
+CORPUS = [
+    Bad(
+        "missing column",
+        "xlsx",
+        _drop_column("alliances", "name"),
+        "alliances",
+        None,
+        "name",
+        None,
+        "column named name",
+    ),
+    Bad(
+        "wrong type",
+        "csv",
+        _set("alliances", 0, expected_revenue="lots"),
+        "alliances",
+        2,
+        "expected_revenue",
+        "lots",
+        "a number",
+    ),
+    Bad(
+        "7 on a 1-5 scale",
+        "xlsx",
+        _set("answers", 0, score=7),
+        "answers",
+        2,
+        "score",
+        "7",
+        "from 1 to 5",
+    ),
+    Bad(
+        "unknown enumeration",
+        "csv",
+        _set("alliances", 1, type="marriage"),
+        "alliances",
+        3,
+        "type",
+        "marriage",
+        "co-sell",
+    ),
+    Bad(
+        "end before start",
+        "xlsx",
+        _set("alliances", 1, end_date="2021-01-01"),
+        "alliances",
+        3,
+        "end_date",
+        "2021-01-01",
+        "start date 2022-03-01",
+    ),
+    Bad(
+        "duplicate id",
+        "csv",
+        _set("people", 2, id="P1"),
+        "people",
+        4,
+        "id",
+        "P1",
+        "already on row 2",
+    ),
+    Bad(
+        "dangling reference",
+        "xlsx",
+        _set("kpis", 0, objective_id="O9"),
+        "kpis",
+        2,
+        "objective_id",
+        "O9",
+        "objectives",
+    ),
+    Bad(
+        "empty alliances sheet",
+        "xlsx",
+        _empty_alliances,
+        "alliances",
+        None,
+        "",
+        None,
+        "at least one row",
+    ),
+    Bad(
+        "bad quarter",
+        "csv",
+        _set("resources", 0, period="2026Q3"),
+        "resources",
+        2,
+        "period",
+        "2026Q3",
+        "2026-Q3",
+    ),
+    Bad(
+        "negative FTE",
+        "xlsx",
+        _set("resources", 1, fte_assigned=-0.5),
+        "resources",
+        3,
+        "fte_assigned",
+        "-0.5",
+        "at least 0",
+    ),
+    Bad(
+        "KPI target below baseline (increase)",
+        "csv",
+        _set("kpis", 0, target=40),
+        "kpis",
+        2,
+        "target",
+        "40",
+        "above the baseline 50",
+    ),
+    Bad(
+        "KPI target above baseline (decrease)",
+        "xlsx",
+        _set("kpis", 1, target=12),
+        "kpis",
+        3,
+        "target",
+        "12",
+        "below the baseline 10",
+    ),
+    Bad(
+        "expiry before signature",
+        "csv",
+        _set("agreements", 0, expires_on="2023-12-31"),
+        "agreements",
+        2,
+        "expires_on",
+        "2023-12-31",
+        "signature date 2024-01-10",
+    ),
+    Bad(
+        "attendee not a member",
+        "xlsx",
+        _non_member_attends,
+        "attendance",
+        4,
+        "person_id",
+        "P4",
+        "member of body GB1",
+    ),
+    Bad(
+        "malformed date",
+        "csv",
+        _set("issues", 0, raised_on="05/01/2026"),
+        "issues",
+        2,
+        "raised_on",
+        "05/01/2026",
+        "YYYY-MM-DD",
+    ),
+    Bad(
+        "missing required value",
+        "csv",
+        _set("kpis", 0, name=None),
+        "kpis",
+        2,
+        "name",
+        "(empty)",
+        "required",
+    ),
+    Bad("unknown sheet", "xlsx", _unknown_sheet, "partners", None, "", None, "record type"),
+    Bad(
+        "unknown column", "csv", _add_column, "alliances", None, "colour", None, "only the columns"
+    ),
+    Bad(
+        "discount rate above 1",
+        "xlsx",
+        _set("business_cases", 0, discount_rate=10),
+        "business_cases",
+        2,
+        "discount_rate",
+        "10",
+        "from 0 to 1",
+    ),
+    Bad(
+        "fraction where a whole number is due",
+        "csv",
+        _set("business_cases", 0, horizon_years=2.5),
+        "business_cases",
+        2,
+        "horizon_years",
+        "2.5",
+        "whole number",
+    ),
+    Bad(
+        "flag that is not yes or no",
+        "xlsx",
+        _set("kpis", 0, agreed_by_both="maybe"),
+        "kpis",
+        2,
+        "agreed_by_both",
+        "maybe",
+        "yes or no",
+    ),
+    Bad(
+        "action closed before opened",
+        "csv",
+        _set("actions", 0, closed_on="2026-04-01"),
+        "actions",
+        2,
+        "closed_on",
+        "2026-04-01",
+        "opened 2026-04-12",
+    ),
+    Bad(
+        "issue resolved before raised",
+        "xlsx",
+        _set("issues", 0, resolved_on="2026-04-01"),
+        "issues",
+        2,
+        "resolved_on",
+        "2026-04-01",
+        "raised 2026-05-01",
+    ),
+    Bad(
+        "person from another alliance",
+        "csv",
+        _set("body_members", 1, person_id="P3"),
+        "body_members",
+        3,
+        "person_id",
+        "P3",
+        "alliance A1",
+    ),
+    Bad(
+        "duplicate composite key",
+        "xlsx",
+        _set("kpi_actuals", 1, period="2026-Q2"),
+        "kpi_actuals",
+        3,
+        "kpi_id, period",
+        "K1 / 2026-Q2",
+        "unique key",
+    ),
+    Bad(
+        "text too long",
+        "csv",
+        _set("alliances", 0, owner="x" * 201),
+        "alliances",
+        2,
+        "owner",
+        "x" * 201,
+        "200 characters",
+    ),
+    Bad(
+        "dangling escalation body",
+        "xlsx",
+        _set("governance_bodies", 1, escalates_to="GB9"),
+        "governance_bodies",
+        3,
+        "escalates_to",
+        "GB9",
+        "governance_bodies",
+    ),
+    Bad(
+        "text in a whole-number column",
+        "xlsx",
+        _set("alliances", 1, importance="high"),
+        "alliances",
+        3,
+        "importance",
+        "high",
+        "whole number",
+    ),
+    Bad(
+        "malformed timestamp",
+        "csv",
+        _set("answers", 0, answered_at="yesterday"),
+        "answers",
+        2,
+        "answered_at",
+        "yesterday",
+        "HH:MM",
+    ),
+    Bad(
+        "decision before it was raised",
+        "xlsx",
+        _set("decisions", 0, decided_on="2026-01-01"),
+        "decisions",
+        2,
+        "decided_on",
+        "2026-01-01",
+        "raised",
+    ),
+    Bad(
+        "round closes before it opens",
+        "csv",
+        _set("assessment_rounds", 0, closes_on="2026-08-01"),
+        "assessment_rounds",
+        2,
+        "closes_on",
+        "2026-08-01",
+        "opened",
+    ),
+    Bad(
+        "outcome before the alliance started",
+        "xlsx",
+        _set("outcomes", 0, ended_on="2020-01-01"),
+        "outcomes",
+        2,
+        "ended_on",
+        "2020-01-01",
+        "start date 2022-03-01",
+    ),
+    Bad(
+        "impossible calendar date",
+        "xlsx",
+        _set("meetings", 0, planned_on="2026-02-30"),
+        "meetings",
+        2,
+        "planned_on",
+        "2026-02-30",
+        "YYYY-MM-DD",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Store:
+    """A SQLite store holding the valid portfolio, shared by the corpus cases."""
+    d = tmp_path_factory.mktemp("loaded")
+    store = Store(str(d / "store.sqlite"))
+    store.migrate()
+    result = io.import_portfolio(store, P.write_raw(P.rows(), d / "valid.xlsx"))
+    assert result.ok and result.written["alliances"] == 2
+    yield store
+    store.engine.dispose()
+
+
+def _snapshot(store: Store) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame]:
+    return store.counts(), store.read("alliances"), store.read("kpis")
+
+
+def _assert_unchanged(store: Store, before) -> None:
+    counts, alliances, kpis = _snapshot(store)
+    assert counts == before[0]
+    pd.testing.assert_frame_equal(alliances, before[1])
+    pd.testing.assert_frame_equal(kpis, before[2])
+
+
+def test_corpus_has_at_least_25_distinct_cases():
+    assert len({c.name for c in CORPUS}) == len(CORPUS) >= 25
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name.replace(" ", "-"))
+def test_bad_input_is_reported_in_place_and_writes_nothing(case: Bad, loaded, tmp_path):
+    data = P.rows()
+    case.breaks(data)
+    path = P.write_raw(data, tmp_path / ("intake.xlsx" if case.fmt == "xlsx" else "intake"))
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, path)
+    assert not result.ok and result.written == {}
+    _assert_unchanged(loaded, before)
+    match = [
+        p
+        for p in result.problems
+        if p.sheet == case.sheet and p.row == case.row and p.column == case.column
+    ]
+    assert match, "\n".join(map(str, result.problems))
+    msg = match[0].message
+    file = str(path) if case.fmt == "xlsx" else f"{path}/{case.sheet}.csv"
+    assert msg.startswith(file)
+    if case.fmt == "xlsx":
+        assert f"sheet {case.sheet}" in msg
+    if case.row is not None:
+        assert f", row {case.row}" in msg
+    if case.column:
+        assert f"column {case.column}" in msg
+    if case.value is not None:
+        assert f": {case.value} — expected" in msg
+    assert case.says in match[0].expected
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("portfolio.txt", b"id,name\nA1,x\n"),
+        ("picture.xlsx", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+        ("old.xls", b"\xd0\xcf\x11\xe0 not really"),
+        ("missing.xlsx", None),
+    ],
+)
+def test_wrong_or_unreadable_file_is_named_and_writes_nothing(name, content, loaded, tmp_path):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, path)
+    _assert_unchanged(loaded, before)
+    (problem,) = result.problems
+    assert problem.file == str(path) and problem.message.startswith(str(path))
+
+
+def test_unreadable_csv_file_is_named(loaded, tmp_path):
+    folder = P.write_raw(P.rows(), tmp_path / "intake")
+    (folder / "people.csv").write_bytes("id,name\nP1,Jos\xe9\n".encode("latin-1"))
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, folder)
+    _assert_unchanged(loaded, before)
+    assert any(p.file == f"{folder}/people.csv" and "UTF-8" in p.expected for p in result.problems)
+
+
+def test_many_problems_are_all_reported_at_once(loaded, tmp_path):
+    names = {
+        "wrong type",
+        "7 on a 1-5 scale",
+        "unknown enumeration",
+        "end before start",
+        "bad quarter",
+        "negative FTE",
+        "KPI target below baseline (increase)",
+        "expiry before signature",
+        "malformed date",
+        "discount rate above 1",
+    }
+    cases = [c for c in CORPUS if c.name in names]
+    data = P.rows()
+    for case in cases:
+        case.breaks(data)
+    result = io.import_portfolio(loaded, P.write_raw(data, tmp_path / "x.xlsx"))
+    found = {(p.sheet, p.row, p.column) for p in result.problems}
+    assert found == {(c.sheet, c.row, c.column) for c in cases}
+
+
+def test_dry_run_counts_and_writes_nothing(loaded, tmp_path):
+    before = _snapshot(loaded)
+    data = P.rows()
+    data["alliances"][0]["name"] = "Renamed"
+    result = io.import_portfolio(loaded, P.write_raw(data, tmp_path / "x.xlsx"), dry_run=True)
+    assert result.ok and result.written["alliances"] == 2
+    _assert_unchanged(loaded, before)
+
+
+def test_add_mode_appends_and_rejects_stored_keys(sqlite_store, tmp_path):
+    io.import_portfolio(sqlite_store, P.write_raw(P.rows(), tmp_path / "all.xlsx"))
+    more = {"objectives": [{"id": "O2", "alliance_id": "A2", "title": "Exit well"}]}
+    result = io.import_portfolio(
+        sqlite_store, P.write_raw(more, tmp_path / "more.xlsx"), replace=False
+    )
+    assert result.ok and result.written == {"objectives": 1}
+    assert sqlite_store.counts()["alliances"] == 2
+    assert sorted(sqlite_store.read("objectives")["id"]) == ["O1", "O2"]
+    again = io.import_portfolio(
+        sqlite_store, P.write_raw(more, tmp_path / "again.xlsx"), replace=False
+    )
+    assert [(p.row, p.column) for p in again.problems] == [(2, "id")]
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_import_export_is_identical(store, fmt, tmp_path):
+    source = P.write_raw(P.rows(), tmp_path / ("in.xlsx" if fmt == "xlsx" else "in"))
+    assert io.import_portfolio(store, source).ok
+    expected = {k: v for k, v in schemas.prepare(P.frames())[0].items()}
+    first = io.export_portfolio(store, tmp_path / ("one.xlsx" if fmt == "xlsx" else "one"))
+    store.replace_all({})
+    assert sum(store.counts().values()) == 0
+    result = io.import_portfolio(store, first)
+    assert result.ok, result.problems
+    assert result.written["alliances"] == 2
+    second = io.export_portfolio(store, tmp_path / ("two.xlsx" if fmt == "xlsx" else "two"))
+    if fmt == "xlsx":
+        assert first.read_bytes() == second.read_bytes()
+    else:
+        names = sorted(f.name for f in first.iterdir())
+        assert names == sorted(f.name for f in second.iterdir())
+        assert len(names) == 28 and "invitations.csv" not in names
+        for name in names:
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # and the records are the ones the user typed
+    got = store.read_all()
+    for table in ("alliances", "kpis", "answers", "resources"):
+        pd.testing.assert_frame_equal(
+            io.export_frames(got)[table], io.export_frames(expected)[table], check_dtype=False
+        )
+
+
+def test_frames_export_without_a_store_and_zip_times_are_fixed(tmp_path):
+    typed, _ = schemas.prepare(P.frames())
+    path = io.export_portfolio(typed, tmp_path / "x.xlsx")
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"2026-01-01T00:00:00Z" in z.read("docProps/core.xml")
+    assert io.export_portfolio(typed, tmp_path / "y.xlsx").read_bytes() == path.read_bytes()
+    with pytest.raises(ValueError):
+        io.export_portfolio(typed, tmp_path / "z", fmt="ods")
+
+
+def test_formula_injection_is_neutralized_and_round_trips(sqlite_store, tmp_path):
+    data = P.rows()
+    data["kpi_actuals"][1]["value"] = -3.5  # numbers stay numbers
+    io.import_portfolio(sqlite_store, P.write_raw(data, tmp_path / "in.xlsx"))
+    book = io.export_portfolio(sqlite_store, tmp_path / "out.xlsx")
+    folder = io.export_portfolio(sqlite_store, tmp_path / "out", fmt="csv")
+    wb = openpyxl.load_workbook(book)
+    partner = wb["alliances"]["C2"]
+    assert partner.value == '\'=HYPERLINK("http://x","y")' and partner.data_type == "s"
+    assert wb["alliances"]["P3"].value == "'-minus"
+    assert wb["business_case_lines"]["I3"].value == "'@list price"
+    value = wb["kpi_actuals"]["C3"]
+    assert value.value == -3.5 and value.data_type == "n"
+    assert not [c for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    text = (folder / "alliances.csv").read_text()
+    assert '"\'=HYPERLINK(""http://x"",""y"")"' in text
+    assert ",-3.5," in (folder / "kpi_actuals.csv").read_text()
+    for path in (book, folder):
+        sqlite_store.replace_all({})
+        assert io.import_portfolio(sqlite_store, path).ok
+        assert sqlite_store.read("alliances")["partner"][0] == '=HYPERLINK("http://x","y")'
+        assert sqlite_store.read("alliances")["notes"][1] == "-minus"
+
+
+def test_invitations_are_never_exported(sqlite_store, tmp_path):
+    io.import_portfolio(sqlite_store, P.write_raw(P.rows(), tmp_path / "in.xlsx"))
+    wb = openpyxl.load_workbook(io.export_portfolio(sqlite_store, tmp_path / "o.xlsx"))
+    assert "invitations" not in wb.sheetnames and len(wb.sheetnames) == 28
+
+
+# --- the intake template -------------------------------------------------------------------
+
+
+def _content(path: Path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    out = {"sheets": wb.sheetnames}
+    for ws in wb:
+        out[ws.title] = {
+            "state": ws.sheet_state,
+            "freeze": ws.freeze_panes,
+            "cells": [[c.value for c in row] for row in ws.iter_rows()],
+            "notes": [c.comment.text if c.comment else None for c in next(ws.iter_rows(), [])],
+            "validations": sorted(
+                (str(dv.sqref), dv.type, dv.formula1, dv.formula2)
+                for dv in ws.data_validations.dataValidation
+            ),
+        }
+    return out
+
+
+def test_committed_template_matches_the_code(tmp_path):
+    fresh = io.write_template(tmp_path / "intake.xlsx")
+    assert _content(ROOT / "templates" / "intake.xlsx") == _content(fresh), (
+        "templates/intake.xlsx is stale: run `alliance-kit template`"
+    )
+
+
+def test_template_has_readme_notes_dropdowns_and_hidden_lists(tmp_path):
+    wb = openpyxl.load_workbook(io.write_template(tmp_path / "t.xlsx"))
+    assert wb.sheetnames[0] == "README" and wb.sheetnames[-1] == "lists"
+    assert wb["lists"].sheet_state == "hidden"
+    assert set(wb.sheetnames[1:-1]) == set(schemas.SPECS)
+    readme = [r[1] for r in wb["README"].iter_rows(min_row=14, values_only=True)]
+    assert readme == list(schemas.SPECS)  # the order to fill the sheets
+    ws = wb["alliances"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header == list(schemas.SPECS["alliances"].columns)
+    type_note = ws.cell(row=1, column=header.index("type") + 1).comment.text
+    assert "co-sell" in type_note and "Required" in type_note
+    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert any(f.startswith("lists!") for f in formulas)  # the long list of stages
+    assert '"USD,EUR,GBP,CHF,JPY,CAD,AUD,INR,CNY,SEK"' in formulas
+    # an empty template is a readable intake: only the empty alliances sheet is reported
+    problems = io.load_portfolio(tmp_path / "t.xlsx")[1]
+    assert [(p.sheet, p.row) for p in problems] == [("alliances", None)]
+
+
+# --- two writers at once -------------------------------------------------------------------
+
+
+def _writer(url: str, worker: int, n: int) -> None:
+    store = Store(url)
+    for i in range(n):
+        row = {
+            "id": f"W{worker}-{i:03d}",
+            "alliance_id": "A1",
+            "side": "us",
+            "name": f"writer {worker}",
+            "org_level": "staff",
+        }
+        if i % 2:
+            store.upsert("people", [row])
+        else:
+            store.insert("people", [row])
+    store.engine.dispose()
+
+
+def test_two_processes_writing_to_one_sqlite_store_lose_nothing(sqlite_store, tmp_path):
+    io.import_portfolio(sqlite_store, P.write_raw(P.rows(), tmp_path / "in.xlsx"))
+    url = str(sqlite_store.engine.url.database)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(url, w, 40)) for w in (1, 2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    people = sqlite_store.read("people")
+    assert len(people) == 3 + 80
+    assert people["id"].str.startswith("W1-").sum() == 40
+    assert people["id"].str.startswith("W2-").sum() == 40
