@@ -634,7 +634,9 @@ def test_template_has_readme_notes_dropdowns_and_hidden_lists(tmp_path):
     type_note = ws.cell(row=1, column=header.index("type") + 1).comment.text
     assert "co-sell" in type_note and "Required" in type_note
     formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert any(f.startswith("lists!") for f in formulas)  # the long list of stages
+    kinds = {dv.formula1 for dv in wb["documents"].data_validations.dataValidation}
+    assert any(f.startswith("lists!") for f in kinds)  # the long list of document kinds
+    assert "documents.kind" in [c.value for c in wb["lists"][1]]
     assert '"USD,EUR,GBP,CHF,JPY,CAD,AUD,INR,CNY,SEK"' in formulas
     # an empty template is a readable intake: only the empty alliances sheet is reported
     problems = io.load_portfolio(tmp_path / "t.xlsx")[1]
