@@ -1,0 +1,97 @@
+"""The intake commands: import, validate, export, template."""
+
+from __future__ import annotations
+
+import pytest
+from bad_inputs import portfolio as P
+from click.testing import CliRunner
+
+from alliance_kit.cli import main
+from alliance_kit.store import Store
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        result = runner.invoke(main, [str(a) for a in args])
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        return result
+
+    return invoke
+
+
+@pytest.mark.parametrize("command", ["import", "validate", "export", "template"])
+def test_every_command_has_help(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_import_then_export_both_formats(run, tmp_path):
+    db = tmp_path / "s.sqlite"
+    source = P.write_raw(P.rows(), tmp_path / "in.xlsx")
+    result = run("import", source, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "imported 41 records" in result.output and "2 alliances" in result.output
+    assert Store(str(db)).counts()["kpis"] == 2
+    out = run("export", tmp_path / "out.xlsx", "--db", db)
+    assert out.exit_code == 0 and (tmp_path / "out.xlsx").exists()
+    out = run("export", tmp_path / "folder", "--format", "csv", "--db", db)
+    assert out.exit_code == 0 and (tmp_path / "folder" / "alliances.csv").exists()
+
+
+def test_invalid_import_prints_every_problem_and_exits_1(run, tmp_path):
+    db = tmp_path / "s.sqlite"
+    assert run("import", P.write_raw(P.rows(), tmp_path / "ok.xlsx"), "--db", db).exit_code == 0
+    data = P.rows()
+    data["alliances"][0]["importance"] = 7
+    data["kpis"][0]["target"] = 40
+    data["resources"][0]["period"] = "2026Q3"
+    bad = P.write_raw(data, tmp_path / "bad")
+    result = run("import", bad, "--db", db)
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines == [
+        f"{bad}/alliances.csv, row 2, column importance: 7 — expected a whole number from 1 to 5",
+        f"{bad}/kpis.csv, row 2, column target: 40 — expected a target above the baseline 50 "
+        "because the KPI should increase",
+        f"{bad}/resources.csv, row 2, column period: 2026Q3 — expected a quarter written like "
+        "2026-Q3",
+    ]
+    assert "3 problems" in result.stderr and "nothing was imported" in result.stderr
+    store = Store(str(db))
+    assert store.read("alliances")["importance"].tolist() == [4, 2]
+
+
+def test_dry_run_writes_nothing(run, tmp_path):
+    db = tmp_path / "s.sqlite"
+    result = run("import", P.write_raw(P.rows(), tmp_path / "in"), "--db", db, "--dry-run")
+    assert result.exit_code == 0 and "would import 41 records" in result.output
+    assert sum(Store(str(db)).counts().values()) == 0
+
+
+def test_validate_touches_no_store(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_KIT_DB", str(tmp_path / "never.sqlite"))
+    ok = run("validate", P.write_raw(P.rows(), tmp_path / "in.xlsx"))
+    assert ok.exit_code == 0 and "is valid: 41 records" in ok.output
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("hello")
+    bad = run("validate", wrong)
+    assert bad.exit_code == 1 and bad.stdout.startswith(str(wrong))
+    assert not (tmp_path / "never.sqlite").exists()
+
+
+def test_template_command_writes_the_workbook(run, tmp_path):
+    result = run("template", tmp_path / "t.xlsx")
+    assert result.exit_code == 0 and (tmp_path / "t.xlsx").stat().st_size > 5000
+
+
+def test_user_mistakes_give_clean_errors(run, tmp_path):
+    usage = run("export", tmp_path / "x", "--format", "ods")
+    assert usage.exit_code == 2
+    missing_store = run("export", tmp_path / "x.xlsx", "--db", tmp_path / "none.sqlite")
+    assert missing_store.exit_code == 1 and "alliance-kit init" in missing_store.output
+    absent = run("import", tmp_path / "absent.xlsx", "--db", tmp_path / "s.sqlite")
+    assert absent.exit_code == 1 and "absent.xlsx" in absent.output
