@@ -1319,3 +1319,99 @@ def to_svg(chart) -> str:
     import vl_convert
 
     return vl_convert.vegalite_to_svg(chart.to_dict())
+
+
+# --- business case workbook helpers (Imagine) ------------------------------------------
+# Added for the business case workbook: where the failure probability comes from, the lines
+# as a year-by-year table, and writing the document to a file.
+
+
+@dataclass(frozen=True)
+class FailureEstimate:
+    """The annual failure probability used for the risk-adjusted NPV, and its source."""
+
+    annual: float
+    lifetime: float
+    source: str  # "health" or "default"
+    health_index: float | None = None
+    explanation: str = ""
+
+
+def default_failure() -> FailureEstimate:
+    """The field's base rate: 50% over five years (DEFAULT_ANNUAL_FAILURE a year)."""
+    return FailureEstimate(
+        annual=DEFAULT_ANNUAL_FAILURE,
+        lifetime=DEFAULT_LIFETIME_FAILURE,
+        source="default",
+        explanation=(
+            f"no health score for this alliance: the field's base rate, "
+            f"{DEFAULT_LIFETIME_FAILURE:.0%} failure over {DEFAULT_LIFETIME_YEARS} years "
+            f"= {DEFAULT_ANNUAL_FAILURE:.1%} a year"
+        ),
+    )
+
+
+def failure_from_scores(alliances: pd.DataFrame, alliance_id: str) -> FailureEstimate:
+    """The failure estimate from the health scoring's alliance table (``health_index``
+    and ``failure_probability`` columns, as ``health.score_portfolio(...).alliances``
+    gives it): the lifetime probability spread over DEFAULT_LIFETIME_YEARS. Falls back to
+    :func:`default_failure` when the alliance has no health index."""
+    rows = alliances[alliances["alliance_id"] == alliance_id] if len(alliances) else alliances
+    if rows.empty or _missing(rows["health_index"].iloc[0]):
+        return default_failure()
+    index = float(rows["health_index"].iloc[0])
+    lifetime = float(rows["failure_probability"].iloc[0])
+    annual = annual_failure_probability(lifetime, DEFAULT_LIFETIME_YEARS)
+    return FailureEstimate(
+        annual=annual,
+        lifetime=lifetime,
+        source="health",
+        health_index=index,
+        explanation=(
+            f"health index {index:.0f}: {lifetime:.0%} failure probability over "
+            f"{DEFAULT_LIFETIME_YEARS} years from the risk model = {annual:.1%} a year"
+        ),
+    )
+
+
+def failure_estimate(
+    frames: Mapping[str, pd.DataFrame], alliance_id: str, period: str
+) -> FailureEstimate:
+    """The alliance's failure estimate from its six-crack health in ``period`` (see
+    :mod:`alliance_kit.risk`), else the default base rate."""
+    from alliance_kit import health
+
+    scores = health.score_portfolio(dict(frames), period)
+    return failure_from_scores(scores.alliances, alliance_id)
+
+
+def lines_table(lines: pd.DataFrame, alliance_id: str, kind: str = "plan") -> pd.DataFrame:
+    """The alliance's lines of one kind as a year-by-year table: one row per side,
+    category and item, one column per year (amounts as entered, positive), and a total."""
+    df = lines[(lines["alliance_id"] == alliance_id) & (lines["kind"] == kind)]
+    df = df[_usable(df)]
+    if df.empty:
+        return pd.DataFrame(columns=["side", "category", "item", "total"])
+    wide = df.assign(year=df["year"].astype(int), amount=df["amount"].astype(float)).pivot_table(
+        index=["side", "category", "item"], columns="year", values="amount", aggfunc="sum"
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    wide["total"] = wide.sum(axis=1)
+    order = {"investment": 0, "cost": 1, "revenue": 2}
+    out = wide.reset_index()
+    out["_s"] = out["side"].map({"us": 0, "partner": 1})
+    out["_c"] = out["category"].map(order)
+    return out.sort_values(["_s", "_c", "item"]).drop(columns=["_s", "_c"]).reset_index(drop=True)
+
+
+def export_document(
+    summary: BusinessCaseSummary, folder: str | Path, fmt: str = "html", *, charts: bool = True
+) -> Path:
+    """Render the business-case document and write it to
+    ``<folder>/<alliance_id>_business_case.<fmt>`` (folder created); returns the path."""
+    text = render_document(summary, fmt, charts=charts and fmt == "html")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{summary.alliance_id}_business_case.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    return path

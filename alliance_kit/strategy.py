@@ -3,8 +3,13 @@ communicated to the people who need it on both sides?"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
+from alliance_kit import config
 from alliance_kit.governance import _alliance_ids, table, window_bounds
 
 
@@ -38,3 +43,158 @@ def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFram
     for c in ("documented", "approved_us", "approved_partner"):
         out[c] = out[c].astype("boolean").fillna(False).astype(bool)
     return out.reset_index(drop=True)
+
+
+# --- strategy workbook: the one-page document, the communication log, crack 2 evidence ---
+# Added for the strategy workbook (Imagine). The evidence reuses the health module's crack 2
+# indicators (which read strategy_status above), so the workbook shows the same figures as
+# the health assessment.
+
+TEMPLATES = config.project_root() / "templates"
+#: The strategy's text fields in the order the document shows them, with their headings.
+SECTIONS = {
+    "vision": "Vision",
+    "scope_in": "In scope",
+    "scope_out": "Out of scope",
+    "value_us": "Value for us",
+    "value_partner": "Value for the partner",
+    "target_markets": "Target markets",
+}
+
+
+def _present(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and value != value:
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _row(frame: pd.DataFrame, column: str, value: str) -> dict[str, Any]:
+    rows = frame[frame[column] == value]
+    return {} if rows.empty else rows.iloc[0].to_dict()
+
+
+def missing_sections(strategy: Mapping[str, Any]) -> list[str]:
+    """The document's headings whose text is still empty for this strategy record."""
+    return [title for col, title in SECTIONS.items() if not _present(strategy.get(col))]
+
+
+def communication_log(
+    frames: dict[str, pd.DataFrame], alliance_id: str, topic: str = "strategy"
+) -> pd.DataFrame:
+    """Who was briefed on the topic, when and whether they acknowledged it, newest first:
+    id, side, audience, briefed_on, acknowledged."""
+    b = table(frames, "briefings")
+    b = b[(b["alliance_id"] == alliance_id) & (b["topic"] == topic)]
+    cols = ["id", "side", "audience", "briefed_on", "acknowledged"]
+    return b.sort_values(["briefed_on", "id"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def crack2_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: str) -> pd.DataFrame:
+    """Crack 2 (strategy and scope) evidence for one alliance, exactly as the health
+    assessment scores it: indicator, label, detail, score (0-100), how it is scored."""
+    from alliance_kit import health  # health imports this module
+
+    rows = []
+    for ind in health.INDICATORS:
+        if ind.crack != 2:
+            continue
+        got = ind.compute(frames, period, health.ScoringConfig().window)
+        r = got.loc[alliance_id] if alliance_id in got.index else None
+        rows.append(
+            {
+                "indicator": ind.name,
+                "label": ind.label,
+                "detail": None if r is None else r["detail"],
+                "score": float("nan") if r is None else float(r["score"]),
+                "scoring": ind.mapping,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def document_context(
+    frames: dict[str, pd.DataFrame], alliance_id: str, period: str | None = None
+) -> dict[str, Any]:
+    """Everything the strategy document shows, as plain values (no store access)."""
+    alliance = _row(table(frames, "alliances"), "id", alliance_id)
+    if not alliance:
+        raise ValueError(f"no alliance {alliance_id!r} in the store")
+    strat = _row(table(frames, "strategies"), "alliance_id", alliance_id)
+    o = table(frames, "objectives")
+    objectives = o[o["alliance_id"] == alliance_id][["id", "title", "description"]]
+    k = table(frames, "kpis")
+    k = k[k["alliance_id"] == alliance_id]
+    kpis_by_objective = k.groupby("objective_id")["name"].apply(list).to_dict()
+    log = communication_log(frames, alliance_id)
+    sides = {
+        side: {
+            "briefed": int((log["side"] == side).sum()),
+            "acknowledged": int(((log["side"] == side) & log["acknowledged"]).sum()),
+        }
+        for side in ("us", "partner")
+    }
+
+    def day(col: str) -> str | None:
+        v = strat.get(col)
+        return pd.Timestamp(v).strftime("%Y-%m-%d") if _present(v) else None
+
+    return {
+        "alliance": {c: (v if _present(v) else None) for c, v in alliance.items()},
+        "sections": [(title, strat.get(col) if _present(strat.get(col)) else None)
+                     for col, title in SECTIONS.items()],
+        "missing": missing_sections(strat),
+        "objectives": [
+            {"id": r["id"], "title": r["title"],
+             "description": r["description"] if _present(r["description"]) else None,
+             "kpis": kpis_by_objective.get(r["id"], [])}
+            for r in objectives.to_dict("records")
+        ],
+        "documented_on": day("documented_on"),
+        "approved_us_on": day("approved_us_on"),
+        "approved_partner_on": day("approved_partner_on"),
+        "briefings": sides,
+        "period": period,
+    }  # fmt: skip
+
+
+def _md(value: Any) -> str:
+    """User text made inert in Markdown: HTML characters escaped, one paragraph."""
+    if not _present(value):
+        return ""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in ("\\", "`", "*", "_", "[", "]", "#", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return " ".join(text.split())
+
+
+def render_document(
+    frames: dict[str, pd.DataFrame], alliance_id: str, fmt: str = "html", period: str | None = None
+) -> str:
+    """The one-page strategy document for both partners to sign off, from
+    ``templates/strategy.{html,md}.j2``. HTML is autoescaped (user text is data);
+    Markdown escapes HTML and Markdown characters in user text."""
+    import jinja2
+
+    if fmt not in ("html", "md"):
+        raise ValueError(f"fmt is 'html' or 'md', not {fmt!r}")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=(fmt == "html"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = _md
+    ctx = document_context(frames, alliance_id, period)
+    return env.get_template(f"strategy.{fmt}.j2").render(**ctx)
+
+
+def write_document(text: str, folder: str | Path, alliance_id: str, fmt: str) -> Path:
+    """Write a rendered document as ``<folder>/<alliance_id>_strategy.<fmt>``; the path."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{alliance_id}_strategy.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    return path
