@@ -577,7 +577,7 @@ def _frame(table: str, columns: dict[str, np.ndarray]) -> pd.DataFrame:
         k: pd.Series(v, dtype=object) if np.asarray(v).dtype == object else pd.Series(v)
         for k, v in columns.items()
     }
-    return typed_frame(TABLES[table], pd.DataFrame(data))
+    return typed_frame(TABLES[table], pd.DataFrame(data, copy=False))
 
 
 # --- the plan: who each alliance is and how healthy it is -------------------------------
@@ -1832,7 +1832,8 @@ def _surveys(plan, ours, theirs, respondents_per_side, survey_periods):
                 "score": scores,
                 "comment": pd.Series(comment.ravel(), dtype=object),
                 "answered_at": answered.ravel().astype("datetime64[ns]"),
-            }
+            },
+            copy=False,
         ),
     )
     return rounds, respondents, answers
