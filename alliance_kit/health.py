@@ -284,7 +284,7 @@ def _ind_attendance(frames, period, window):
 
 
 def _ind_escalations_resolved(frames, period, window):
-    e = improvement.escalations(frames, period, window).set_index("alliance_id")
+    e = _escalations(frames, period, window)
     detail = (
         e["resolved"].astype(str)
         + " of "
@@ -296,8 +296,36 @@ def _ind_escalations_resolved(frames, period, window):
     )
 
 
+def _cached(frames, key, compute):
+    """Domain figures several indicators share, computed once per evidence() call."""
+    cache = frames.get("__cache__")
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _strategy(frames, period):
-    return strategy_mod.strategy_status(frames, period).set_index("alliance_id")
+    return _cached(
+        frames,
+        ("strategy", period),
+        lambda: strategy_mod.strategy_status(frames, period).set_index("alliance_id"),
+    )
+
+
+def _escalations(frames, period, window):
+    return _cached(
+        frames,
+        ("escalations", period, window),
+        lambda: improvement.escalations(frames, period, window).set_index("alliance_id"),
+    )
+
+
+def _kpi_completeness(frames):
+    return _cached(
+        frames, ("kpis",), lambda: kpis.kpi_completeness(frames).set_index("alliance_id")
+    )
 
 
 def _ind_strategy_documented(frames, period, window):
@@ -340,7 +368,7 @@ def _ind_issue_age(frames, period, window):
 
 
 def _ind_escalation_share(frames, period, window):
-    e = improvement.escalations(frames, period, window).set_index("alliance_id")
+    e = _escalations(frames, period, window)
     share = e["escalation_share"]
     detail = (
         e["raised_escalated"].astype(str)
@@ -367,7 +395,7 @@ def _ind_decision_latency(frames, period, window):
 
 
 def _ind_kpi_completeness(frames, period, window):
-    k = kpis.kpi_completeness(frames).set_index("alliance_id")
+    k = _kpi_completeness(frames)
     detail = (
         k["kpis"].astype(str)
         + " KPIs, "
@@ -382,7 +410,7 @@ def _ind_kpi_completeness(frames, period, window):
 
 
 def _ind_kpi_agreed(frames, period, window):
-    k = kpis.kpi_completeness(frames).set_index("alliance_id")
+    k = _kpi_completeness(frames)
     detail = _pct(k["agreed"]) + " of " + k["kpis"].astype(str) + " KPIs agreed by both"
     return pd.DataFrame({"raw": k["agreed"], "score": 100 * k["agreed"], "detail": detail})
 
@@ -500,10 +528,9 @@ def evidence(
     cfg = config or ScoringConfig()
     ids = table(frames, "alliances")["id"]
     parts = []
-    cache: dict[str, pd.DataFrame] = {}
+    shared = {**frames, "__cache__": {}}
     for ind in INDICATORS:
-        df = ind.compute(frames, period, cfg.window).reindex(ids.to_numpy())
-        cache[ind.name] = df
+        df = ind.compute(shared, period, cfg.window).reindex(ids.to_numpy())
         parts.append(
             pd.DataFrame(
                 {
@@ -617,11 +644,10 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
     opening = cracks[cracks["status"].isin(["amber", "red"])]
     red = cracks[cracks["status"] == "red"]
-    out["open_cracks"] = opening.groupby("alliance_id")["crack"].agg(
-        lambda s: ", ".join(map(str, s))
-    )
-    out["red_cracks"] = red.groupby("alliance_id")["crack"].agg(lambda s: ", ".join(map(str, s)))
-    out[["open_cracks", "red_cracks"]] = out[["open_cracks", "red_cracks"]].fillna("")
+    for col, part in (("open_cracks", opening), ("red_cracks", red)):
+        listed = part.groupby("alliance_id")["crack"].agg(lambda s: ", ".join(map(str, s)))
+        lookup = listed.to_dict()
+        out[col] = [lookup.get(a, "") for a in out.index]
     return out
 
 
