@@ -40,6 +40,7 @@ def voila_command(
     ip: str = "127.0.0.1",
     preheat: int = 0,
     *,
+    cull_idle: int = 900,
     template: str = TEMPLATE,
     theme: str = "light",
     extra: list[str] | None = None,
@@ -52,6 +53,9 @@ def voila_command(
     ``preheat``: keep that many kernels warm per notebook (0 = start one per visit); a
     preheated notebook must call ``voila.utils.wait_for_request()`` before reading the
     query string (alliance_kit.survey_widgets.query_string does).
+    ``cull_idle``: seconds after which a kernel whose page was closed is shut down. Voila
+    0.5's own shutdown on page unload is refused by its XSRF check (voila#1458), so
+    without culling every visit would leave a kernel running; 0 turns culling off.
     """
     path = Path(notebook).resolve()
     if not path.exists():
@@ -73,6 +77,11 @@ def voila_command(
         # version warnings in the browser console.
         "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview",
     ]
+    if cull_idle > 0:
+        argv += [
+            f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
+            f"--MappingKernelManager.cull_interval={max(10, min(60, int(cull_idle) // 2))}",
+        ]
     if token is not None:
         argv.append(f"--token={token}")
     if preheat > 0:

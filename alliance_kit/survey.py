@@ -186,6 +186,38 @@ def open_round(
     return row
 
 
+def workshop_round(
+    store: Store,
+    alliance: str | None = None,
+    period: str | None = None,
+    *,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The round a workbook works on: ``alliance`` (None: the first alliance in the store)
+    for ``period``, opened if needed. Without a period: the alliance's latest round, or a
+    new one for the last closed quarter before ``today`` when it has none."""
+    from alliance_kit import periods
+
+    if alliance is None:
+        ids = store.read("alliances")["id"].tolist()
+        if not ids:
+            raise ValueError("the store holds no alliance yet; add one first")
+        alliance = ids[0]
+    if period is None:
+        rounds = store.read("assessment_rounds", {"alliance_id": alliance})
+        if not rounds.empty:
+            return _one(rounds.sort_values(["period", "opened_on"], ascending=False))
+        period = periods.last_closed(today)
+    return open_round(store, alliance, period, opened_on=today)
+
+
+def round_summary(store: Store, round_id: str) -> dict[str, Any]:
+    """A round with its alliance's name and partner (for headings)."""
+    rnd = _require_round(store, round_id)
+    alliance = _one(store.read("alliances", {"id": rnd["alliance_id"]})) or {}
+    return rnd | {"alliance_name": alliance.get("name"), "partner": alliance.get("partner")}
+
+
 def close_round(store: Store, round_id: str, on: dt.date) -> None:
     """Set the date after which the round's codes are refused (``closed``)."""
     rnd = _require_round(store, round_id)

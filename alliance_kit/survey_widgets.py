@@ -432,6 +432,20 @@ class RespondentAdder:
         return rid
 
 
+def round_html(summary: dict[str, Any], n_respondents: int) -> str:
+    """The heading of the workbook: which alliance, period and questionnaire (escaped)."""
+    opened = summary.get("opened_on")
+    closes = summary.get("closes_on")
+    return header_html(
+        f"Health assessment: {summary['alliance_name']}",
+        f"Partner {esc(summary['partner'])} &middot; period {esc(summary['period'])} "
+        f"&middot; questionnaire {esc(summary['questionnaire_version'])} &middot; round "
+        f"{esc(summary['id'])} opened {esc(str(opened)[:10])}"
+        + (f", closes {esc(str(closes)[:10])}" if closes is not None else "")
+        + f" &middot; {n_respondents} respondent(s)",
+    )
+
+
 def status_table_html(status: pd.DataFrame) -> str:
     """Response status per side as an HTML table (counts and rates only)."""
     rows = "".join(
