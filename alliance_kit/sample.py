@@ -1060,8 +1060,9 @@ def _business_cases(plan: _Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     cats = ("investment", "cost", "cost", "revenue")
     a, side, year, item = (g.ravel() for g in np.indices((n, 2, 5, 4)))
     R = plan.revenue[a] * np.where(side == 0, 1.0, rng.uniform(0.5, 1.2, n)[a])
-    ramp = np.array([0.4, 0.75, 1.0, 1.1, 1.2])[year]
-    inv = np.where(year == 0, rng.uniform(0.1, 0.25, n)[a], 0.03)
+    # No revenue in year 0: the case opens with a net outflow, so IRR and payback are defined.
+    ramp = np.array([0.0, 0.45, 0.85, 1.05, 1.15])[year]
+    inv = np.where(year == 0, rng.uniform(0.25, 0.5, n)[a], 0.03)
     share = np.select(
         [item == 0, item == 1, item == 2],
         [inv, rng.uniform(0.05, 0.1, n)[a], rng.uniform(0.02, 0.05, n)[a]],
