@@ -1,0 +1,224 @@
+"""Every chart of the suite, rendered offline.
+
+Charts are Altair specs built from small, already-aggregated frames. They render as
+static SVG through vl-convert (no JavaScript, nothing fetched from a CDN), so they show
+in notebooks, Voila pages and HTML reports on machines without internet:
+call ``offline()`` once in a notebook, or ``chart_html(chart)`` / ``chart_svg(chart)``
+for reports. Status colours are defined once here (``STATUS_COLOURS``).
+
+Sections: health charts (this module's owner); other modules append their own
+section at the end, never editing the functions of another section.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import pandas as pd
+
+if TYPE_CHECKING:
+    from alliance_kit.health import PortfolioScores
+
+#: Traffic-light colours used by every chart, table and dashboard.
+STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828"}
+NO_DATA_COLOUR = "#9aa5b1"
+SIDE_COLOURS = {"us": "#1f5f8b", "partner": "#9c6ade"}
+FONT = "Helvetica, Arial, sans-serif"
+
+
+def offline(renderer: str = "svg") -> None:
+    """Render Altair charts without a CDN in this kernel (static SVG via vl-convert)."""
+    if renderer not in ("svg", "png"):
+        raise ValueError("offline rendering is 'svg' or 'png'")
+    alt.renderers.enable(renderer)
+
+
+def status_scale() -> alt.Scale:
+    return alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))
+
+
+def side_scale() -> alt.Scale:
+    return alt.Scale(domain=list(SIDE_COLOURS), range=list(SIDE_COLOURS.values()))
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as an SVG string (vl-convert; nothing is fetched)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """The chart as inline SVG in a ``div``: safe to embed in any HTML report offline."""
+    return f'<div class="ak-chart">{chart_svg(chart)}</div>'
+
+
+# --- health charts ----------------------------------------------------------------------
+
+
+def _crack_labels(cracks: pd.DataFrame) -> pd.Series:
+    from alliance_kit import questionnaire
+
+    short = {n: c.short for n, c in questionnaire.cracks().items()}
+    return cracks["crack"].astype(int).astype(str) + " " + cracks["crack"].map(short)
+
+
+def cracks_by_side(scores: PortfolioScores, alliance_id: str) -> alt.LayerChart:
+    """One alliance: survey mean per crack for each side (grouped bars), the blended
+    score as a status-coloured tick, and the perception gap written above each crack."""
+    c = scores.cracks[scores.cracks["alliance_id"] == alliance_id].copy()
+    c["label"] = _crack_labels(c)
+    bars = c.melt(
+        id_vars=["label"], value_vars=["survey_us", "survey_partner"], value_name="mean"
+    ).dropna(subset=["mean"])
+    bars["side"] = bars["variable"].str.replace("survey_", "", regex=False)
+    order = list(c["label"])
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
+    bar = (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("side:N", sort=list(SIDE_COLOURS)),
+            y=alt.Y("mean:Q", scale=alt.Scale(domain=[0, 100]), title="survey mean (0-100)"),
+            color=alt.Color("side:N", scale=side_scale(), title="side"),
+            tooltip=["label", "side", alt.Tooltip("mean:Q", format=".1f")],
+        )
+    )
+    marks = c.dropna(subset=["score"])[["label", "score", "status", "gap"]]
+    tick = (
+        alt.Chart(marks)
+        .mark_tick(thickness=4, size=40)
+        .encode(
+            x=x,
+            y="score:Q",
+            color=alt.Color("status:N", scale=status_scale(), title="crack score"),
+        )
+    )
+    gaps = marks.dropna(subset=["gap"]).assign(
+        text=lambda d: "gap " + d["gap"].map("{:+.0f}".format)
+    )
+    text = alt.Chart(gaps).mark_text(dy=-6, fontSize=11).encode(x=x, y=alt.datum(100), text="text")
+    return (
+        alt.layer(bar, tick, text)
+        .resolve_scale(color="independent")
+        .properties(title=f"{alliance_id}: cracks by side", width=420, height=220)
+    )
+
+
+def crack_heatmap(scores: PortfolioScores) -> alt.LayerChart:
+    """Every alliance against the six cracks, coloured by status, with the score."""
+    c = scores.cracks.merge(scores.alliances[["alliance_id", "name"]], on="alliance_id")
+    c = c.assign(label=_crack_labels(c), who=c["alliance_id"] + " " + c["name"])
+    c = c[["who", "label", "score", "status"]].fillna({"status": "no data"})
+    y = alt.Y("who:N", title=None, sort=sorted(c["who"].unique()))
+    x = alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0))
+    domain = [*STATUS_COLOURS, "no data"]
+    rect = (
+        alt.Chart(c)
+        .mark_rect(stroke="white")
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=domain, range=[*STATUS_COLOURS.values(), NO_DATA_COLOUR]),
+            ),
+            tooltip=["who", "label", alt.Tooltip("score:Q", format=".1f"), "status"],
+        )
+    )
+    text = (
+        alt.Chart(c.dropna(subset=["score"]))
+        .mark_text(fontSize=11, color="white")
+        .encode(x=x, y=y, text=alt.Text("score:Q", format=".0f"))
+    )
+    return alt.layer(rect, text).properties(
+        title="Six cracks across the portfolio", width=420, height=max(60, 18 * c["who"].nunique())
+    )
+
+
+def trend(history: pd.DataFrame, alliance_id: str) -> alt.Chart:
+    """Health index and crack scores of one alliance over periods (from health.history)."""
+    h = history[history["alliance_id"] == alliance_id].dropna(subset=["score"])
+    cracks, index = h[h["crack"] > 0], h[h["crack"] == 0]
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="score (0-100)")
+    tooltip = ["period", "measure", alt.Tooltip("score:Q", format=".1f")]
+    order = list(dict.fromkeys(cracks.sort_values("crack")["measure"]))
+    lines = (
+        alt.Chart(cracks)
+        .mark_line(point=True, strokeWidth=1.5)
+        .encode(
+            x=x, y=y, color=alt.Color("measure:N", sort=order, title="crack"), tooltip=tooltip
+        )  # fmt: skip
+    )
+    overall = (
+        alt.Chart(index)
+        .mark_line(point=True, strokeWidth=3.5, color="#1f2933")
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"y": [50.0, 70.0]}))
+        .mark_rule(strokeDash=[4, 4], color=NO_DATA_COLOUR)
+        .encode(y="y:Q")
+    )
+    return alt.layer(rules, lines, overall).properties(
+        title=f"{alliance_id}: health index (black) and cracks over time", width=420, height=220
+    )
+
+
+def health_vs_value(scores: PortfolioScores) -> alt.Chart:
+    """Health index against strategic importance; bubble size = expected revenue."""
+    a = scores.alliances.dropna(subset=["health_index"])
+    a = a[["alliance_id", "name", "health_index", "importance", "expected_revenue",
+           "currency", "status"]]  # fmt: skip
+    return (
+        alt.Chart(a)
+        .mark_circle(opacity=0.8, stroke="white")
+        .encode(
+            x=alt.X("health_index:Q", scale=alt.Scale(domain=[0, 100]), title="health index"),
+            y=alt.Y(
+                "importance:Q",
+                scale=alt.Scale(domain=[0.5, 5.5]),
+                title="strategic importance (1-5)",
+            ),  # fmt: skip
+            size=alt.Size("expected_revenue:Q", title="expected revenue"),
+            color=alt.Color("status:N", scale=status_scale()),
+            tooltip=[
+                "alliance_id",
+                "name",
+                alt.Tooltip("health_index:Q", format=".1f"),
+                "importance",
+                alt.Tooltip("expected_revenue:Q", format=",.0f"),
+                "currency",
+            ],  # fmt: skip
+        )
+        .properties(title="Health against strategic value", width=420, height=260)
+    )
+
+
+def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:
+    """Revenue at risk per alliance, largest first, one panel per currency."""
+    a = scores.alliances.dropna(subset=["revenue_at_risk"])
+    a = a.assign(who=a["alliance_id"] + " " + a["name"])
+    a = a[["who", "revenue_at_risk", "currency", "status", "failure_probability"]]
+    return (
+        alt.Chart(a)
+        .mark_bar()
+        .encode(
+            x=alt.X("revenue_at_risk:Q", title="expected revenue x failure probability"),
+            y=alt.Y("who:N", sort="-x", title=None),
+            color=alt.Color("status:N", scale=status_scale()),
+            tooltip=[
+                "who",
+                alt.Tooltip("revenue_at_risk:Q", format=",.0f"),
+                "currency",
+                alt.Tooltip("failure_probability:Q", format=".0%"),
+            ],  # fmt: skip
+        )
+        .properties(width=380)
+        .facet(row=alt.Row("currency:N", title=None))
+        .resolve_scale(x="independent", y="independent")
+        .properties(title="Revenue at risk")
+    )
