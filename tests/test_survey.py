@@ -344,3 +344,84 @@ def test_response_status_empty_round_has_both_sides(round_):
     assert status["side"].tolist() == ["us", "partner"]
     assert status["respondents"].tolist() == [0, 0]
     assert status["response_rate"].isna().all()
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def test_cli_round_invite_status_revoke(sqlite_store, monkeypatch):
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    store = sqlite_store
+    add_alliance(store)
+    db = str(store.engine.url.database)
+    run = CliRunner().invoke
+
+    out = run(main, ["survey", "open-round", "--db", db, "--alliance", "A001", "--period",
+                     "2026-Q3", "--version", "2026.1"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    round_id = store.read("assessment_rounds")["id"].iloc[0]
+    assert f"round {round_id}" in out.output
+    for side in ("us", "partner"):
+        out = run(main, ["survey", "add-respondent", "--db", db, "--round", round_id,
+                         "--side", side, "--role", "ops"])  # fmt: skip
+        assert out.exit_code == 0, out.output
+    out = run(main, ["survey", "invite", "--db", db, "--round", round_id, "--all",
+                     "--base-url", "https://survey.example/"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    links = [w for w in out.output.split() if w.startswith("https://survey.example/?code=")]
+    assert len(links) == 2
+    codes = [link.split("code=", 1)[1] for link in links]
+    assert all(isinstance(survey.verify(store, c), survey.RespondentContext) for c in codes)
+    stored = " ".join(store.read("invitations")["code_hash"])
+    assert not any(c in stored for c in codes)
+
+    out = run(main, ["survey", "status", "--db", db, "--round", round_id])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[2].split()[:5] == ["us", "1", "1", "0", "0"]
+    assert lines[3].split()[:5] == ["partner", "1", "1", "0", "0"]
+
+    rid = survey.verify(store, codes[0]).respondent_id
+    out = run(main, ["survey", "revoke", "--db", db, "--respondent", rid])
+    assert out.exit_code == 0 and "1 invitation(s) revoked" in out.output
+    assert survey.verify(store, codes[0]) == survey.Refusal("revoked")
+
+    out = run(main, ["survey", "invite", "--db", db, "--round", round_id, "--respondent", "X"])
+    assert out.exit_code != 0 and "not respondents of round" in out.output
+    out = run(main, ["survey", "status", "--db", db, "--alliance", "A001"])
+    assert out.exit_code != 0 and "--alliance and --period" in out.output
+
+
+def test_cli_serve_builds_the_voila_command(sqlite_store, monkeypatch):
+    from click.testing import CliRunner
+
+    from alliance_kit import serve
+    from alliance_kit.cli import main
+
+    seen = {}
+    monkeypatch.setattr(serve, "serve", lambda cmd: seen.setdefault("cmd", cmd) and 0)
+    db = str(sqlite_store.engine.url.database)
+    out = CliRunner().invoke(main, ["survey", "serve", "--db", db, "--port", "8999"])
+    assert out.exit_code == 0, out.output
+    assert "http://127.0.0.1:8999/?code=CODE" in out.output
+    argv = seen["cmd"].argv
+    assert argv[3].endswith("notebooks/survey/survey.ipynb") and "--port=8999" in argv
+    assert not any(a.startswith("--token") for a in argv)
+
+
+def test_workshop_round_defaults(store):
+    with pytest.raises(ValueError, match="no alliance"):
+        survey.workshop_round(store)
+    add_alliance(store)
+    # no round yet: one for the last closed quarter before today
+    first = survey.workshop_round(store, today=dt.date(2026, 11, 27))
+    assert (first["alliance_id"], first["period"]) == ("A001", "2026-Q3")
+    assert first["opened_on"] == dt.date(2026, 11, 27)
+    later = survey.open_round(store, "A001", "2026-Q4", questionnaire_version="2026.1")
+    # without a period: the alliance's latest round
+    assert survey.workshop_round(store, "A001", today=dt.date(2027, 6, 1))["id"] == later["id"]
+    summary = survey.round_summary(store, later["id"])
+    assert (summary["alliance_name"], summary["partner"]) == ("Cloud Co-sell", "Northwind")
