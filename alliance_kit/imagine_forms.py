@@ -424,3 +424,93 @@ def _ok(text: str) -> str:
 
 def _note(text: str) -> str:
     return f'<span style="color:#555">{html.escape(text)}</span>'
+
+
+# --- views shared by the Imagine workbooks ---------------------------------------------------
+
+
+class HtmlView(W.HTML):
+    """An HTML widget whose content also appears in static exports (like TableView): for
+    charts (inline SVG), outlines and documents that refresh after a save."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = self.value
+        return bundle
+
+
+def heading_html(frames: Mapping[str, pd.DataFrame], alliance_id: str, workbook: str) -> str:
+    """Which alliance the workbook is about, escaped: name, partner, type, stage, owner."""
+    a = frames["alliances"]
+    rows = a[a["id"] == alliance_id]
+    if rows.empty:
+        raise ValueError(
+            f"no alliance {alliance_id!r} in the store; set the parameter to one of "
+            + ", ".join(a["id"].astype(str))
+        )
+    r = rows.iloc[0]
+    e = html.escape
+    return (
+        f'<div style="border-left:4px solid #4c78a8;padding:4px 12px;margin:6px 0;'
+        f'font-family:system-ui,sans-serif">'
+        f'<div style="font-size:12px;color:#555">{e(workbook)}</div>'
+        f'<div style="font-size:18px;font-weight:600">{e(str(r["name"]))} '
+        f'<span style="font-weight:400;color:#555">with {e(str(r["partner"]))}</span></div>'
+        f'<div style="font-size:13px;color:#555">alliance {e(str(r["id"]))} · {e(str(r["type"]))}'
+        f" · stage {e(str(r['stage']))} · owner {e(str(r['owner']))}</div></div>"
+    )
+
+
+def document_preview(fragment: str) -> str:
+    """A rendered document fragment (``render_document(..., fragment=True)``) framed as
+    a page inside the notebook."""
+    return (
+        '<div style="border:1px solid #ccc;max-width:900px;background:#fff;'
+        f'box-shadow:0 1px 3px rgba(0,0,0,.08)">{fragment}</div>'
+    )
+
+
+def money(value: Any, currency: str = "") -> str:
+    """An amount with thousands separators (no decimals), or empty when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return f"{float(value):,.0f}{' ' + currency if currency else ''}"
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A fraction as a percentage, or empty when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return f"{float(value):.{digits}%}"
+
+
+def formatted(
+    frame: pd.DataFrame,
+    *,
+    money_cols: Sequence[str] = (),
+    pct_cols: Sequence[str] = (),
+    number_cols: Mapping[str, int] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A copy of ``frame`` with numbers as display text (money, percentages, rounded
+    numbers), right-aligned by TableView, and columns renamed for readers."""
+    out = frame.copy()
+    numeric = []
+    for c in money_cols:
+        out[c] = out[c].map(money)
+        numeric.append(c)
+    for c in pct_cols:
+        out[c] = out[c].map(pct)
+        numeric.append(c)
+    for c, nd in (number_cols or {}).items():
+        out[c] = out[c].map(lambda v, nd=nd: "" if pd.isna(v) else f"{float(v):,.{nd}f}")
+        numeric.append(c)
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].map({True: "yes", False: "no"})
+    rename = dict(rename or {})
+    out = out.rename(columns=rename)
+    out.attrs["numeric"] = [rename.get(c, c) for c in numeric]
+    return out

@@ -333,3 +333,11 @@ def kpi_from_catalogue(
         "data_source": entry["data_source"],
         "agreed_by_both": False,
     }
+
+
+def crack4_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: str) -> pd.DataFrame:
+    """Crack 4 (goals, objectives, KPIs) evidence for one alliance, as the health
+    assessment scores it: KPI completeness, agreement, actuals on time."""
+    from alliance_kit.strategy import crack_evidence
+
+    return crack_evidence(frames, alliance_id, period, 4)

@@ -91,14 +91,17 @@ def communication_log(
     return b.sort_values(["briefed_on", "id"], ascending=[False, True])[cols].reset_index(drop=True)
 
 
-def crack2_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: str) -> pd.DataFrame:
-    """Crack 2 (strategy and scope) evidence for one alliance, exactly as the health
-    assessment scores it: indicator, label, detail, score (0-100), how it is scored."""
+def crack_evidence(
+    frames: dict[str, pd.DataFrame], alliance_id: str, period: str, crack: int
+) -> pd.DataFrame:
+    """One crack's evidence indicators for one alliance, exactly as the health assessment
+    scores them: indicator, label, detail, score (0-100, NaN when the records cannot
+    tell), scoring (how the score is computed)."""
     from alliance_kit import health  # health imports this module
 
     rows = []
     for ind in health.INDICATORS:
-        if ind.crack != 2:
+        if ind.crack != crack:
             continue
         got = ind.compute(frames, period, health.ScoringConfig().window)
         r = got.loc[alliance_id] if alliance_id in got.index else None
@@ -111,7 +114,13 @@ def crack2_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: s
                 "scoring": ind.mapping,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["indicator", "label", "detail", "score", "scoring"])
+
+
+def crack2_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: str) -> pd.DataFrame:
+    """Crack 2 (strategy and scope) evidence for one alliance (see crack_evidence):
+    strategy documented, approved by both, communicated and acknowledged."""
+    return crack_evidence(frames, alliance_id, period, 2)
 
 
 def document_context(
@@ -170,11 +179,17 @@ def _md(value: Any) -> str:
 
 
 def render_document(
-    frames: dict[str, pd.DataFrame], alliance_id: str, fmt: str = "html", period: str | None = None
+    frames: dict[str, pd.DataFrame],
+    alliance_id: str,
+    fmt: str = "html",
+    period: str | None = None,
+    *,
+    fragment: bool = False,
 ) -> str:
     """The one-page strategy document for both partners to sign off, from
     ``templates/strategy.{html,md}.j2``. HTML is autoescaped (user text is data);
-    Markdown escapes HTML and Markdown characters in user text."""
+    Markdown escapes HTML and Markdown characters in user text. ``fragment=True`` gives
+    the HTML without the page around it, with scoped styles, to show inside a notebook."""
     import jinja2
 
     if fmt not in ("html", "md"):
@@ -188,7 +203,7 @@ def render_document(
     )
     env.filters["md"] = _md
     ctx = document_context(frames, alliance_id, period)
-    return env.get_template(f"strategy.{fmt}.j2").render(**ctx)
+    return env.get_template(f"strategy.{fmt}.j2").render(**ctx, fragment=fragment)
 
 
 def write_document(text: str, folder: str | Path, alliance_id: str, fmt: str) -> Path:
