@@ -31,8 +31,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check alliance_kit tests bench
 	$(BIN)/ruff format --check alliance_kit tests bench
 
+# JupyterLab on notebooks/ (open 00_start_here.ipynb first). Kernels inherit
+# ALLIANCE_KIT_DB, so every notebook opens the same store; `init` creates or upgrades it.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(BIN)/alliance-kit init
+	@echo "notebooks read and write the store $(ALLIANCE_KIT_DB) (make demo loads the sample portfolio)"
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" --ServerApp.ip=127.0.0.1 \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 dashboard: $(STAMP)
 	$(BIN)/alliance-kit dashboard

@@ -1,11 +1,13 @@
-"""Every pytest process gets a store holding the sample portfolio for the notebooks.
+"""Every pytest process that runs notebooks gets a store holding the sample portfolio.
 
-``pytest_configure`` creates a temporary SQLite store, loads the sample portfolio ending in
-2026-Q3 and points ``ALLIANCE_KIT_DB`` (and ``ALLIANCE_KIT_SAMPLE_DB``, which tests read to
-find it) at it, so every kernel this process starts (nbval's, papermill's) opens that
-store. Under pytest-xdist each worker makes its own; the controller, which runs no test,
-makes none. Notebooks under ``notebooks/`` are collected by nbval (``--nbval-lax`` in
-pyproject's addopts) and must stay whole in one worker: ``make test`` uses
+``pytest_configure`` points ``ALLIANCE_KIT_DB`` (and ``ALLIANCE_KIT_SAMPLE_DB``, which tests
+read to find it) at a temporary SQLite store, so every kernel this process starts (nbval's,
+papermill's) opens that store. The store is migrated and filled with the sample portfolio
+ending in 2026-Q3 once collection has found a notebook test (a ``.ipynb`` collected by nbval,
+or a test marked ``notebook``), before any test runs: a targeted run of unit tests does not
+pay for it. Under pytest-xdist each worker makes its own store; the controller, which runs
+no test, makes none. Notebooks under ``notebooks/`` are collected by nbval (``--nbval-lax``
+in pyproject's addopts) and must stay whole in one worker: ``make test`` uses
 ``--dist loadfile``.
 """
 
@@ -31,76 +33,15 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 def make_sample_store(path: Path) -> None:
     """A migrated SQLite store at ``path`` holding the sample portfolio."""
+    from alliance_kit import sample
     from alliance_kit.store import Store
 
     store = Store(str(path))
     try:
         store.migrate()
-        try:
-            from alliance_kit import sample
-        except ImportError:  # TEMPORARY until alliance_kit.sample lands
-            store.replace_all(_minimal_portfolio())
-        else:
-            sample.load(store, last_period=SAMPLE_LAST_PERIOD)
+        sample.load(store, last_period=SAMPLE_LAST_PERIOD)
     finally:
         store.engine.dispose()
-
-
-def _minimal_portfolio() -> dict:
-    """TEMPORARY stand-in for the sample portfolio (three alliances)."""
-    import pandas as pd
-
-    base = {
-        "type": "co-sell",
-        "stage": "5 working together",
-        "owner": "Ann Owner",
-        "our_sponsor": "Sam Sponsor",
-        "our_sponsor_level": "svp",
-        "partner_sponsor": "Pat Partner",
-        "partner_sponsor_level": "vp",
-        "currency": "USD",
-    }
-    alliances = [
-        base
-        | {
-            "id": "A001",
-            "name": "Cloud co-sell",
-            "partner": "Nimbus <Cloud>",
-            "start_date": "2023-04-01",
-            "expected_revenue": 40e6,
-            "importance": 5,
-        },
-        base
-        | {
-            "id": "A002",
-            "name": "Retail distribution",
-            "partner": "ShopCo & Sons",
-            "type": "distribution",
-            "start_date": "2024-10-01",
-            "expected_revenue": 8.5e6,
-            "importance": 3,
-            "currency": "EUR",
-        },
-        base
-        | {
-            "id": "A003",
-            "name": "Joint venture Asia",
-            "partner": "Lotus JV",
-            "type": "joint venture",
-            "start_date": "2021-01-01",
-            "end_date": "2026-03-31",
-            "expected_revenue": 12e6,
-            "importance": 4,
-        },
-    ]
-    from alliance_kit.model import TABLES
-    from alliance_kit.store import typed_frame
-
-    rows = {
-        "alliances": alliances,
-        "outcomes": [{"alliance_id": "A003", "outcome": "failed", "ended_on": "2026-03-31"}],
-    }
-    return {t: typed_frame(TABLES[t], pd.DataFrame(r)) for t, r in rows.items()}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,12 +52,25 @@ def pytest_configure(config: pytest.Config) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="alliance-kit-sample-"))
     config.stash[_TMP_KEY] = tmp
     path = tmp / "sample.sqlite"
-    try:
-        make_sample_store(path)
-    except Exception as exc:  # reported by tests/notebooks, so other tests still run
-        os.environ[ENV_SAMPLE_ERROR] = f"{type(exc).__name__}: {exc}"
     os.environ[ENV_DB] = str(path)
     os.environ[ENV_SAMPLE] = str(path)
+    os.environ.pop(ENV_SAMPLE_ERROR, None)
+
+
+def _runs_notebooks(items: list[pytest.Item]) -> bool:
+    return any(
+        str(item.path).endswith(".ipynb") or item.get_closest_marker("notebook") for item in items
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tmp = config.stash.get(_TMP_KEY, None)
+    if tmp is None or not _runs_notebooks(items):
+        return
+    try:
+        make_sample_store(tmp / "sample.sqlite")
+    except Exception as exc:  # reported by tests/notebooks, so other tests still run
+        os.environ[ENV_SAMPLE_ERROR] = f"{type(exc).__name__}: {exc}"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

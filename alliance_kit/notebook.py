@@ -108,6 +108,13 @@ def without_widget_state(nb: Any) -> Any:
     return nb
 
 
+def discover(folder: str | Path | None = None) -> list[Path]:
+    """Every notebook under ``folder`` (default ``notebooks_dir()``), checkpoints excluded,
+    in path order."""
+    root = Path(folder) if folder is not None else notebooks_dir()
+    return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def notebooks_dir() -> Path:
     """The ``notebooks/`` folder: the kernel's working directory when it is inside it (how
     Jupyter, nbval and the tests run notebooks), else the checkout's ``notebooks/``."""

@@ -98,7 +98,7 @@ def message_html(message: str | None) -> str:
         return ""
     return (
         f'<div class="ak-field-message" style="color:#b3261e;font-size:0.9em;'
-        f'margin:0 0 6px {LABEL_WIDTH}">&#9888; {html.escape(message)}</div>'
+        f'margin:0 0 6px calc({LABEL_WIDTH} + 8px)">&#9888; {html.escape(message)}</div>'
     )
 
 
@@ -253,7 +253,9 @@ class RecordForm:
         ]
         for f in self.fields.values():
             rows.extend([f.widget, f.message])
-        rows.extend([W.HBox([self.save_button]), self.status])
+        indent = W.Layout(margin=f"6px 0 0 calc({LABEL_WIDTH} + 8px)")
+        self.status.layout = W.Layout(margin=f"0 0 0 calc({LABEL_WIDTH} + 8px)")
+        rows.extend([W.HBox([self.save_button], layout=indent), self.status])
         self.widget = W.VBox(rows)
 
     # --- options ----------------------------------------------------------------------
@@ -385,6 +387,9 @@ class RecordForm:
             self._set_widget(f, row[f.name])
             f.widget.disabled = f.name in self.keys
         self.loaded_key = where
+        picked = tuple(where[k] for k in self.keys)
+        if picked in [v for _, v in self.picker.options]:
+            self.picker.value = picked
         self._show({}, _note(f"Editing {record_label(row, self.keys)}."))
         return True
 
@@ -527,15 +532,18 @@ def _set_options(widget: W.Dropdown, options: list[tuple[str, Any]]) -> None:
 
 # --- tables --------------------------------------------------------------------------------
 
+# Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win.
 TABLE_STYLE = """<style>
-.ak-table-wrap{overflow-x:auto;max-width:100%}
+.ak-table-wrap{overflow-x:auto;max-width:100%;line-height:1.35}
 .ak-table{border-collapse:collapse;font-size:13px;font-family:system-ui,sans-serif;margin:4px 0}
-.ak-table th{background:#eef1f5;text-align:left;padding:4px 8px;border-bottom:2px solid #c9d1db;
-vertical-align:bottom}
-.ak-table td{text-align:left;padding:3px 8px;border-bottom:1px solid #e3e7ec;vertical-align:top}
-.ak-table td.num,.ak-table th.num{text-align:right;font-variant-numeric:tabular-nums;
-white-space:nowrap}
-.ak-table tr:nth-child(even) td{background:#fafbfc}
+.ak-table-wrap table.ak-table th{background:#eef1f5;text-align:left;padding:4px 8px;
+border-bottom:2px solid #c9d1db;vertical-align:bottom}
+.ak-table-wrap table.ak-table td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e7ec;
+vertical-align:top;white-space:nowrap}
+.ak-table-wrap table.ak-table td.wrap{white-space:normal;min-width:10em;max-width:18em}
+.ak-table-wrap table.ak-table td.num,.ak-table-wrap table.ak-table th.num{text-align:right;
+font-variant-numeric:tabular-nums}
+.ak-table-wrap table.ak-table tr:nth-child(even) td{background:#fafbfc}
 </style>"""
 
 
@@ -546,12 +554,14 @@ def html_table(
     max_rows: int | None = None,
     numeric: Iterable[str] | None = None,
     nowrap: Iterable[str] = (),
+    wrap_after: int = 24,
 ) -> str:
     """A DataFrame as an HTML table with every header and cell escaped (user text is data).
 
     Numeric columns (or those named in ``numeric``, else in ``frame.attrs["numeric"]``) are
-    right-aligned; ``nowrap`` columns (or ``frame.attrs["nowrap"]``) never break; missing
-    values show as empty cells.
+    right-aligned. Text columns holding values longer than ``wrap_after`` characters wrap
+    (unless named in ``nowrap`` or ``frame.attrs["nowrap"]``); other cells stay on one line
+    and a wide table scrolls sideways. Missing values show as empty cells.
     """
     if frame.empty:
         return f"<p><em>{html.escape(empty)}</em></p>"
@@ -563,6 +573,13 @@ def html_table(
         else [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
     )
     keep = set(nowrap or frame.attrs.get("nowrap", ()))
+    wrap = {
+        c
+        for c in shown.columns
+        if c not in num
+        and c not in keep
+        and shown[c].map(lambda v: len(str(v)) if _present(v) else 0).max() > wrap_after
+    }
     num_class = ' class="num"'
     head = "".join(
         f"<th{num_class if c in num else ''}>{html.escape(str(c))}</th>" for c in shown.columns
@@ -572,9 +589,7 @@ def html_table(
         cells = []
         for col, value in zip(shown.columns, row, strict=True):
             text = "" if not _present(value) else str(value)
-            cls = num_class if col in num else ""
-            if col in keep and col not in num:
-                cls = ' style="white-space:nowrap"'
+            cls = num_class if col in num else ' class="wrap"' if col in wrap else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""

@@ -112,6 +112,7 @@ def test_save_new_record_generates_id_and_calls_back(db) -> None:
     assert "Saved A001" in form.status.value
     assert form.fields["id"].widget.value == "A001" and form.fields["id"].widget.disabled
     assert [v for _, v in form.picker.options] == [("A001",)]
+    assert form.picker.value == ("A001",)  # the saved record stays loaded for editing
     # a second new record gets the next id
     form.new_button.click()
     assert form.fields["name"].widget.value == "" and not form.fields["id"].widget.disabled
@@ -234,7 +235,8 @@ def test_composite_key_and_reference_dropdown(db) -> None:
 def test_static_html_fallbacks() -> None:
     frame = pd.DataFrame({"Name": ["<img src=x onerror=alert(1)>", None], "Count": [3, 4]})
     out = html_table(frame)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in out and "<img" not in out
+    assert '<td class="wrap">&lt;img src=x onerror=alert(1)&gt;</td>' in out
+    assert "<img" not in out
     assert '<td class="num">3</td>' in out
     assert "<th>Name</th>" in out
     assert "Nothing" in html_table(frame.iloc[0:0])
