@@ -15,9 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from alliance_kit.business_case import MonteCarloResult
     from alliance_kit.health import PortfolioScores
 
 #: Traffic-light colours used by every chart, table and dashboard.
@@ -222,3 +224,123 @@ def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:
         .resolve_scale(x="independent", y="independent")
         .properties(title="Revenue at risk")
     )
+
+
+# --- business case charts ----------------------------------------------------------------
+# Moved from alliance_kit/business_case.py. Aggregated in pandas first; rendered offline.
+
+
+def tornado_chart(frame: pd.DataFrame, *, currency: str = "") -> alt.LayerChart:
+    """Horizontal bars from NPV low to high per driver, widest swing on top."""
+    data = frame[["driver", "down", "up", "npv_low", "npv_high", "base_npv", "swing"]]
+    order = list(data.sort_values("swing", ascending=False)["driver"])
+    title = f"NPV ({currency})" if currency else "NPV"
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color="#4c78a8")
+        .encode(
+            y=alt.Y("driver:N", sort=order, title=None),
+            x=alt.X("npv_low:Q", title=title),
+            x2="npv_high:Q",
+            tooltip=[
+                "driver",
+                "down",
+                "up",
+                alt.Tooltip("npv_low:Q", format=",.0f"),
+                alt.Tooltip("npv_high:Q", format=",.0f"),
+            ],
+        )
+    )
+    base = alt.Chart(data.head(1)).mark_rule(color="#222", strokeDash=[4, 3]).encode(x="base_npv:Q")
+    return (bars + base).properties(title="Sensitivity of NPV", width=420, height=180)
+
+
+def bands_chart(bands: pd.DataFrame, *, currency: str = ""):
+    """Cumulative cash flow by year: the plan, the Monte Carlo median and P5-P95 band."""
+    title = f"cumulative cash ({currency})" if currency else "cumulative cash"
+    x = alt.X("year:O", title="year")
+    band = (
+        alt.Chart(bands)
+        .mark_area(opacity=0.25, color="#4c78a8")
+        .encode(x=x, y=alt.Y("p5:Q", title=title), y2="p95:Q")
+    )
+    lines = (
+        alt.Chart(
+            bands.rename(columns={"p50": "Monte Carlo median"}).melt(
+                id_vars=["year"], value_vars=["Monte Carlo median", "plan"], var_name="line"
+            )
+        )
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y="value:Q",
+            color=alt.Color("line:N", title=None),
+            strokeDash=alt.StrokeDash("line:N", legend=None),
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q")
+    return (band + lines + zero).properties(
+        title="Cumulative cash flow, Monte Carlo P5-P95", width=420, height=220
+    )
+
+
+def cash_flow_chart(flows: pd.DataFrame, *, currency: str = ""):
+    """Signed yearly flows per side and category (revenue up, costs and investments down)."""
+    long = flows.melt(
+        id_vars=["side", "year"],
+        value_vars=["revenue", "cost", "investment"],
+        var_name="category",
+        value_name="amount",
+    )
+    title = f"cash flow ({currency})" if currency else "cash flow"
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="year"),
+            y=alt.Y("sum(amount):Q", title=title),
+            color=alt.Color(
+                "category:N",
+                scale=alt.Scale(
+                    domain=["revenue", "cost", "investment"],
+                    range=["#54a24b", "#f58518", "#e45756"],
+                ),
+            ),
+            column=alt.Column("side:N", title=None),
+        )
+        .properties(width=200, height=200)
+    )
+
+
+def npv_histogram(result: MonteCarloResult, *, bins: int = 40, currency: str = "") -> alt.Chart:
+    """Distribution of Monte Carlo NPVs, binned in numpy; the share above 0 in the title."""
+    counts, edges = np.histogram(result.npv, bins=bins)
+    data = pd.DataFrame(
+        {
+            "low": edges[:-1],
+            "high": edges[1:],
+            "share": counts / result.n,
+            "positive": edges[:-1] >= 0,
+        }
+    )
+    title = f"NPV ({currency})" if currency else "NPV"
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("low:Q", bin="binned", title=title),
+            x2="high:Q",
+            y=alt.Y("share:Q", title="share of draws", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "positive:N",
+                scale=alt.Scale(domain=[False, True], range=["#e45756", "#54a24b"]),
+                legend=None,
+            ),
+        )
+        .properties(title=f"P(NPV > 0) = {result.p_positive:.0%}", width=420, height=180)
+    )
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """An Altair chart as standalone SVG markup, rendered offline (same as chart_svg)."""
+    return chart_svg(chart)

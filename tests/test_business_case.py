@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alliance_kit import business_case as bc
+from alliance_kit import charts
 from alliance_kit.model import TABLES
 from alliance_kit.store import typed_frame
 
@@ -546,10 +547,10 @@ def test_render_document_with_offline_charts():
 def test_charts_build_from_tidy_frames():
     s = bc.summary(frames(STANDARD), "A001", draws=500)
     for chart in (
-        bc.tornado_chart(s.tornado),
-        bc.bands_chart(s.monte_carlo.bands),
-        bc.cash_flow_chart(s.flows),
-        bc.npv_histogram(s.monte_carlo),
+        charts.tornado_chart(s.tornado),
+        charts.bands_chart(s.monte_carlo.bands),
+        charts.cash_flow_chart(s.flows),
+        charts.npv_histogram(s.monte_carlo),
     ):
         spec = chart.to_dict()
         assert "$schema" in spec
