@@ -182,6 +182,8 @@ class Store:
     ) -> int:
         """Insert rows; with no ``conn`` the insert is its own transaction."""
         t = _table(table)
+        if isinstance(rows, pd.DataFrame) and self.engine.dialect.name == "sqlite":
+            return self._insert_sqlite(t, rows, conn)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -191,6 +193,25 @@ class Store:
         else:
             conn.execute(t.insert(), records)
         return len(records)
+
+    def _insert_sqlite(self, t: Table, df: pd.DataFrame, conn: Connection | None) -> int:
+        """Bulk path for a frame into SQLite: columns converted vectorized to the values
+        SQLAlchemy's SQLite types store, then one executemany of tuples (bulk imports)."""
+        if df.empty:
+            return 0
+        cols = [c for c in t.c if c.name in df.columns]
+        sql = (
+            f'INSERT INTO "{t.name}" ({", ".join(f"{chr(34)}{c.name}{chr(34)}" for c in cols)})'
+            f" VALUES ({', '.join('?' for _ in cols)})"
+        )
+        values = [_sqlite_column(c, df[c.name]) for c in cols]
+        rows = list(zip(*values, strict=True))
+        if conn is None:
+            with self.transaction() as c:
+                c.exec_driver_sql(sql, rows)
+        else:
+            conn.exec_driver_sql(sql, rows)
+        return len(rows)
 
     def upsert(
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
@@ -352,6 +373,24 @@ def _kind(col: Any) -> str:
     if isinstance(t, Float):
         return "float"
     return "text"
+
+
+def _sqlite_column(col: Any, s: pd.Series) -> list[Any]:
+    """One column as SQLite stores it through SQLAlchemy (dates as ISO text, flags 0/1)."""
+    kind = _kind(col)
+    if kind in ("date", "datetime"):
+        s = pd.to_datetime(s, errors="coerce")
+        fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S.%f"
+        out = s.dt.strftime(fmt).astype(object)
+    elif kind == "bool":
+        out = s.fillna(False).astype(bool).astype(int).astype(object)
+    elif kind == "int":
+        out = pd.to_numeric(s, errors="coerce").astype("Int64").astype(object)
+    elif kind == "float":
+        out = pd.to_numeric(s, errors="coerce").astype("float64").astype(object)
+    else:
+        out = s.astype(object)
+    return out.where(out.notna(), None).tolist()
 
 
 def to_records(table: Table, rows: pd.DataFrame | list[dict]) -> list[dict[str, Any]]:
