@@ -10,7 +10,7 @@ Three layers, each tested on its own:
 * formatting (``format_money``, ``format_percent``): money is never summed across
   currencies, every figure is shown in its own currency;
 * frames (``portfolio_table``, ``apply_filters``, ``revenue_by_currency``, ``status_counts``,
-  ``heatmap_frame``, ``trend_frame``, ``alliance_view``): plain DataFrames with exact values;
+  ``scores_for``, ``trend_frame``, ``alliance_view``): plain DataFrames with exact values;
 * the widget layout (:class:`DashboardApp`): ipywidgets only, charts as static SVG drawn by
   vl-convert (no CDN, nothing loaded from the network), user text escaped.
 """
@@ -191,22 +191,22 @@ def top_at_risk(table: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     return table.nlargest(n, "revenue_at_risk", keep="first").reset_index(drop=True)
 
 
-def heatmap_frame(cracks: pd.DataFrame, table: pd.DataFrame, n: int = 20) -> pd.DataFrame:
-    """Crack scores of the ``n`` alliances most at risk: alliance x crack -> score, status.
+def scores_for(scores: Any, alliance_ids: Iterable[str]) -> Any:
+    """The scores limited to some alliances (their alliance, crack and alert rows), kept in
+    the given order, so the health charts of :mod:`alliance_kit.charts` draw only what the
+    page shows."""
+    import copy
 
-    Aggregating to the riskiest alliances keeps the chart readable and small for a portfolio
-    of a thousand alliances.
-    """
-    chosen = top_at_risk(table, n)[["alliance_id", "name"]]
-    cols = ["alliance_id", "name", "crack", "score", "status"]
-    if chosen.empty or cracks.empty:
-        return pd.DataFrame(columns=cols)
-    out = cracks[cracks["alliance_id"].isin(chosen["alliance_id"])][
-        ["alliance_id", "crack", "score", "status"]
-    ].merge(chosen, on="alliance_id")
-    order = {a: i for i, a in enumerate(chosen["alliance_id"])}
-    out = out.assign(_o=out["alliance_id"].map(order)).sort_values(["_o", "crack"])
-    return out[cols].reset_index(drop=True)
+    ids = list(alliance_ids)
+    order = {a: i for i, a in enumerate(ids)}
+    out = copy.copy(scores)
+    for name in ("alliances", "cracks", "alerts"):
+        df = getattr(scores, name, None)
+        if df is not None:
+            keep = df[df["alliance_id"].isin(ids)]
+            keep = keep.iloc[keep["alliance_id"].map(order).argsort(kind="stable")]
+            setattr(out, name, keep.reset_index(drop=True))
+    return out
 
 
 def trend_frame(history: pd.DataFrame, alliance_ids: Iterable[str] | None = None) -> pd.DataFrame:
@@ -321,6 +321,8 @@ def _names(values: Iterable[Any]) -> list[str]:
 
 CSS = """
 <style>
+.ak-page p, .ak-page td, .ak-page th { line-height: 1.35 !important; }
+.ak-page p { margin: 2px 0 !important; }
 .ak-page { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: #1f2933; }
 .ak-title { display: flex; align-items: baseline; gap: 16px; margin: 4px 0 2px 0; }
@@ -329,7 +331,8 @@ CSS = """
 .ak-sub { color: #52606d; font-size: 13px; margin: 0 0 8px 0; }
 .ak-tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .ak-tile { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
-  padding: 8px 14px; min-width: 150px; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
+  padding: 6px 12px; flex: 1 1 130px; min-width: 120px; max-width: 240px;
+  box-shadow: 0 1px 2px rgba(0,0,0,.04); }
 .ak-tile-label { font-size: 12px; color: #52606d; text-transform: uppercase;
   letter-spacing: .03em; }
 .ak-tile-value { font-size: 26px; font-weight: 650; line-height: 1.25;
@@ -338,7 +341,7 @@ CSS = """
 .ak-tile.ak-red { border-left: 6px solid var(--ak-red); }
 .ak-tile.ak-amber { border-left: 6px solid var(--ak-amber); }
 .ak-tile.ak-green { border-left: 6px solid var(--ak-green); }
-.ak-tile.ak-money { border-left: 6px solid #334e68; }
+.ak-tile.ak-money { border-left: 6px solid #334e68; flex: 2 1 200px; max-width: 300px; }
 .ak-card { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
   padding: 8px 12px; margin: 0 0 10px 0; overflow-x: auto; }
 .ak-card h2 { font-size: 15px; margin: 2px 0 6px 0; font-weight: 650; }
@@ -360,34 +363,28 @@ CSS = """
 """
 
 
-def _status_colours() -> dict[str, str]:
-    """The status colours, defined once in :mod:`alliance_kit.charts`."""
-    from alliance_kit import charts
-
-    return dict(charts.STATUS_COLOURS)
-
-
 def css() -> str:
-    colours = _status_colours()
-    root = "".join(f"--ak-{s}: {colours[s]};" for s in STATUSES)
+    """The page's style sheet, with the status colours of :mod:`alliance_kit.charts`."""
+    from alliance_kit.charts import STATUS_COLOURS
+
+    root = "".join(f"--ak-{s}: {STATUS_COLOURS[s]};" for s in STATUSES)
     return CSS.replace("<style>", f"<style>\n.ak-page, :root {{ {root} }}")
 
 
 def svg(chart: Any) -> str:
     """A chart as inline SVG (vl-convert: no JavaScript, nothing fetched from a CDN)."""
-    import vl_convert
+    from alliance_kit.charts import chart_svg
 
-    return vl_convert.vegalite_to_svg(chart.to_dict())
+    return chart_svg(chart)
 
 
 # --- charts (aggregated in pandas first, drawn as SVG) ---------------------------------
 
 
 def _colour_scale() -> Any:
-    import altair as alt
+    from alliance_kit.charts import status_scale
 
-    colours = _status_colours()
-    return alt.Scale(domain=list(STATUSES), range=[colours[s] for s in STATUSES])
+    return status_scale()
 
 
 def chart_revenue_at_risk(top: pd.DataFrame) -> Any:
@@ -400,8 +397,9 @@ def chart_revenue_at_risk(top: pd.DataFrame) -> Any:
         ],
         alliance=top["name"].astype(str),
     )[["alliance", "revenue_at_risk", "currency", "status", "label"]]
+    order = data.sort_values("revenue_at_risk", ascending=False)["alliance"].tolist()
     base = alt.Chart(data).encode(
-        y=alt.Y("alliance:N", sort="-x", title=None, axis=alt.Axis(labelLimit=190)),
+        y=alt.Y("alliance:N", sort=order, title=None, axis=alt.Axis(labelLimit=190)),
         x=alt.X("revenue_at_risk:Q", title="revenue at risk", axis=alt.Axis(format="~s")),
     )
     bars = base.mark_bar().encode(
@@ -409,7 +407,7 @@ def chart_revenue_at_risk(top: pd.DataFrame) -> Any:
         tooltip=["alliance", "label", "status"],
     )
     text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
-    layered = alt.layer(bars, text, data=data).properties(width=330)
+    layered = alt.layer(bars, text, data=data).properties(width=400)
     if data["currency"].nunique() > 1:
         return layered.facet(row=alt.Row("currency:N", title=None)).resolve_scale(
             x="independent", y="independent"
@@ -429,61 +427,7 @@ def chart_status_counts(counts: pd.DataFrame) -> Any:
         color=alt.Color("status:N", scale=_colour_scale(), legend=None)
     )
     text = base.mark_text(dy=-7, fontSize=13, fontWeight="bold").encode(text="alliances:Q")
-    return (bars + text).properties(width=230, height=170)
-
-
-def chart_heatmap(cells: pd.DataFrame, crack_names: Mapping[int, str]) -> Any:
-    """Crack score per alliance (rows) and crack (columns), coloured by crack status."""
-    import altair as alt
-
-    data = cells.assign(
-        crack_label=cells["crack"].map(lambda c: f"{int(c)} {crack_names.get(int(c), '')}"),
-        alliance=cells["name"].astype(str),
-        score_text=cells["score"].map(format_score),
-    )[["alliance", "crack_label", "status", "score_text"]]
-    order = list(dict.fromkeys(data["alliance"]))
-    base = alt.Chart(data).encode(
-        x=alt.X(
-            "crack_label:N",
-            title=None,
-            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90, labelFontSize=10),
-        ),
-        y=alt.Y("alliance:N", sort=order, title=None, axis=alt.Axis(labelLimit=170)),
-    )
-    rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("status:N", scale=_colour_scale(), legend=None)
-    )
-    text = base.mark_text(fontSize=10).encode(text="score_text:N")
-    return (rect + text).properties(width=430, height=max(60, 17 * len(order)))
-
-
-def chart_health_value(table: pd.DataFrame) -> Any:
-    """Health index against strategic importance; bubble size is expected revenue."""
-    import altair as alt
-
-    data = table[["alliance_id", "name", "importance", "health_index", "status"]].copy()
-    # Spread alliances of equal importance sideways so they do not hide each other.
-    rank = data.groupby("importance").cumcount()
-    size = data.groupby("importance")["alliance_id"].transform("size").clip(lower=1)
-    data["value"] = data["importance"].astype(float) + ((rank + 0.5) / size - 0.5) * 0.6
-    data["revenue"] = table["expected_revenue"].astype(float)
-    return (
-        alt.Chart(data)
-        .mark_circle(opacity=0.8, stroke="white", strokeWidth=0.5)
-        .encode(
-            x=alt.X(
-                "value:Q",
-                title="strategic importance (1 low - 5 critical)",
-                scale=alt.Scale(domain=[0.5, 5.5]),
-                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"),
-            ),
-            y=alt.Y("health_index:Q", title="health index", scale=alt.Scale(domain=[0, 100])),
-            size=alt.Size("revenue:Q", legend=None, scale=alt.Scale(range=[30, 400])),
-            color=alt.Color("status:N", scale=_colour_scale(), legend=None),
-            tooltip=["name", "health_index", "status"],
-        )
-        .properties(width=330, height=220)
-    )
+    return (bars + text).properties(width=300, height=190)
 
 
 def chart_trend(trend: pd.DataFrame) -> Any:
@@ -505,41 +449,7 @@ def chart_trend(trend: pd.DataFrame) -> Any:
             ),
             order=alt.Order("order:Q"),
         )
-        .properties(width=300, height=170)
-    )
-
-
-def chart_cracks_by_side(cracks: pd.DataFrame, crack_names: Mapping[int, str]) -> Any:
-    """One alliance: each crack's survey score on our side and the partner's."""
-    import altair as alt
-
-    rows = []
-    for r in cracks.itertuples(index=False):
-        for side in ("us", "partner"):
-            value = getattr(r, f"survey_{side}", None)
-            if value is not None and not pd.isna(value):
-                rows.append(
-                    {
-                        "crack": f"{int(r.crack)} {crack_names.get(int(r.crack), '')}",
-                        "side": side,
-                        "score": float(value),
-                    }
-                )
-    data = pd.DataFrame(rows, columns=["crack", "side", "score"])
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("crack:N", title=None, axis=alt.Axis(labelLimit=200)),
-            yOffset="side:N",
-            x=alt.X("score:Q", title="survey score (0-100)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(
-                "side:N",
-                scale=alt.Scale(domain=["us", "partner"], range=["#334e68", "#9fb3c8"]),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-        )
-        .properties(width=330, height=230)
+        .properties(width=420, height=190)
     )
 
 
@@ -753,7 +663,7 @@ class DashboardApp:
 
         table = self.table(period)
         opts = filter_options(table)
-        drop = dict(style={"description_width": "52px"}, layout=w.Layout(width="250px"))
+        drop = dict(style={"description_width": "50px"}, layout=w.Layout(width="240px"))
         self.w_period = w.Dropdown(
             options=list(reversed(self.periods)), value=period, description="Period", **drop
         )
@@ -885,7 +795,11 @@ class DashboardApp:
 
     def refresh(self) -> None:
         """Redraw every portfolio section for the current period and filters."""
+        from alliance_kit import charts
+
         table = self.current()
+        ids = table["alliance_id"].tolist()
+        top_ids = top_at_risk(table, self.heat_n)["alliance_id"].tolist()
         self.header.value = self._header(table)
         self.tiles.value = self._tiles(table)
         self.rar.value = self._card(
@@ -900,9 +814,7 @@ class DashboardApp:
         )
         self.heat.value = self._card(
             "Cracks across alliances",
-            chart_heatmap(
-                heatmap_frame(self.scores(self.period).cracks, table, self.heat_n), crack_names()
-            )
+            _untitled(charts.crack_heatmap(scores_for(self.scores(self.period), top_ids)))
             if len(table)
             else None,  # fmt: skip
             "heatmap",
@@ -911,7 +823,9 @@ class DashboardApp:
         )
         self.scatter.value = self._card(
             "Health against strategic value",
-            chart_health_value(table) if len(table) else None,
+            _untitled(charts.health_vs_value(scores_for(self.scores(self.period), ids)))
+            if len(table)
+            else None,
             "scatter",
             "Bubble size: expected annual revenue. Top right is healthy and important; "
             "bottom right needs attention first.",
@@ -921,7 +835,6 @@ class DashboardApp:
             "Trend", chart_trend(self.trend_data()), "trend",
             "Alliances per status over the last quarters (type and owner filters apply).",
         )  # fmt: skip
-        ids = table["alliance_id"].tolist()
         options = [("Choose an alliance…", ""), *options_for_alliances(table)]
         chosen = self.w_alliance.value if self.w_alliance.value in ids else ""
         with self.w_alliance.hold_trait_notifications():
@@ -980,8 +893,13 @@ class DashboardApp:
             columns["crack"] = "Crack"
         if text_col:
             columns[text_col] = "Alert"
-        body = html_table(al.head(12), columns, empty="No alerts this period.")
-        more = f"<p class='ak-note'>and {len(al) - 12} more</p>" if len(al) > 12 else ""
+        shown = 8
+        body = html_table(al.head(shown), columns, empty="No alerts this period.")
+        more = (
+            f"<p class='ak-note'>and {len(al) - shown} more (alliances most at risk first)</p>"
+            if len(al) > shown
+            else ""
+        )
         return (
             "<div class='ak-card' data-testid='alerts-card'><h2>This period's alerts</h2>"
             f"{body}{more}</div>"
@@ -1007,6 +925,8 @@ def render_alliance(
 ) -> str:
     """The drill-down's HTML for one alliance: header tiles, cracks by side with gaps, KPIs,
     governance adherence, open actions and risks."""
+    from alliance_kit import charts
+
     row = table[table["alliance_id"] == alliance_id]
     if row.empty:
         return f"<p class='ak-empty'>No alliance {escape(alliance_id)} in this period.</p>"
@@ -1048,7 +968,7 @@ def render_alliance(
     crack_table = html_table(shown, crack_cols, fmt, status_column="status")
     by_side = (
         f"<div class='ak-chart' data-chart='drill-sides'>"
-        f"{svg(chart_cracks_by_side(cracks, names))}</div>"
+        f"{svg(_untitled(charts.cracks_by_side(scores, alliance_id)))}</div>"
         if {"survey_us", "survey_partner"} <= set(cracks.columns)
         else ""
     )
@@ -1106,6 +1026,11 @@ def render_alliance(
         + f"<div style='flex:1 1 420px;min-width:0'><h3>Risks</h3>{risks_html}</div>"
         + "</div></div>"
     )
+
+
+def _untitled(chart: Any) -> Any:
+    """A chart without its own title: the dashboard's card already names it."""
+    return chart.properties(title="")
 
 
 def _num(value: Any) -> str:

@@ -94,9 +94,12 @@ def rss_mb(procs: list) -> list[float]:
 
 class Server:
     def __init__(self, notebook: Path, db: str) -> None:
+        from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE
         from alliance_kit.serve import voila_command
 
-        self.cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=1)
+        self.cmd = voila_command(
+            notebook, free_port(), db, TOKEN, preheat=1, template=DASHBOARD_TEMPLATE
+        )
         self.log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             self.cmd.argv, env=self.cmd.env, stdout=self.log, stderr=subprocess.STDOUT
@@ -173,9 +176,10 @@ def measure(browser, server: Server, charts: int, runs: int, viewers: int) -> di
 
 def cold_view(browser, notebook: Path, db: str, charts: int) -> float:
     """A server without preheated kernels: the notebook runs while the viewer waits."""
+    from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE
     from alliance_kit.serve import voila_command
 
-    cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=0)
+    cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=0, template=DASHBOARD_TEMPLATE)
     proc = subprocess.Popen(
         cmd.argv, env=cmd.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )

@@ -36,6 +36,7 @@ def scored(period: str = "2026-Q3") -> pd.DataFrame:
         {
             "alliance_id": ["A1", "A2", "A3", "A4"],
             "name": ["Alpha <b>Co</b>", "Beta", "Gamma", "Delta"],
+            "importance": [5, 3, 2, 4],
             "health_index": [40.0 + shift, 65.0, 80.0, 55.0],
             "status": ["red" if shift == 0 else "amber", "amber", "green", "amber"],
             "open_cracks": [3, 1, 0, 2],
@@ -168,19 +169,16 @@ def test_status_counts_include_zeros_in_fixed_order():
     assert counts.to_dict("list") == {"status": ["red", "amber", "green"], "alliances": [1, 1, 0]}
 
 
-def test_top_at_risk_and_heatmap_keep_the_riskiest():
+def test_top_at_risk_and_scores_for_keep_the_riskiest_in_order():
     top = d.top_at_risk(table(), 2)
     assert top["alliance_id"].tolist() == ["A2", "A1"]
-    heat = d.heatmap_frame(cracks(), table(), n=2)
-    assert heat["alliance_id"].unique().tolist() == ["A2", "A1"]
-    assert len(heat) == 12
-    assert heat.iloc[0].to_dict() == {
-        "alliance_id": "A2",
-        "name": "Beta",
-        "crack": 1,
-        "score": 61.0,
-        "status": "amber",
-    }
+    scores = SimpleNamespace(alliances=scored(), cracks=cracks(), alerts=alerts())
+    part = d.scores_for(scores, top["alliance_id"])
+    assert part.alliances["alliance_id"].tolist() == ["A2", "A1"]
+    assert part.cracks["alliance_id"].unique().tolist() == ["A2", "A1"]
+    assert len(part.cracks) == 12
+    assert part.alerts["alliance_id"].tolist() == ["A1"]
+    assert len(scores.cracks) == 24  # the original is untouched
 
 
 def history() -> pd.DataFrame:

@@ -25,6 +25,8 @@ from alliance_kit.serve import VoilaCommand, voila_command
 
 DASHBOARD_NOTEBOOK = Path("notebooks") / "dashboards" / "portfolio_dashboard.ipynb"
 SURVEY_NOTEBOOK = Path("notebooks") / "survey" / "survey.ipynb"
+#: alliance-kit's CDN-free Voila template, widened for a laptop screen.
+DASHBOARD_TEMPLATE = "alliance-kit-dashboard"
 
 
 def dashboard_commands(
@@ -42,7 +44,10 @@ def dashboard_commands(
     or it is not wanted) and the token (generated when not given)."""
     root = root or config.project_root()
     token = token or secrets.token_urlsafe(24)
-    dash = voila_command(root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size)
+    dash = voila_command(
+        root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size,
+        template=DASHBOARD_TEMPLATE,
+    )  # fmt: skip
     survey_cmd = None
     if survey and (root / SURVEY_NOTEBOOK).exists():
         survey_cmd = voila_command(
