@@ -344,3 +344,108 @@ def npv_histogram(result: MonteCarloResult, *, bins: int = 40, currency: str = "
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """An Altair chart as standalone SVG markup, rendered offline (same as chart_svg)."""
     return chart_svg(chart)
+
+
+# --- align charts (agreements and governance workbooks) -----------------------------------
+
+SEGMENT_COLOURS = {"in force": "#4c78a8", "notice window": "#f0a202"}
+OBLIGATION_COLOURS = {
+    "overdue": "#c62828",
+    "due soon": "#f0a202",
+    "open": "#1f5f8b",
+    "done": "#2e7d32",
+    "waived": "#9aa5b1",
+}
+
+
+def agreement_timeline(
+    bars: pd.DataFrame, as_of: object, obligations: pd.DataFrame | None = None
+) -> alt.LayerChart:
+    """Gantt of agreements (``agreements.timeline`` rows): each agreement in force, then
+    its notice window in amber; obligations as dots on their agreement's row, coloured by
+    state; a red rule marks ``as_of``."""
+    day = pd.Timestamp(as_of)
+    order = list(dict.fromkeys(bars["label"]))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    x_title = "date"
+    bar = (
+        alt.Chart(bars)
+        .mark_bar(height=14)
+        .encode(
+            x=alt.X("start:T", title=x_title),
+            x2="end:T",
+            y=y,
+            color=alt.Color(
+                "segment:N",
+                scale=alt.Scale(domain=list(SEGMENT_COLOURS), range=list(SEGMENT_COLOURS.values())),
+                title="period",
+            ),
+            tooltip=["label", "segment", "status", "state", "start:T", "end:T"],
+        )
+    )
+    layers: list[alt.Chart] = [bar]
+    if obligations is not None and len(obligations):
+        labels = bars.drop_duplicates("agreement_id").set_index("agreement_id")["label"]
+        dots = obligations.assign(label=obligations["agreement_id"].map(labels)).dropna(
+            subset=["label"]
+        )[["label", "due_on", "state", "description", "owner"]]
+        layers.append(
+            alt.Chart(dots)
+            .mark_point(filled=True, size=60, stroke="white", strokeWidth=1, opacity=1)
+            .encode(
+                x="due_on:T",
+                y=y,
+                fill=alt.Fill(
+                    "state:N",
+                    scale=alt.Scale(
+                        domain=list(OBLIGATION_COLOURS), range=list(OBLIGATION_COLOURS.values())
+                    ),
+                    title="obligation",
+                ),
+                tooltip=["description", "owner", "due_on:T", "state"],
+            )
+        )
+    rule = pd.DataFrame({"day": [day], "text": [f"as of {day:%Y-%m-%d}"]})
+    layers.append(alt.Chart(rule).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(x="day:T"))
+    layers.append(
+        alt.Chart(rule)
+        .mark_text(align="left", dx=4, dy=-4, color="#c62828", fontSize=11)
+        .encode(x="day:T", y=alt.value(0), text="text")
+    )
+    height = max(60, 26 * len(order))
+    return (
+        alt.layer(*layers)
+        .resolve_scale(color="independent", fill="independent")
+        .properties(title="Agreements and obligations", width=560, height=height)
+    )
+
+
+def adherence_trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    """Governance adherence quarter by quarter (``governance.adherence_trend``): meetings
+    held against planned, executive attendance per side and action closure, 0-100%.
+    Quarters where a rate has no denominator (nothing planned or due) show no point."""
+    cols = {
+        "meeting_rate": "meetings held / planned",
+        "executive_rate_us": "executive attendance (us)",
+        "executive_rate_partner": "executive attendance (partner)",
+        "closure_rate": "actions closed / due",
+    }
+    long = trend.melt(id_vars=["period"], value_vars=list(cols), var_name="figure")
+    long["figure"] = long["figure"].map(cols)
+    long = long.dropna(subset=["value"])
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "value:Q",
+                title="share",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color("figure:N", title=None, sort=list(cols.values())),
+            tooltip=["period", "figure", alt.Tooltip("value:Q", format=".0%")],
+        )
+        .properties(title="Governance adherence by quarter", width=420, height=200)
+    )
