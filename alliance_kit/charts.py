@@ -306,7 +306,7 @@ def cash_flow_chart(flows: pd.DataFrame, *, currency: str = ""):
                     range=["#54a24b", "#f58518", "#e45756"],
                 ),
             ),
-            column=alt.Column("side:N", title=None),
+            column=alt.Column("side:N", title=None, sort=["us", "partner"]),
         )
         .properties(width=200, height=200)
     )

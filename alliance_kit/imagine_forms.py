@@ -514,3 +514,58 @@ def formatted(
     out = out.rename(columns=rename)
     out.attrs["numeric"] = [rename.get(c, c) for c in numeric]
     return out
+
+
+def html_message(text: str, colour: str = "#8a4b00") -> str:
+    """One escaped message in a box (a problem that stops a computation, a warning)."""
+    return (
+        f'<div style="background:#fff4e0;border-left:4px solid #e69500;padding:6px 12px;'
+        f'margin:6px 0;color:{colour}">{html.escape(text)}</div>'
+    )
+
+
+def problems_html(warnings: Sequence[str], problems: Mapping[str, str]) -> str:
+    """The business case's warnings and line problems as an escaped list (empty if none)."""
+    items = [html.escape(w) for w in warnings]
+    items += [f"{html.escape(k)}: {html.escape(v)}" for k, v in problems.items()]
+    if not items:
+        return ""
+    return (
+        '<div style="background:#fff4e0;border-left:4px solid #e69500;padding:6px 12px;'
+        'margin:6px 0"><b>Read with care:</b><ul style="margin:2px 0">'
+        + "".join(f"<li>{i}</li>" for i in items)
+        + "</ul></div>"
+    )
+
+
+def _years_text(value: float | None) -> str:
+    return "not within the horizon" if value is None else f"{value:.1f} years"
+
+
+def headline_table(summary: bc.BusinessCaseSummary, failure: bc.FailureEstimate) -> pd.DataFrame:
+    """The case's headline figures as a two-column table for readers (measure, value)."""
+    s, cur = summary, summary.currency
+    irr = pct(s.irr.value) if s.irr.value is not None else f"undefined ({s.irr.reason})"
+    rows = [
+        ("NPV, our side", money(s.npv, cur)),
+        ("IRR, our side", irr),
+        ("payback", _years_text(s.payback_years)),
+        ("discounted payback", _years_text(s.discounted_payback_years)),
+        ("annual failure probability", pct(failure.annual)),
+        ("where it comes from", failure.explanation),
+        ("risk-adjusted NPV, our side", money(s.risk_adjusted_npv, cur)),
+        ("NPV, partner's side", money(s.npv_partner, cur)),
+        ("NPV, the alliance as a whole", money(s.npv_joint, cur)),
+    ]
+    if s.monte_carlo is not None:
+        mc = s.monte_carlo
+        rows += [
+            (f"Monte Carlo ({mc.n:,} draws): P(NPV > 0)", pct(mc.p_positive, 0)),
+            (
+                "Monte Carlo NPV: P5 / median / P95",
+                f"{money(mc.p5)} / {money(mc.p50)} / {money(mc.p95)} {cur}".strip(),
+            ),
+        ]
+    out = pd.DataFrame(rows, columns=["measure", "value"])
+    out.attrs["nowrap"] = ["measure"]
+    return out
