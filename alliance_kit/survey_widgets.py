@@ -34,8 +34,8 @@ SaveFn = Callable[[str, int | None, str | None], Any]
 
 STYLE = """
 <style>
-.ak-page { max-width: 980px; margin: 0 auto; font-family: var(--jp-ui-font-family, sans-serif);
-  color: #1d2733; }
+.ak-page { max-width: 980px; margin: 0 auto; width: 100%;
+  font-family: var(--jp-ui-font-family, sans-serif); color: #1d2733; }
 .ak-header { background: #12355b; color: #fff; padding: 22px 28px; border-radius: 8px; }
 .ak-header h1 { margin: 0 0 6px 0; font-size: 26px; font-weight: 600; color: #fff; }
 .ak-header .ak-sub { font-size: 15px; opacity: .9; }
@@ -535,7 +535,11 @@ class SurveyPage:
             placeholder="paste your invitation code", layout=w.Layout(width="420px")
         )
         self.code_field.add_class("ak-code")
-        self.open_button = w.Button(description="Open my questionnaire", button_style="primary")
+        self.open_button = w.Button(
+            description="Open my questionnaire",
+            button_style="primary",
+            layout=w.Layout(width="220px"),
+        )
         self.open_button.add_class("ak-open")
         self.open_button.on_click(lambda _b: self.open(self.code_field.value))
         self.submit_button = w.Button(
@@ -546,6 +550,10 @@ class SurveyPage:
         self.submit_button.add_class("ak-submit")
         self.submit_button.on_click(lambda _b: self.submit())
         self.submit_message = w.HTML("")
+        self.code_row = w.HBox([self.code_field, self.open_button])
+        self.code_row.add_class("ak-page")
+        self.submit_row = w.VBox([self.submit_button, self.submit_message])
+        self.submit_row.add_class("ak-page")
         if code:
             self.open(code)
         else:
@@ -558,7 +566,7 @@ class SurveyPage:
                 "invitation code you received from your alliance manager to open your "
                 "questionnaire.</div></div>"
             ),
-            w.HBox([self.code_field, self.open_button]),
+            self.code_row,
             w.HTML(note),
         ]
 
@@ -579,7 +587,7 @@ class SurveyPage:
             if result.reason == "invalid":
                 self.body.children = [
                     *self.body.children,
-                    w.HBox([self.code_field, self.open_button]),
+                    self.code_row,
                 ]
             return False
         self.refusal, self.context, self.code = None, result, code
@@ -610,12 +618,20 @@ class SurveyPage:
         self.body.children = [
             w.HTML(f'<div class="ak-page"><div class="ak-help">{INSTRUCTIONS}</div></div>'),
             self.form.widget,
-            self.submit_button,
-            self.submit_message,
+            self.submit_row,
         ]
         return True
 
+    @staticmethod
+    def _confirm_text(missing: int) -> str:
+        return (
+            f'<span class="ak-chosen-text ak-confirm">{missing} statement(s) are not answered '
+            "yet. Answer them, or press <b>Submit my answers</b> again to submit as it is."
+            "</span>"
+        )
+
     def submit(self) -> bool:
+        """Submit (a second press confirms when statements are left unanswered)."""
         if self.form is None or self.code is None:
             return False
         if not self.form.answered:
@@ -623,12 +639,16 @@ class SurveyPage:
                 '<span class="ak-error">Answer at least one statement before submitting.</span>'
             )
             return False
+        missing = len(self.form.items) - len(self.form.answered)
+        if missing and self.submit_message.value != self._confirm_text(missing):
+            # unanswered statements: ask once, a second press submits
+            self.submit_message.value = self._confirm_text(missing)
+            return False
         try:
             survey.submit(self.store, self.code, self.clock())
         except ValueError as exc:
             self.submit_message.value = f'<span class="ak-error">{esc(exc)}</span>'
             return False
-        missing = len(self.form.items) - len(self.form.answered)
         self.form.disable()
         self.submit_button.disabled = True
         self.body.children = [

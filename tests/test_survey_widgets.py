@@ -190,7 +190,10 @@ def test_submit_marks_the_invitation_and_closes_the_form(setup):
     assert page.submit() is False  # nothing answered yet
     assert "at least one" in page.submit_message.value
     page.form.items["C1.1"].score.value = 5
-    assert page.submit() is True
+    assert page.submit() is False  # 23 unanswered: asks first
+    assert "23 statement(s) are not answered" in page.submit_message.value
+    assert store.read("invitations")["submitted_at"].isna().all()
+    assert page.submit() is True  # the second press submits
     assert store.read("invitations")["submitted_at"].tolist() == [pd.Timestamp(NOW)]
     assert "Thank you" in texts(page.widget)
     assert page.form.items["C1.1"].score.disabled

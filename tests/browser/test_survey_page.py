@@ -121,6 +121,9 @@ def test_valid_code_answers_land_in_the_store(page, survey_site, screenshot):
     )
 
     page.locator("button.ak-submit").click()
+    page.wait_for_selector(".ak-confirm")  # 21 unanswered: a second press confirms
+    assert store.read("invitations", {"respondent_id": rid})["submitted_at"].isna().all()
+    page.locator("button.ak-submit").click()
     page.wait_for_selector(".ak-thanks")
     assert "submitted" in page.locator(".ak-thanks").inner_text()
     assert page.locator(".ak-item").count() == 0
