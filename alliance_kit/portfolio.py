@@ -168,8 +168,7 @@ DISPLAY_LABELS = {
     "stage": "Stage",
     "owner": "Owner",
     "sponsors": "Sponsors (us / partner)",
-    "start_date": "Started",
-    "age_years": "Age (years)",
+    "start_date": "Started (age)",
     "expected_revenue": "Revenue / year",
     "importance": "Importance",
     "status": "Status",
@@ -178,7 +177,7 @@ DISPLAY_LABELS = {
     "open_items": "Open actions / issues / risks",
 }
 #: Display columns to right-align, and those never to wrap (read by ``widgets.html_table``).
-DISPLAY_NUMERIC = ("age_years", "expected_revenue", "importance", "kpis", "agreements")
+DISPLAY_NUMERIC = ("expected_revenue", "importance", "kpis", "agreements")
 DISPLAY_NOWRAP = ("id", "start_date", "open_items")
 
 
@@ -206,8 +205,9 @@ def _sponsor(name: object, level: object) -> str:
 def format_register(reg: pd.DataFrame) -> pd.DataFrame:
     """The register as display text with readable headers (values are not HTML-escaped
     here: render it with an escaping table such as ``widgets.html_table``, which reads the
-    right-aligned and unbroken columns from ``attrs``). Open actions, issues and risks
-    share one column: ``3 / 1 / 2``."""
+    right-aligned and unbroken columns from ``attrs``). The start date carries the age in
+    years, ``2023-07-01 (3.2 y)``; open actions, issues and risks share one column,
+    ``3 / 1 / 2``."""
     sponsors = [
         f"{_sponsor(a, b)} / {_sponsor(c, d)}"
         for a, b, c, d in zip(
@@ -231,8 +231,10 @@ def format_register(reg: pd.DataFrame) -> pd.DataFrame:
             "stage": reg["stage"],
             "owner": reg["owner"],
             "sponsors": sponsors,
-            "start_date": reg["start_date"].dt.strftime("%Y-%m-%d").fillna(""),
-            "age_years": reg["age_years"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+            "start_date": [
+                "" if pd.isna(d) else f"{d:%Y-%m-%d} ({a:.1f} y)"
+                for d, a in zip(reg["start_date"], reg["age_years"], strict=True)
+            ],
             "expected_revenue": [
                 money(a, c) for a, c in zip(reg["expected_revenue"], reg["currency"], strict=True)
             ],

@@ -535,12 +535,12 @@ def _set_options(widget: W.Dropdown, options: list[tuple[str, Any]]) -> None:
 # Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win.
 TABLE_STYLE = """<style>
 .ak-table-wrap{overflow-x:auto;max-width:100%;line-height:1.35}
-.ak-table{border-collapse:collapse;font-size:13px;font-family:system-ui,sans-serif;margin:4px 0}
-.ak-table-wrap table.ak-table th{background:#eef1f5;text-align:left;padding:4px 8px;
+.ak-table{border-collapse:collapse;font-size:12.5px;font-family:system-ui,sans-serif;margin:4px 0}
+.ak-table-wrap table.ak-table th{background:#eef1f5;text-align:left;padding:4px 6px;
 border-bottom:2px solid #c9d1db;vertical-align:bottom}
-.ak-table-wrap table.ak-table td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e7ec;
+.ak-table-wrap table.ak-table td{text-align:left;padding:3px 6px;border-bottom:1px solid #e3e7ec;
 vertical-align:top;white-space:nowrap}
-.ak-table-wrap table.ak-table td.wrap{white-space:normal;min-width:10em;max-width:18em}
+.ak-table-wrap table.ak-table td.wrap{white-space:normal;min-width:10em;max-width:16em}
 .ak-table-wrap table.ak-table td.num,.ak-table-wrap table.ak-table th.num{text-align:right;
 font-variant-numeric:tabular-nums}
 .ak-table-wrap table.ak-table tr:nth-child(even) td{background:#fafbfc}

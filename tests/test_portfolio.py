@@ -224,9 +224,8 @@ def test_format_register(frames) -> None:
     assert row["Sponsors (us / partner)"] == "Sam (svp) / Pat (vp)"
     assert row["Revenue / year"] == "USD 2.0M"
     assert row["Open actions / issues / risks"] == "2 / 0 / 2"
-    assert "Revenue / year" in shown.attrs["numeric"] and "Started" in shown.attrs["nowrap"]
-    assert row["Started"] == "2023-07-01"
-    assert row["Age (years)"] == "3.2"
+    assert "Revenue / year" in shown.attrs["numeric"] and "Started (age)" in shown.attrs["nowrap"]
+    assert row["Started (age)"] == "2023-07-01 (3.2 y)"
     assert row["Importance"] == "3 / 5"
     assert shown.set_index("Id").loc["A005", "Sponsors (us / partner)"] == "none / Pat (vp)"
     assert shown.set_index("Id").loc["A003", "Status"] == "ended (failed)"
