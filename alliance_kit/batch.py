@@ -52,6 +52,12 @@ FORMATS = ("html", "pdf", "ipynb")
 DEFAULT_FORMATS = ("html", "ipynb")
 KERNEL_NAME = "python3"
 TCP_WARNING = "Kernel is running over TCP without encryption"
+#: Run once in each new kernel: the imports every report needs, paid once per worker.
+WARM_UP = (
+    "import altair, vl_convert\n"
+    "import alliance_kit.reporting, alliance_kit.health, alliance_kit.business_case\n"
+    "import alliance_kit.governance, alliance_kit.notebook"
+)
 
 
 def notebooks_dir() -> Path:
@@ -119,7 +125,7 @@ class WarmKernel:
                 proc = getattr(client.km.provisioner, "process", None)
                 if proc is not None and proc.stderr is not None:
                     threading.Thread(target=_pipe_stderr, args=(proc.stderr,), daemon=True).start()
-                self._run("import alliance_kit.reporting  # warm the imports")
+                self._run(WARM_UP)
                 return self
             except Exception as exc:  # noqa: BLE001 - retried once, then raised
                 last = exc
@@ -240,9 +246,11 @@ def _register_engine() -> None:
             execution_timeout=None,
             **kwargs,
         ):
-            deadline = kwargs.get("deadline")
             kernel = warm_kernel(kernel_name or KERNEL_NAME)
             kernel.reset()
+            # The clock starts once the kernel is warm: a kernel start is not the report's.
+            limit = kwargs.get("report_timeout")
+            deadline = None if limit is None else time.monotonic() + limit
             _local.last_nb = nb_man.nb
 
             def remaining(_cell: Any) -> int | None:
@@ -340,7 +348,7 @@ def render(job: Job, inputs: str | bytes) -> Rendered:
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             request_save_on_cell_execute=False,
-            deadline=start + job.timeout,
+            report_timeout=job.timeout,
         )
     except CellTimeoutError:
         status, error = "timeout", f"did not finish within {job.timeout:g} s"
@@ -393,6 +401,9 @@ def alliance_records(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]
         df = frames.get(name)
         if df is None:
             continue
+        if name == "alliances":
+            owner[name] = df["id"].astype(object)
+            continue
         if "alliance_id" in df.columns:
             owner[name] = df["alliance_id"].astype(object)
             continue
@@ -409,8 +420,16 @@ def alliance_records(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]
 
 
 def _row_hashes(df: pd.DataFrame) -> pd.Series:
-    clean = df.astype(object).where(df.notna(), None).astype(str)
-    return pd.util.hash_pandas_object(clean, index=False)
+    """A 64-bit hash per row of its values (pandas' vectorized hashing)."""
+    return pd.util.hash_pandas_object(df, index=False, categorize=False)
+
+
+def _combine(hashes: pd.Series, owner: pd.Series) -> pd.DataFrame:
+    """Order-independent digest of each owner's rows: the count and the wrapped sums of
+    the row hashes and of their squares (a changed, added or removed row moves them)."""
+    h = hashes.to_numpy(dtype="uint64")
+    frame = pd.DataFrame({"a": owner.to_numpy(), "h": h, "h2": h * (h | 1)})
+    return frame.groupby("a", dropna=True).agg(n=("h", "size"), h=("h", "sum"), h2=("h2", "sum"))
 
 
 def _score_frames(scores: Any) -> dict[str, pd.DataFrame]:
@@ -422,7 +441,16 @@ def _score_frames(scores: Any) -> dict[str, pd.DataFrame]:
         items = dict(scores)
     else:
         items = vars(scores)
-    return {k: v for k, v in items.items() if isinstance(v, pd.DataFrame)}
+    return {k: _hashable(v) for k, v in items.items() if isinstance(v, pd.DataFrame)}
+
+
+def _hashable(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts in object columns as their repr, so rows can be hashed."""
+    out = df.copy()
+    for col in [c for c in out.columns if out[c].dtype == object]:
+        if out[col].map(lambda v: isinstance(v, list | dict | tuple)).any():
+            out[col] = out[col].map(repr)
+    return out
 
 
 def fingerprints(
@@ -446,18 +474,15 @@ def fingerprints(
     for name, df, owner in sources:
         if df.empty:
             continue
-        hashes = _row_hashes(df)
-        grouped = pd.DataFrame({"a": owner.to_numpy(), "h": hashes.to_numpy()}).groupby("a")["h"]
-        for alliance_id, group in grouped:
-            if alliance_id in parts:
-                parts[alliance_id].append(
-                    name.encode() + b"|" + group.sort_values().to_numpy().tobytes()
-                )
+        digest = _combine(_row_hashes(df), owner)
+        digest = digest[digest.index.isin(ids)]
+        for alliance_id, n, h, h2 in digest.itertuples():
+            parts[alliance_id].append(f"{name}|{n}|{h}|{h2}".encode())
     out = {}
     for alliance_id in ids:
         h = hashlib.sha256(extra.encode())
         for chunk in sorted(parts[alliance_id]):
-            h.update(chunk)
+            h.update(chunk + b";")
         out[alliance_id] = h.hexdigest()
     return out
 
@@ -814,6 +839,9 @@ def run(
     fmts = parse_formats(formats)
     if executor not in ("local", "dask"):
         raise ValueError(f"unknown executor {executor!r}; choose local or dask")
+    check_parameters(
+        params or {}, [alliance_nb or alliance_notebook(), portfolio_nb or portfolio_notebook()]
+    )
     folder = Path(out or config.project_root() / "reports") / period
     folder.mkdir(parents=True, exist_ok=True)
     publish.clean_stale_temps(folder)

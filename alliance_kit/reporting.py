@@ -43,6 +43,14 @@ class PortfolioInputs:
     period: str
     frames: dict[str, pd.DataFrame]
     scores: Any  # health.PortfolioScores of the period
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def table(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A portfolio-wide table computed once per inputs (a warm kernel renders many
+        reports from the same inputs, so per-alliance sections slice, not recompute)."""
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
 
 def prepare(frames: Mapping[str, pd.DataFrame], period: str) -> PortfolioInputs:
@@ -583,7 +591,9 @@ def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFr
 
     f, p = inputs.frames, inputs.period
     rows: list[dict[str, str]] = []
-    m = _rows(governance.meeting_adherence(f, p), alliance_id)
+    m = _rows(
+        inputs.table("meeting_adherence", lambda: governance.meeting_adherence(f, p)), alliance_id
+    )
     if not m.empty:
         r = m.iloc[0]
         rows.append(
@@ -594,7 +604,10 @@ def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFr
                 f"across {int(r['bodies'])} governance bodies",
             }
         )
-    att = _rows(governance.executive_attendance(f, p), alliance_id)
+    att = _rows(
+        inputs.table("executive_attendance", lambda: governance.executive_attendance(f, p)),
+        alliance_id,
+    )
     for _, r in att.iterrows():
         rows.append(
             {
@@ -604,7 +617,7 @@ def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFr
                 "steering meetings had a VP or above",
             }
         )
-    ac = _rows(governance.action_closure(f, p), alliance_id)
+    ac = _rows(inputs.table("action_closure", lambda: governance.action_closure(f, p)), alliance_id)
     if not ac.empty:
         r = ac.iloc[0]
         rows.append(
@@ -614,7 +627,9 @@ def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFr
                 "detail": f"{int(r['closed'])} of {int(r['due'])} due; {int(r['overdue'])} overdue",
             }
         )
-    dl = _rows(governance.decision_latency(f, p), alliance_id)
+    dl = _rows(
+        inputs.table("decision_latency", lambda: governance.decision_latency(f, p)), alliance_id
+    )
     if not dl.empty:
         r = dl.iloc[0]
         rows.append(

@@ -1,0 +1,279 @@
+"""The report batch for real: papermill on warm kernels, process pool and Dask, failure
+isolation, timeouts, re-runs, parameters refused up front, the CLI and the demo."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from alliance_kit import batch, reporting, sample
+from alliance_kit.cli import main
+
+pytestmark = pytest.mark.notebook
+
+PERIOD = "2026-Q3"
+XSS_NAME = "<script>alert(1)</script> Co-Sell"
+XSS_NOTE = '<img src=x onerror="alert(2)"> & notes'
+
+
+def sample_frames() -> dict:
+    """The sample portfolio with partner names and notes holding HTML and script."""
+    frames = sample.portfolio(n_alliances=12, seed=7, last_period=PERIOD)
+    a = frames["alliances"].copy()
+    a.loc[a["id"] == "A002", "name"] = XSS_NAME
+    a.loc[a["id"] == "A002", "partner"] = "<b>Bold</b> Partner Inc"
+    a.loc[a["id"] == "A002", "notes"] = XSS_NOTE
+    frames["alliances"] = a
+    return frames
+
+
+class Figures(html.parser.HTMLParser):
+    """Collects ``data-figure`` elements: name -> list of (data-value, shown text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, list[tuple[str, str]]] = {}
+        self._open: list[tuple[str, str] | None] = []
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "data-figure" in a:
+            self._open.append((a["data-figure"], a.get("data-value", "")))
+            self._text = []
+        elif self._open:
+            self._open.append(None)
+
+    def handle_endtag(self, tag):
+        if not self._open:
+            return
+        top = self._open.pop()
+        if top is not None:
+            self.found.setdefault(top[0], []).append((top[1], "".join(self._text).strip()))
+
+    def handle_data(self, data):
+        if self._open:
+            self._text.append(data)
+
+
+def figures_in(path: Path) -> dict[str, list[tuple[str, str]]]:
+    parser = Figures()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.found
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return sample_frames()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, frames):
+    out = tmp_path_factory.mktemp("reports")
+    result = batch.run(
+        PERIOD,
+        frames=frames,
+        out=out,
+        alliance_ids=["A001", "A002", "A011"],
+        workers=2,
+        progress=False,
+    )
+    return result
+
+
+def test_reports_build_with_index_manifest_and_executed_notebooks(built):
+    assert built.ok, built.summary()
+    folder = built.folder
+    assert sorted(built.ran) == ["A001", "A002", "A011", "portfolio"]
+    for key in ("A001", "A002", "A011"):
+        assert (folder / "alliances" / f"{key}.html").stat().st_size > 10_000
+        nb = nbformat.read(folder / "notebooks" / f"{key}.ipynb", as_version=4)
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert (folder / "portfolio.html").exists()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == PERIOD
+    for key, entry in manifest["reports"].items():
+        assert entry["status"] == "ok", key
+        assert entry["fingerprint"] and entry["duration_s"] > 0
+    assert manifest["reports"]["A011"]["figures"]["status"] == "red"
+    index = (folder / "index.html").read_text()
+    for link in ("alliances/A001.html", "alliances/A011.html", "portfolio.html"):
+        assert f'href="{link}"' in index
+    assert "notebooks/A001.ipynb" in index
+
+
+def test_report_html_has_no_code_no_script_and_no_cdn(built):
+    page = (built.folder / "alliances" / "A001.html").read_text()
+    assert "<script" not in page
+    assert "cdnjs" not in page and "unpkg" not in page and "jsdelivr" not in page
+    assert "reporting.executive_summary" not in page  # no code cells
+    assert "scores_path" not in page  # parameters cells removed
+    assert "<svg" in page  # charts inline, offline
+    assert "Executive summary" in page
+
+
+def test_figures_in_html_equal_alliance_kits(built, frames):
+    inputs = reporting.prepare(frames, PERIOD)
+    expected = reporting.executive_summary(inputs, "A011").figures()
+    found = figures_in(built.folder / "alliances" / "A011.html")
+    for name in ("health_index", "open_cracks", "failure_probability", "revenue_at_risk"):
+        (value, _shown), *_ = found[name]
+        assert float(value) == pytest.approx(expected[name]), name
+    assert found["status"][0][0] == expected["status"]
+    # the shown text is the formatted figure
+    assert found["health_index"][0][1] == reporting.number(expected["health_index"])
+    assert found["revenue_at_risk"][0][1] == reporting.money(
+        expected["revenue_at_risk"], expected["currency"]
+    )
+    # crack scores, in crack order, equal the scores frame's
+    cracks = inputs.scores.cracks
+    want = cracks[cracks["alliance_id"] == "A011"].sort_values("crack")["score"]
+    got = [float(v) for v, _ in found["crack_score"]]
+    assert got == pytest.approx(list(want))
+    # and the manifest recorded the same figures
+    manifest = json.loads((built.folder / "manifest.json").read_text())
+    assert manifest["reports"]["A011"]["figures"]["health_index"] == expected["health_index"]
+
+
+def test_portfolio_html_shortfall_is_the_seeds_arithmetic(built):
+    found = figures_in(built.folder / "portfolio.html")
+    assert float(found["shortfall_field"][0][0]) == pytest.approx(1e9 * 0.4 * 0.5)
+    assert found["shortfall_field"][0][1] == "USD 200.0M"
+
+
+def test_user_text_is_escaped_in_html(built):
+    page = (built.folder / "alliances" / "A002.html").read_text()
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "<b>Bold</b>" not in page
+    assert "&lt;img src=x onerror=" in page
+    index = (built.folder / "index.html").read_text()
+    assert "<script>alert(1)" not in index and "&lt;script&gt;alert(1)" in index
+
+
+def broken_notebook(tmp_path: Path, code: str) -> Path:
+    """The alliance report with ``code`` inserted after its parameters cell."""
+    nb = nbformat.read(batch.alliance_notebook(), as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(code))
+    path = tmp_path / "alliance_report.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_failing_and_hanging_alliances_do_not_stop_the_others_and_reruns(tmp_path, frames):
+    marker = tmp_path / "break"
+    marker.write_text("on")
+    nb = broken_notebook(
+        tmp_path,
+        "import os, time\n"
+        f"if alliance == 'A003' and os.path.exists({str(marker)!r}):\n"
+        "    raise RuntimeError('broken on purpose')\n"
+        "if alliance == 'A004':\n"
+        "    time.sleep(600)\n",
+    )
+    out = tmp_path / "out"
+    kw = dict(frames=frames, out=out, workers=2, progress=False, alliance_nb=nb)
+    ids = ["A001", "A003", "A004"]
+    first = batch.run(PERIOD, alliance_ids=ids, timeout=20, **kw)
+    assert set(first.failed) == {"A003", "A004"}
+    reports = first.manifest["reports"]
+    assert reports["A001"]["status"] == "ok" and reports["portfolio"]["status"] == "ok"
+    assert reports["A003"]["status"] == "failed"
+    assert "broken on purpose" in reports["A003"]["error"]
+    assert reports["A004"]["status"] == "timeout"
+    assert "A003" in first.summary() and "A004" in first.summary()
+    assert (out / PERIOD / "notebooks" / "A003.failed.ipynb").exists()
+    assert not (out / PERIOD / "alliances" / "A003.html").exists()
+
+    # fixed: only what failed runs again (A004 still hangs: give it a short leash)
+    marker.unlink()
+    second = batch.run(PERIOD, alliance_ids=["A001", "A003"], timeout=20, **kw)
+    assert second.ran == ["A003"] and sorted(second.skipped) == ["A001", "portfolio"]
+    assert second.ok
+    assert (out / PERIOD / "alliances" / "A003.html").exists()
+    assert not (out / PERIOD / "notebooks" / "A003.failed.ipynb").exists()
+
+    # A001's records change: A001 and the portfolio report are redone, A003 is not
+    changed = dict(frames)
+    a = changed["alliances"].copy()
+    a.loc[a["id"] == "A001", "notes"] = "changed this quarter"
+    changed["alliances"] = a
+    good_html = (out / PERIOD / "alliances" / "A003.html").read_bytes()
+    third = batch.run(
+        PERIOD, alliance_ids=["A001", "A003"], timeout=20, **{**kw, "frames": changed}
+    )
+    assert sorted(third.ran) == ["A001", "portfolio"]
+
+    # a report that breaks again keeps its last good HTML in place
+    marker.write_text("on")
+    fourth = batch.run(
+        PERIOD, alliance_ids=["A001", "A003"], timeout=20, force=True, **{**kw, "frames": changed}
+    )
+    assert sorted(fourth.ran) == ["A001", "A003", "portfolio"]
+    assert set(fourth.failed) == {"A003"}
+    assert (out / PERIOD / "alliances" / "A003.html").read_bytes() == good_html
+
+
+def test_unknown_parameters_are_refused_before_anything_runs(tmp_path, frames):
+    with pytest.raises(ValueError, match="unknown report parameter.*no_such_thing"):
+        batch.run(PERIOD, frames=frames, out=tmp_path, params={"no_such_thing": 1}, progress=False)
+    assert not (tmp_path / PERIOD).exists()
+
+
+def test_dask_executor_on_a_local_cluster(tmp_path, frames):
+    result = batch.run(
+        PERIOD,
+        frames=frames,
+        out=tmp_path,
+        alliance_ids=["A001", "A005"],
+        executor="dask",
+        workers=2,
+        progress=False,
+    )
+    assert result.ok, result.summary()
+    assert (tmp_path / PERIOD / "alliances" / "A005.html").exists()
+    assert (tmp_path / PERIOD / "portfolio.html").exists()
+    assert result.manifest["reports"]["A005"]["figures"]["alliance_id"] == "A005"
+
+
+@pytest.fixture
+def sample_db(tmp_path):
+    from alliance_kit.store import open_store
+
+    path = tmp_path / "store.sqlite"
+    sample.load(open_store(str(path), create=True), last_period=PERIOD)
+    return str(path)
+
+
+def test_cli_report_and_its_exit_codes(tmp_path, sample_db):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    args = ["report", "--db", sample_db, "--out", str(out), "--period", PERIOD]
+    bad = runner.invoke(main, [*args, "-p", "bogus=1"])
+    assert bad.exit_code != 0 and "unknown report parameter" in bad.output
+    bad = runner.invoke(main, [*args, "--alliance", "NOPE"])
+    assert bad.exit_code != 0 and "NOPE" in bad.output
+    ok = runner.invoke(
+        main, [*args, "--alliance", "A003", "--company-revenue", "2e9", "--no-progress"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "index:" in ok.output
+    found = figures_in(out / PERIOD / "portfolio.html")
+    assert float(found["shortfall_field"][0][0]) == pytest.approx(2e9 * 0.4 * 0.5)
+
+
+def test_period_previous_and_formats():
+    import datetime as dt
+
+    assert batch.resolve_period("previous", dt.date(2026, 11, 2)) == "2026-Q3"
+    assert batch.parse_formats("html, PDF") == ("html", "pdf")
+    with pytest.raises(ValueError, match="docx"):
+        batch.parse_formats("html,docx")
+    with pytest.raises(ValueError):
+        batch.resolve_period("2026-Q5")
