@@ -99,22 +99,11 @@ def crack_evidence(
     tell), scoring (how the score is computed)."""
     from alliance_kit import health  # health imports this module
 
-    rows = []
-    for ind in health.INDICATORS:
-        if ind.crack != crack:
-            continue
-        got = ind.compute(frames, period, health.ScoringConfig().window)
-        r = got.loc[alliance_id] if alliance_id in got.index else None
-        rows.append(
-            {
-                "indicator": ind.name,
-                "label": ind.label,
-                "detail": None if r is None else r["detail"],
-                "score": float("nan") if r is None else float(r["score"]),
-                "scoring": ind.mapping,
-            }
-        )
-    return pd.DataFrame(rows, columns=["indicator", "label", "detail", "score", "scoring"])
+    ev = health.evidence(frames, period)
+    ev = ev[(ev["alliance_id"] == alliance_id) & (ev["crack"] == crack)]
+    scoring = {i.name: i.mapping for i in health.INDICATORS}
+    out = ev[["indicator", "label", "detail", "score"]].assign(scoring=ev["indicator"].map(scoring))
+    return out.reset_index(drop=True)
 
 
 def crack2_evidence(frames: dict[str, pd.DataFrame], alliance_id: str, period: str) -> pd.DataFrame:
