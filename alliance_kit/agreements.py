@@ -417,7 +417,9 @@ def timeline(
             "open_ended": open_ended,
         }
     )
-    force_end = notice.where(notice > start, start).fillna(end).clip(upper=end)
+    # the in-force bar ends where the notice window opens (never before it starts)
+    force_end = notice.where(notice.isna() | (notice > start), start).fillna(end)
+    force_end = force_end.where(force_end < end, end)
     in_force = base.assign(segment="in force", start=start, end=force_end)
     window = base.assign(segment="notice window", start=force_end, end=end)[notice.notna()]
     out = pd.concat([in_force, window], ignore_index=True)
