@@ -79,6 +79,6 @@ def test_start_here_shows_the_register_of_the_store(run_notebook, sample_db) -> 
     shown_html, shown_md = outputs(nb, "text/html"), outputs(nb, "text/markdown")
     assert portfolio.headline(reg, "2026-09-30") in shown_md
     for name in reg["name"]:
-        assert f"<td>{html.escape(name)}</td>" in shown_html
+        assert f">{html.escape(name)}</td>" in shown_html
     assert "Strategy and scope" in shown_md  # the guide
     assert "an interactive form" in shown_html  # the form's static snapshot
