@@ -237,15 +237,32 @@ class Indicator:
     crack: int
     label: str
     mapping: str
-    compute: Callable[[dict[str, pd.DataFrame], str, int], pd.DataFrame]
+    compute: Callable[[dict[str, pd.DataFrame], str, int, bool], pd.DataFrame]
+
+
+def _n(x: float, digits: int = 0) -> str:
+    """A number for a sentence: 'n/a' when missing."""
+    return "n/a" if x != x else f"{x:.{digits}f}"
+
+
+def _p(x: float) -> str:
+    return "n/a" if x != x else f"{100 * x:.0f}%"
 
 
 def _pct(x: pd.Series) -> pd.Series:
-    return (100 * x).round().astype("Int64").astype(str).replace("<NA>", "n/a") + "%"
+    return pd.Series([_p(v) for v in x.astype(float).tolist()], index=x.index, dtype=object)
 
 
 def _num(x: pd.Series, digits: int = 0) -> pd.Series:
-    return x.round(digits).astype(str).replace("nan", "n/a").str.replace(r"\.0$", "", regex=True)
+    vals = x.astype(float).tolist()
+    return pd.Series([_n(v, digits) for v in vals], index=x.index, dtype=object)
+
+
+def _say(index: pd.Index, fmt: Callable[..., str], *cols: pd.Series) -> pd.Series:
+    """Sentences built row by row with an f-string function (much cheaper than pandas
+    string arithmetic on large frames)."""
+    values = zip(*(c.tolist() for c in cols), strict=True)
+    return pd.Series([fmt(*v) for v in values], index=index, dtype=object)
 
 
 def _side_pivot(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -254,46 +271,36 @@ def _side_pivot(df: pd.DataFrame, col: str) -> pd.DataFrame:
     )
 
 
-def _ind_sponsor(frames, period, window):
+def _ind(raw: pd.Series, score: pd.Series, detail: Callable[[], pd.Series] | None):
+    return pd.DataFrame({"raw": raw, "score": score, "detail": detail() if detail else None})
+
+
+def _ind_sponsor(frames, period, window, detail):
     sl = governance.sponsor_levels(frames)
     score = _side_pivot(sl, "score")
     level = _side_pivot(sl, "level").fillna("none")
     raw = score.min(axis=1)
-    detail = "us: " + level["us"] + ", partner: " + level["partner"]
-    return pd.DataFrame({"raw": raw, "score": raw, "detail": detail})
+    say = lambda: _say(raw.index, lambda u, p: f"us: {u}, partner: {p}", level["us"],  # noqa: E731
+                       level["partner"])  # fmt: skip
+    return _ind(raw, raw, detail and say)
 
 
-def _ind_attendance(frames, period, window):
+def _ind_attendance(frames, period, window, detail):
     ea = governance.executive_attendance(frames, period, window)
     rate = _side_pivot(ea, "rate")
-    withx = _side_pivot(ea, "with_executive").astype(int).astype(str)
-    n = ea.groupby("alliance_id")["steering_meetings"].first().astype(str)
     raw = rate.min(axis=1, skipna=False)
-    detail = (
-        "executives present at us "
-        + withx["us"]
-        + "/"
-        + n
-        + ", partner "
-        + withx["partner"]
-        + "/"
-        + n
-        + " steering meetings held"
-    )
-    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
 
+    def say():
+        w = _side_pivot(ea, "with_executive")
+        n = ea.groupby("alliance_id")["steering_meetings"].first().reindex(raw.index)
+        return _say(
+            raw.index,
+            lambda u, p, m: f"executives present at us {u}/{m}, partner {p}/{m} "
+            "steering meetings held",
+            w["us"], w["partner"], n,
+        )  # fmt: skip
 
-def _ind_escalations_resolved(frames, period, window):
-    e = _escalations(frames, period, window)
-    detail = (
-        e["resolved"].astype(str)
-        + " of "
-        + e["escalated"].astype(str)
-        + " escalations in the window resolved"
-    )
-    return pd.DataFrame(
-        {"raw": e["resolution_rate"], "score": 100 * e["resolution_rate"], "detail": detail}
-    )
+    return _ind(raw, 100 * raw, detail and say)
 
 
 def _cached(frames, key, compute):
@@ -328,148 +335,126 @@ def _kpi_completeness(frames):
     )
 
 
-def _ind_strategy_documented(frames, period, window):
+def _ind_escalations_resolved(frames, period, window, detail):
+    e = _escalations(frames, period, window)
+    say = lambda: _say(e.index, lambda r, n: f"{r} of {n} escalations in the window resolved",  # noqa: E731
+                       e["resolved"], e["escalated"])  # fmt: skip
+    return _ind(e["resolution_rate"], 100 * e["resolution_rate"], detail and say)
+
+
+def _ind_strategy_documented(frames, period, window, detail):
     s = _strategy(frames, period)
     raw = s["documented"].astype(float)
-    detail = s["documented"].map({True: "strategy documented", False: "no documented strategy"})
-    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
+    say = lambda: s["documented"].map({True: "strategy documented",  # noqa: E731
+                                       False: "no documented strategy"})  # fmt: skip
+    return _ind(raw, 100 * raw, detail and say)
 
 
-def _ind_strategy_approved(frames, period, window):
+def _ind_strategy_approved(frames, period, window, detail):
     s = _strategy(frames, period)
     raw = s["approved_us"].astype(float) + s["approved_partner"].astype(float)
     yes = {True: "approved", False: "not approved"}
-    detail = "us: " + s["approved_us"].map(yes) + ", partner: " + s["approved_partner"].map(yes)
-    return pd.DataFrame({"raw": raw, "score": 50 * raw, "detail": detail})
+    say = lambda: _say(s.index, lambda u, p: f"us: {yes[u]}, partner: {yes[p]}",  # noqa: E731
+                       s["approved_us"], s["approved_partner"])  # fmt: skip
+    return _ind(raw, 50 * raw, detail and say)
 
 
-def _ind_strategy_communicated(frames, period, window):
+def _ind_strategy_communicated(frames, period, window, detail):
     s = _strategy(frames, period)
-    pts = {}
-    words = {}
+    pts, words = {}, {}
     for side in ("us", "partner"):
-        b, a = s[f"briefed_{side}"], s[f"acknowledged_{side}"]
+        b, a = s[f"briefed_{side}"].to_numpy(), s[f"acknowledged_{side}"].to_numpy()
         pts[side] = np.where(a, 50.0, np.where(b, 25.0, 0.0))
-        words[side] = pd.Series(
-            np.where(a, "acknowledged", np.where(b, "briefed, not acknowledged", "not briefed")),
-            index=s.index,
-        )
+        words[side] = np.where(a, "acknowledged", np.where(b, "briefed, not acknowledged",
+                                                           "not briefed"))  # fmt: skip
     raw = pd.Series(pts["us"] + pts["partner"], index=s.index)
-    detail = "us: " + words["us"] + "; partner: " + words["partner"]
-    return pd.DataFrame({"raw": raw, "score": raw, "detail": detail})
+    say = lambda: _say(s.index, lambda u, p: f"us: {u}; partner: {p}",  # noqa: E731
+                       pd.Series(words["us"]), pd.Series(words["partner"]))  # fmt: skip
+    return _ind(raw, raw, detail and say)
 
 
-def _ind_issue_age(frames, period, window):
+def _ind_issue_age(frames, period, window, detail):
     i = improvement.issue_age(frames, period).set_index("alliance_id")
     age = i["mean_age_days"]
     score = linear(age, 30, 180).where(i["open_issues"] > 0, 100.0)
-    detail = i["open_issues"].astype(str) + " open issues, mean age " + _num(age) + " days"
-    return pd.DataFrame({"raw": age, "score": score, "detail": detail})
+    say = lambda: _say(i.index, lambda n, a: f"{n} open issues, mean age {_n(a)} days",  # noqa: E731
+                       i["open_issues"], age)  # fmt: skip
+    return _ind(age, score, detail and say)
 
 
-def _ind_escalation_share(frames, period, window):
+def _ind_escalation_share(frames, period, window, detail):
     e = _escalations(frames, period, window)
     share = e["escalation_share"]
-    detail = (
-        e["raised_escalated"].astype(str)
-        + " of "
-        + e["raised"].astype(str)
-        + " issues raised in the window escalated"
-    )
-    return pd.DataFrame({"raw": share, "score": linear(share, 0.0, 0.5), "detail": detail})
+    say = lambda: _say(e.index, lambda k, n: f"{k} of {n} issues raised in the window escalated",  # noqa: E731
+                       e["raised_escalated"], e["raised"])  # fmt: skip
+    return _ind(share, linear(share, 0.0, 0.5), detail and say)
 
 
-def _ind_decision_latency(frames, period, window):
+def _ind_decision_latency(frames, period, window, detail):
     d = governance.decision_latency(frames, period, window).set_index("alliance_id")
     days = d["median_days"]
-    detail = (
-        "median "
-        + _num(days)
-        + " days over "
-        + d["decisions"].astype(str)
-        + " decisions ("
-        + d["pending"].astype(str)
-        + " pending)"
-    )
-    return pd.DataFrame({"raw": days, "score": linear(days, 15, 90), "detail": detail})
+    say = lambda: _say(  # noqa: E731
+        d.index, lambda m, n, p: f"median {_n(m)} days over {n} decisions ({p} pending)",
+        days, d["decisions"], d["pending"],
+    )  # fmt: skip
+    return _ind(days, linear(days, 15, 90), detail and say)
 
 
-def _ind_kpi_completeness(frames, period, window):
+def _ind_kpi_completeness(frames, period, window, detail):
     k = _kpi_completeness(frames)
-    detail = (
-        k["kpis"].astype(str)
-        + " KPIs, "
-        + k["complete"].astype(str)
-        + " fully defined, "
-        + _pct(k["completeness"])
-        + " of SMART fields filled"
-    )
-    return pd.DataFrame(
-        {"raw": k["completeness"], "score": 100 * k["completeness"], "detail": detail}
-    )
+    say = lambda: _say(  # noqa: E731
+        k.index, lambda n, c, s: f"{n} KPIs, {c} fully defined, {_p(s)} of SMART fields filled",
+        k["kpis"], k["complete"], k["completeness"],
+    )  # fmt: skip
+    return _ind(k["completeness"], 100 * k["completeness"], detail and say)
 
 
-def _ind_kpi_agreed(frames, period, window):
+def _ind_kpi_agreed(frames, period, window, detail):
     k = _kpi_completeness(frames)
-    detail = _pct(k["agreed"]) + " of " + k["kpis"].astype(str) + " KPIs agreed by both"
-    return pd.DataFrame({"raw": k["agreed"], "score": 100 * k["agreed"], "detail": detail})
+    say = lambda: _say(k.index, lambda a, n: f"{_p(a)} of {n} KPIs agreed by both",  # noqa: E731
+                       k["agreed"], k["kpis"])  # fmt: skip
+    return _ind(k["agreed"], 100 * k["agreed"], detail and say)
 
 
-def _ind_actuals(frames, period, window):
+def _ind_actuals(frames, period, window, detail):
     a = kpis.actuals_on_time(frames, period, window).set_index("alliance_id")
-    detail = (
-        a["on_time"].astype(str)
-        + " of "
-        + a["expected"].astype(str)
-        + " expected actuals reported on time"
-    )
-    return pd.DataFrame({"raw": a["rate"], "score": 100 * a["rate"], "detail": detail})
+    say = lambda: _say(a.index, lambda o, e: f"{o} of {e} expected actuals reported on time",  # noqa: E731
+                       a["on_time"], a["expected"])  # fmt: skip
+    return _ind(a["rate"], 100 * a["rate"], detail and say)
 
 
-def _ind_meetings(frames, period, window):
+def _ind_meetings(frames, period, window, detail):
     m = governance.meeting_adherence(frames, period, window).set_index("alliance_id")
-    detail = (
-        _num(m["held"])
-        + " meetings held of "
-        + _num(m["planned"], 1)
-        + " planned ("
-        + m["bodies"].astype(str)
-        + " governance bodies)"
-    )
-    return pd.DataFrame({"raw": m["rate"], "score": 100 * m["rate"], "detail": detail})
+    say = lambda: _say(  # noqa: E731
+        m.index,
+        lambda h, p, b: f"{_n(h)} meetings held of {_n(p, 1)} planned ({b} governance bodies)",
+        m["held"], m["planned"], m["bodies"],
+    )  # fmt: skip
+    return _ind(m["rate"], 100 * m["rate"], detail and say)
 
 
-def _ind_actions(frames, period, window):
+def _ind_actions(frames, period, window, detail):
     a = governance.action_closure(frames, period, window).set_index("alliance_id")
-    detail = (
-        a["closed"].astype(str)
-        + " of "
-        + a["due"].astype(str)
-        + " actions due closed; "
-        + a["overdue"].astype(str)
-        + " overdue"
-    )
-    return pd.DataFrame({"raw": a["rate"], "score": 100 * a["rate"], "detail": detail})
+    say = lambda: _say(a.index, lambda c, d, o: f"{c} of {d} actions due closed; {o} overdue",  # noqa: E731
+                       a["closed"], a["due"], a["overdue"])  # fmt: skip
+    return _ind(a["rate"], 100 * a["rate"], detail and say)
 
 
-def _ind_resources(frames, period, window):
+def _ind_resources(frames, period, window, detail):
     r = operations.resource_fulfilment(frames, period)
     f = _side_pivot(r, "fulfilment")
-    fte = _side_pivot(r, "fte_ratio")
-    bud = _side_pivot(r, "budget_ratio")
     raw = f.min(axis=1)
-    detail = pd.Series("", index=f.index)
-    for side in ("us", "partner"):
-        detail += (
-            side
-            + ": FTE "
-            + _pct(fte[side])
-            + ", budget "
-            + _pct(bud[side])
-            + " of committed"
-            + ("; " if side == "us" else "")
-        )
-    return pd.DataFrame({"raw": raw, "score": 100 * raw, "detail": detail})
+
+    def say():
+        fte, bud = _side_pivot(r, "fte_ratio"), _side_pivot(r, "budget_ratio")
+        return _say(
+            f.index,
+            lambda fu, bu, fp, bp: f"us: FTE {_p(fu)}, budget {_p(bu)} of committed; "
+            f"partner: FTE {_p(fp)}, budget {_p(bp)} of committed",
+            fte["us"], bud["us"], fte["partner"], bud["partner"],
+        )  # fmt: skip
+
+    return _ind(raw, 100 * raw, detail and say)
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -520,17 +505,21 @@ INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
 
 
 def evidence(
-    frames: dict[str, pd.DataFrame], period: str, config: ScoringConfig | None = None
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    config: ScoringConfig | None = None,
+    *,
+    detail: bool = True,
 ) -> pd.DataFrame:
     """Every evidence indicator for every alliance: alliance_id, crack, indicator,
-    label, raw (the measured value), detail (what was counted), score (0-100, NaN when
-    the records cannot tell), weight."""
+    label, raw (the measured value), detail (what was counted, in words; None when
+    ``detail`` is False), score (0-100, NaN when the records cannot tell), weight."""
     cfg = config or ScoringConfig()
     ids = table(frames, "alliances")["id"]
     parts = []
     shared = {**frames, "__cache__": {}}
     for ind in INDICATORS:
-        df = ind.compute(shared, period, cfg.window).reindex(ids.to_numpy())
+        df = ind.compute(shared, period, cfg.window, detail).reindex(ids.to_numpy())
         parts.append(
             pd.DataFrame(
                 {
@@ -642,12 +631,11 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     out["index_status"] = status(out["health_index"], cfg)
     out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
-    opening = cracks[cracks["status"].isin(["amber", "red"])]
-    red = cracks[cracks["status"] == "red"]
-    for col, part in (("open_cracks", opening), ("red_cracks", red)):
-        listed = part.groupby("alliance_id")["crack"].agg(lambda s: ", ".join(map(str, s)))
-        lookup = listed.to_dict()
-        out[col] = [lookup.get(a, "") for a in out.index]
+    st = cracks.pivot(index="alliance_id", columns="crack", values="status").reindex(out.index)
+    for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
+        flags = st.isin(which).to_numpy()
+        names = [str(c) for c in st.columns]
+        out[col] = [", ".join(n for n, f in zip(names, row, strict=True) if f) for row in flags]
     return out
 
 
@@ -681,10 +669,48 @@ def _subset(frames: dict[str, pd.DataFrame], ids) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Index]:
+    """The frames with text ids replaced by integer positions in their table (foreign
+    keys by the position of the row they reference, -1 when dangling or empty).
+
+    Grouping and joining on integers skips re-hashing the same id strings in every
+    groupby and merge; returns the alliance ids to decode results with.
+    """
+    keys: dict[str, pd.Index] = {}
+    for name, t in TABLES.items():
+        df = frames.get(name)
+        if df is not None and [c.name for c in t.primary_key.columns] == ["id"]:
+            keys[name] = pd.Index(df["id"])
+    out = dict(frames)
+    for name, t in TABLES.items():
+        df = frames.get(name)
+        if df is None:
+            continue
+        new: dict[str, np.ndarray] = {}
+        if name in keys:
+            new["id"] = np.arange(len(df))
+        for col in t.c:
+            for fk in col.foreign_keys:
+                target = fk.column.table.name
+                if target in keys:
+                    new[col.name] = keys[target].get_indexer(df[col.name])
+        if new:
+            out[name] = df.assign(**new)
+    return out, keys.get("alliances", pd.Index([]))
+
+
+def _decode(df: pd.DataFrame, ids: pd.Index, column: str = "alliance_id") -> pd.DataFrame:
+    return df.assign(**{column: ids.take(df[column].to_numpy().astype(np.int64))})
+
+
 def _period_scores(
-    frames: dict[str, pd.DataFrame], period: str, by_side: pd.DataFrame, cfg: ScoringConfig
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    by_side: pd.DataFrame,
+    cfg: ScoringConfig,
+    detail: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    ev = evidence(frames, period, cfg)
+    ev = evidence(frames, period, cfg, detail=detail)
     cracks = _crack_scores(frames, period, by_side, ev, cfg)
     return cracks, _alliance_index(cracks, cfg), ev
 
@@ -709,7 +735,7 @@ def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.Ris
     for period, ids in last.groupby(last).groups.items():
         part = _subset(sub, ids)
         by_side, _ = _survey(part, [period], cfg)
-        _, idx, _ = _period_scores(part, period, by_side, cfg)
+        _, idx, _ = _period_scores(part, period, by_side, cfg, detail=False)
         health.loc[ids] = idx["health_index"].reindex(ids).to_numpy()
     y = ended.set_index("alliance_id")["outcome"].reindex(health.index)
     return risk.calibrate(
@@ -721,103 +747,62 @@ def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.Ris
 
 
 def _alerts(cracks: pd.DataFrame, response: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
+    """Early-warning rows (alliance_id, crack, kind, severity, message); messages are
+    only written for the rows that trip a rule."""
     names = {n: c.short for n, c in questionnaire.cracks().items()}
     c = cracks
-    label = "crack " + c["crack"].astype(str) + " " + c["crack"].map(names)
-    rows = []
+    rows: list[pd.DataFrame] = []
 
-    def add(mask, kind, severity, message):
-        if mask.any():
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "alliance_id": c.loc[mask, "alliance_id"],
-                        "crack": c.loc[mask, "crack"],
-                        "kind": kind,
-                        "severity": severity if isinstance(severity, str) else severity[mask],
-                        "message": message[mask],
-                    }
-                )
-            )
+    def add(mask: pd.Series, kind: str, severity, say: Callable[..., str], *cols: str) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        hit = c[mask]
+        label = [f"crack {n} {names[n]}" for n in hit["crack"]]
+        msg = [say(lbl, *v) for lbl, *v in zip(label, *(hit[k].tolist() for k in cols),
+                                                 strict=True)]  # fmt: skip
+        sev = severity if isinstance(severity, str) else severity[mask].to_numpy()
+        rows.append(pd.DataFrame({"alliance_id": hit["alliance_id"].to_numpy(),
+                                  "crack": hit["crack"].to_numpy(), "kind": kind,
+                                  "severity": sev, "message": msg}))  # fmt: skip
 
     change = c["score"] - c["prev_score"]
-    add(
-        change <= -cfg.drop_alert,
-        "drop",
-        "medium",
-        label
-        + " fell "
-        + _num(-change, 1)
-        + " points to "
-        + _num(c["score"], 1)
-        + " (was "
-        + _num(c["prev_score"], 1)
-        + ")",
-    )
-    add(
-        (c["status"] == "red") & c["prev_status"].isin(["green", "amber"]),
-        "newly red",
-        "high",
-        label
-        + " turned red at "
-        + _num(c["score"], 1)
-        + " (was "
-        + c["prev_status"].fillna("")
-        + " at "
-        + _num(c["prev_score"], 1)
-        + ")",
-    )
-    widened = c["gap"].abs() - c["prev_gap"].abs()
-    add(
-        widened >= cfg.gap_widening,
-        "gap widening",
-        "medium",
-        label
-        + ": perception gap widened from "
-        + _num(c["prev_gap"], 1)
-        + " to "
-        + _num(c["gap"], 1)
-        + " points (us minus partner)",
-    )
+    add(change <= -cfg.drop_alert, "drop", "medium",
+        lambda lbl, s, p: f"{lbl} fell {_n(p - s, 1)} points to {_n(s, 1)} (was {_n(p, 1)})",
+        "score", "prev_score")  # fmt: skip
+    add((c["status"] == "red") & c["prev_status"].isin(["green", "amber"]), "newly red", "high",
+        lambda lbl, s, ps, p: f"{lbl} turned red at {_n(s, 1)} (was {ps} at {_n(p, 1)})",
+        "score", "prev_status", "prev_score")  # fmt: skip
+    add(c["gap"].abs() - c["prev_gap"].abs() >= cfg.gap_widening, "gap widening", "medium",
+        lambda lbl, g, pg: f"{lbl}: perception gap widened from {_n(pg, 1)} to {_n(g, 1)} "
+        "points (us minus partner)",
+        "gap", "prev_gap")  # fmt: skip
     strict = c["crack"].isin(cfg.dont_know_cracks)
-    add(
-        c["dont_know_warning"].fillna(False).astype(bool),
-        "dont know",
+    add(c["dont_know_warning"], "dont know",
         pd.Series(np.where(strict, "high", "medium"), index=c.index),
-        label
-        + ": "
-        + _pct(c["dont_know_rate"])
-        + " of answers were don't know"
-        + pd.Series(
-            np.where(strict, " (people do not know it: that is the crack itself)", ""),
-            index=c.index,
-        ),
-    )
-    out = pd.concat(rows, ignore_index=True) if rows else None
+        lambda lbl, r, n: f"{lbl}: {_p(r)} of answers were don't know"
+        + (" (people do not know it: that is the crack itself)"
+           if n in cfg.dont_know_cracks else ""),
+        "dont_know_rate", "crack")  # fmt: skip
     r = response
     fall = (r["prev_rate"] - r["rate"]) >= cfg.response_drop - 1e-12
     if fall.any():
-        resp_rows = pd.DataFrame(
-            {
-                "alliance_id": r.loc[fall, "alliance_id"],
-                "crack": pd.NA,
-                "kind": "response falling",
-                "severity": "low",
-                "message": "response rate fell from "
-                + _pct(r.loc[fall, "prev_rate"])
-                + " to "
-                + _pct(r.loc[fall, "rate"]),
-            }
-        )
-        out = resp_rows if out is None else pd.concat([out, resp_rows], ignore_index=True)
+        hit = r[fall]
+        rows.append(pd.DataFrame({
+            "alliance_id": hit["alliance_id"].to_numpy(), "crack": pd.NA,
+            "kind": "response falling", "severity": "low",
+            "message": [f"response rate fell from {_p(p)} to {_p(n)}"
+                        for p, n in zip(hit["prev_rate"], hit["rate"], strict=True)],
+        }))  # fmt: skip
     cols = ["alliance_id", "crack", "kind", "severity", "message"]
-    if out is None:
+    if not rows:
         return pd.DataFrame(columns=cols)
+    out = pd.concat(rows, ignore_index=True)
     out["crack"] = out["crack"].astype("Int64")
     order = {"high": 0, "medium": 1, "low": 2}
     return (
         out.assign(_o=out["severity"].map(order))
-        .sort_values(["_o", "alliance_id", "crack"])
+        .sort_values(["_o", "alliance_id", "crack"], kind="stable")
         .drop(columns="_o")
         .reset_index(drop=True)[cols]
     )
@@ -844,11 +829,16 @@ def score_portfolio(
     cfg = config or ScoringConfig()
     periods.parse(period)
     prev = periods.previous(period)
-    by_side_all, groups = _survey(frames, [period, prev], cfg)
+    coded, ids = _encode(frames)
+    by_side_all, groups = _survey(coded, [period, prev], cfg)
     by_side = by_side_all[by_side_all["period"] == period].drop(columns="period")
     by_prev = by_side_all[by_side_all["period"] == prev].drop(columns="period")
-    cracks, index, ev = _period_scores(frames, period, by_side, cfg)
-    prev_cracks, prev_index, _ = _period_scores(frames, prev, by_prev, cfg)
+    cracks, index, ev = _period_scores(coded, period, by_side, cfg)
+    prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, detail=False)
+    cracks, prev_cracks, ev = (_decode(d, ids) for d in (cracks, prev_cracks, ev))
+    by_side, groups = _decode(by_side, ids), _decode(groups, ids)
+    index.index = ids.take(index.index.to_numpy().astype(np.int64))
+    prev_index.index = ids.take(prev_index.index.to_numpy().astype(np.int64))
 
     key = ["alliance_id", "crack"]
     p = prev_cracks.set_index(key)[["score", "status", "gap"]].add_prefix("prev_")
@@ -866,7 +856,7 @@ def score_portfolio(
     ).reset_index()
     alerts = _alerts(cracks, response, cfg)
 
-    model = _risk_model(frames, cfg)
+    model = _risk_model(coded, cfg)
     a = _active(frames, period).set_index("id")
     alliances = pd.DataFrame(
         {
@@ -1093,7 +1083,7 @@ def history(
     parts = []
     for p in period_list:
         bs = by_side_all[by_side_all["period"] == p].drop(columns="period")
-        cracks, index, _ = _period_scores(frames, p, bs, cfg)
+        cracks, index, _ = _period_scores(frames, p, bs, cfg, detail=False)
         c = cracks[["alliance_id", "crack", "score", "status"]].assign(period=p)
         c["measure"] = c["crack"].map(names)
         i = index.reset_index()[["alliance_id", "health_index", "status"]]

@@ -90,16 +90,20 @@ def actuals_on_time(
     q["quarter"] = q["period"].str[-1].astype(int)
     grid = k.merge(q, how="cross")
     first_pos = window - grid["alliance_id"].map(active).fillna(0)
-    covers = [
-        qq in REPORTING_QUARTERS.get(c, REPORTING_QUARTERS["quarterly"])
-        for c, qq in zip(grid["cadence"].fillna("quarterly"), grid["quarter"], strict=True)
-    ]
-    grid = grid[(grid["pos"] >= first_pos) & pd.Series(covers, index=grid.index, dtype=bool)]
+    schedule = pd.DataFrame(
+        [(c, qq) for c, qs in REPORTING_QUARTERS.items() for qq in qs],
+        columns=["cadence", "quarter"],
+    )
+    grid["cadence"] = (
+        grid["cadence"]
+        .fillna("quarterly")
+        .where(grid["cadence"].isin(list(REPORTING_QUARTERS)), "quarterly")
+    )
+    grid = grid[grid["pos"] >= first_pos].merge(schedule, on=["cadence", "quarter"])
     act = table(frames, "kpi_actuals")[["kpi_id", "period", "reported_on"]]
     grid = grid.merge(act, left_on=["id", "period"], right_on=["kpi_id", "period"], how="left")
-    deadline = pd.to_datetime(grid["period"].map(lambda p: periods.end(p))) + pd.Timedelta(
-        days=grace_days
-    )
+    ends = {p: pd.Timestamp(periods.end(p)) + pd.Timedelta(days=grace_days) for p in quarters}
+    deadline = grid["period"].map(ends)
     reported = grid["kpi_id"].notna()
     on_time = reported & (grid["reported_on"].isna() | (grid["reported_on"] <= deadline))
     g = grid["alliance_id"]

@@ -17,8 +17,10 @@ def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.Data
     """
     r = table(frames, "resources")
     r = r[r["period"] <= period]  # 'YYYY-Qn' strings sort in time order
-    latest = r.groupby(["alliance_id", "side"])["period"].transform("max")
-    r = r[r["period"] == latest]
+    # quarters as integers: a max over strings would fall back to Python per group
+    index = r["period"].str.slice(0, 4).astype(int) * 4 + r["period"].str.slice(6, 7).astype(int)
+    latest = index.groupby([r["alliance_id"], r["side"]]).transform("max")
+    r = r[index == latest]
     cols = ["fte_committed", "fte_assigned", "budget_committed", "budget_assigned"]
     agg = r.groupby(["alliance_id", "side"]).agg(
         period=("period", "first"), **{c: (c, "sum") for c in cols}

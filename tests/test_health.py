@@ -425,7 +425,7 @@ def test_each_alert_kind():
         (None, "response falling", "low"),
     }
     msgs = s.alerts.set_index("kind")["message"]
-    assert msgs["newly red"] == "crack 2 Strategy turned red at 25 (was green at 75)"
+    assert msgs["newly red"] == "crack 2 Strategy turned red at 25.0 (was green at 75.0)"
     assert msgs["response falling"] == "response rate fell from 100% to 67%"
     assert (s.alerts["alliance_id"] == "A1").all()
     assert s.alliances.iloc[0]["alerts"] == 7
