@@ -1,0 +1,167 @@
+"""Publishing: atomic writes survive a kill, HTML carries no code, script or CDN, the
+index escapes what users typed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from alliance_kit import publish
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "sub" / "report.html"
+    publish.atomic_write(target, "first")
+    publish.atomic_write(target, b"second")
+    publish.atomic_write(target, iter([b"th", b"ird"]))
+    assert target.read_text() == "third"
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+
+
+def test_a_failing_write_leaves_the_previous_file_and_no_temp(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("good report")
+
+    def chunks():
+        yield b"half a rep"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        publish.atomic_write(target, chunks())
+    assert target.read_text() == "good report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_a_write_killed_midway_leaves_the_previous_good_file(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("good report")
+    script = textwrap.dedent(
+        f"""
+        import time
+        from alliance_kit.publish import atomic_write
+
+        def chunks():
+            yield b"<html>new report, first half"
+            time.sleep(120)  # killed here
+            yield b"second half</html>"
+
+        atomic_write({str(target)!r}, chunks())
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".report.html.*.tmp")):
+            assert time.monotonic() < deadline, "the writer never started"
+            assert proc.poll() is None, "the writer exited early"
+            time.sleep(0.05)
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert target.read_text() == "good report"
+    leftovers = list(tmp_path.glob(".report.html.*.tmp"))
+    assert len(leftovers) == 1  # the half-written temp file, never the report itself
+    assert publish.clean_stale_temps(tmp_path) == 1
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def executed_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("secret_parameter = 1")
+    params.metadata["tags"] = ["parameters"]
+    code = nbformat.v4.new_code_cell("print_me = compute_the_figures()")
+    code.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": "<p>Figure: <strong>42</strong></p>"}
+        )
+    ]
+    results = nbformat.v4.new_code_cell("record('x', 1)")
+    results.metadata["tags"] = ["results"]
+    results.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.alliance-kit+json": {"name": "x", "value": 1}},
+        )
+    ]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A report\n\nSome $x$ maths and text."),
+        params,
+        code,
+        results,
+    ]
+    return nb
+
+
+def test_html_has_no_code_no_script_no_cdn_and_a_strict_csp():
+    page = publish.to_html(executed_notebook(), title="T <b>")
+    assert "Figure: <strong>42</strong>" in page
+    assert "compute_the_figures" not in page and "secret_parameter" not in page
+    assert "record(" not in page
+    assert "<script" not in page
+    for cdn in ("cdnjs", "unpkg", "jsdelivr", "require.min.js", "mathjax"):
+        assert cdn not in page.lower() or cdn == "mathjax" and "mathjax.js" not in page.lower()
+    assert "Content-Security-Policy" in page and "script-src 'none'" in page
+    assert "<title>T &lt;b&gt;</title>" in page
+
+
+def test_results_are_read_back_from_the_executed_notebook():
+    assert publish.notebook_results(executed_notebook()) == {"x": 1}
+
+
+def test_index_escapes_names_and_errors(tmp_path):
+    manifest = {
+        "period": "2026-Q3",
+        "package_version": "0",
+        "generated_at": "now",
+        "runs": [{"ran": 2, "skipped": 0, "failed": ["A002"], "seconds": 1.0}],
+        "reports": {
+            "A001": {
+                "kind": "alliance",
+                "name": "<script>alert(1)</script>",
+                "status": "ok",
+                "figures": {"status": "red", "health_index": 41.0, "currency": "EUR",
+                            "revenue_at_risk": 1234567.0, "open_cracks": 2},
+                "files": {"html": "alliances/A001.html"},
+            },
+            "A002": {
+                "kind": "alliance",
+                "name": "B",
+                "status": "failed",
+                "error": "ValueError: <img src=x onerror=alert(2)>",
+                "figures": {},
+                "files": {"failed_ipynb": "notebooks/A002.failed.ipynb"},
+            },
+        },
+    }  # fmt: skip
+    page = publish.write_index(tmp_path, manifest).read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert 'href="alliances/A001.html"' in page and "EUR 1.2M" in page
+    assert 'href="notebooks/A002.failed.ipynb"' in page
+
+
+def test_pdf_printed_offline_by_chromium(tmp_path):
+    html = publish.to_html(executed_notebook(), title="pdf")
+    try:
+        pdf = publish.to_pdf(html)
+    finally:
+        publish.close_browser()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    cli_pdf = publish.to_pdf_cli(_write(tmp_path / "r.html", html), tmp_path / "r.pdf")
+    assert Path(cli_pdf).read_bytes().startswith(b"%PDF")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

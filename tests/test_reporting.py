@@ -1,0 +1,172 @@
+"""Report content: every figure a report shows comes from these functions; checked here
+against the scores and against hand arithmetic, without a kernel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alliance_kit import periods, reporting, sample
+
+PERIOD = "2026-Q3"
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return reporting.prepare(sample.portfolio(n_alliances=12, seed=7, last_period=PERIOD), PERIOD)
+
+
+def test_formatting():
+    assert reporting.money(40_000_000, "USD") == "USD 40.0M"
+    assert reporting.money(850_000, "EUR") == "EUR 850k"
+    assert reporting.money(None, "EUR") == "-"
+    assert reporting.pct(0.425) == "42%" and reporting.pct(0.425, 1) == "42.5%"
+    assert reporting.signed(-3.6) == "-4" and reporting.signed(2) == "+2"
+    assert reporting.measure(22_420_000.0) == "22,420,000" and reporting.measure(14.44) == "14.4"
+    assert reporting.crack_name(4) == "4. Goals, objectives and KPIs"
+
+
+def test_render_table_escapes_every_cell():
+    df = pd.DataFrame({"name": ["<script>alert(1)</script>"], "x": [1.5]})
+    out = reporting.render_table(
+        df, [reporting.Column("name", "<b>Name</b>"), reporting.Column("x", "X", str, True, "x")]
+    )
+    assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "&lt;b&gt;Name&lt;/b&gt;" in out
+    assert 'data-figure="x" data-value="1.5"' in out
+    assert "None." in reporting.render_table(df.iloc[0:0], [])
+
+
+def test_executive_summary_equals_the_scores(inputs):
+    s = reporting.executive_summary(inputs, "A011")
+    row = inputs.scores.alliances.set_index("alliance_id").loc["A011"]
+    assert s.status == row["status"] == "red"
+    assert s.health_index == pytest.approx(row["health_index"], abs=0.05)
+    assert s.failure_probability == pytest.approx(row["failure_probability"], abs=1e-4)
+    assert s.revenue_at_risk == pytest.approx(row["revenue_at_risk"], abs=0.01)
+    assert s.change == pytest.approx(row["health_index"] - row["prev_health_index"], abs=0.1)
+    cracks = inputs.scores.cracks
+    opening = cracks[(cracks["alliance_id"] == "A011") & cracks["status"].isin(["red", "amber"])]
+    assert len(s.open_cracks) == len(opening) > 0
+    assert len(s.actions) == 3 and s.actions["action"].str.len().min() > 0
+    # the weakest open crack's remedy comes first
+    weakest = opening.sort_values("score").iloc[0]["crack"]
+    assert s.actions.iloc[0]["crack"] == reporting.crack_name(weakest)
+    html = s._repr_html_()
+    assert 'data-figure="status" data-value="red"' in html
+
+
+def test_green_alliance_has_no_actions(inputs):
+    green = inputs.scores.alliances.query("status == 'green'")["alliance_id"].iloc[0]
+    s = reporting.executive_summary(inputs, green)
+    opening = inputs.scores.cracks.query("alliance_id == @green and status != 'green'")
+    assert len(s.open_cracks) == len(opening)
+
+
+def test_changes_list_alerts_and_moves(inputs):
+    alerts = inputs.scores.alerts
+    alliance = alerts["alliance_id"].iloc[0]
+    ch = reporting.changes(inputs, alliance)
+    assert len(ch) >= (alerts["alliance_id"] == alliance).sum()
+    c = inputs.scores.cracks.query("alliance_id == @alliance")
+    moved = (c["change"].abs() >= 5).sum()
+    assert len(ch) == (alerts["alliance_id"] == alliance).sum() + moved
+
+
+def test_cracks_by_side_matches_scores(inputs):
+    t = reporting.cracks_by_side(inputs, "A001")
+    c = inputs.scores.cracks.query("alliance_id == 'A001'").sort_values("crack")
+    assert list(t["crack"]) == [1, 2, 3, 4, 5, 6]
+    assert list(t["score"]) == pytest.approx(list(c["score"]))
+    assert list(t["gap"]) == pytest.approx(list(c["survey_us"] - c["survey_partner"]))
+
+
+def test_kpi_progress_is_hand_checkable(inputs):
+    t = reporting.kpis_vs_target(inputs, "A001")
+    k = inputs.frames["kpis"].query("alliance_id == 'A001'").iloc[0]
+    acts = inputs.frames["kpi_actuals"]
+    acts = acts[(acts["kpi_id"] == k["id"]) & (acts["period"] <= PERIOD)].sort_values("period")
+    row = t[t["kpi"] == k["name"]].iloc[0]
+    latest = acts.iloc[-1]["value"]
+    assert row["actual"] == latest
+    assert row["progress"] == pytest.approx(
+        (latest - k["baseline"]) / (k["target"] - k["baseline"])
+    )
+
+
+def test_kpis_on_track_against_elapsed_time():
+    kpis = pd.DataFrame(
+        {
+            "progress": [0.5, 0.5, 1.0, None],
+            "due_date": pd.to_datetime(["2026-12-31", "2027-09-30", None, "2027-01-01"]),
+        }
+    )
+    # 2026-Q3 ends 2026-09-30: a year-long plan due 2026-12-31 is 3/4 through -> 0.5 is late;
+    # one due 2027-09-30 is half-way -> 0.5 is on track; no due date needs the target met.
+    got = reporting._on_track(kpis, PERIOD)
+    assert list(got[:3]) == [False, True, True] and pd.isna(got[3])
+
+
+def test_agreements_due_and_risks(inputs):
+    due = reporting.agreements_due(inputs, "A011")
+    horizon = pd.Timestamp(periods.end(periods.shift(PERIOD, 2)))
+    assert (due["due"] <= horizon).all()
+    ri = reporting.risks_and_issues(inputs, "A011")
+    assert set(ri["kind"]) <= {"risk", "issue"}
+    assert list(ri["rating"].fillna(0)) == sorted(ri["rating"].fillna(0), reverse=True)
+
+
+def test_governance_adherence_rows(inputs):
+    g = reporting.governance_adherence(inputs, "A001")
+    assert "Meetings held against planned" in set(g["indicator"])
+    assert "meeting_adherence" in inputs.memo  # computed once for the whole portfolio
+
+
+def test_business_case_section(inputs):
+    bc = reporting.business_case_section(inputs, "A001")
+    assert bc.headline is not None and bc.currency
+    assert set(bc.plan_vs_actual["side"]) <= {"us"}
+    assert "NPV" in bc._repr_html_()
+
+
+def test_revenue_at_risk_rollup_and_the_seeds_arithmetic(inputs):
+    rar = reporting.revenue_at_risk(inputs, company_revenue=1e9, alliance_share=0.4)
+    assert rar.shortfall_field == pytest.approx(200e6)
+    a = inputs.scores.alliances.dropna(subset=["revenue_at_risk"])
+    for cur, group in a.groupby("currency"):
+        row = rar.by_currency.set_index("currency").loc[cur]
+        assert row["revenue_at_risk"] == pytest.approx(group["revenue_at_risk"].sum())
+    rate = (a["expected_revenue"] * a["failure_probability"]).sum() / a["expected_revenue"].sum()
+    assert rar.portfolio_failure_rate == pytest.approx(rate)
+    assert rar.shortfall_portfolio == pytest.approx(1e9 * 0.4 * rate)
+    assert "USD 200.0M" in rar._repr_html_()
+
+
+def test_portfolio_views(inputs):
+    hv = reporting.health_vs_value(inputs)
+    assert len(hv) == len(inputs.scores.alliances)
+    assert list(hv["health_index"].dropna()) == sorted(hv["health_index"].dropna())
+    heat = reporting.crack_heatmap(inputs)
+    assert list(heat.columns) == ["name", 1, 2, 3, 4, 5, 6] and len(heat) == len(hv)
+    att = reporting.executive_attention(inputs)
+    assert "A011" in set(att["alliance_id"])  # red
+    assert set(att["status"]) <= {"red", "amber"}
+    assert list(att["revenue_at_risk"]) == sorted(att["revenue_at_risk"], reverse=True)
+    assert len(reporting.alerts(inputs)) == len(inputs.scores.alerts)
+    figs = reporting.portfolio_figures(inputs, reporting.revenue_at_risk(inputs))
+    assert figs["red"] + figs["amber"] + figs["green"] == len(inputs.scores.alliances)
+
+
+def test_charts_render_offline_as_svg(inputs):
+    for chart in (
+        reporting.crack_chart(inputs, "A001"),
+        reporting.heatmap_chart(inputs),
+        reporting.value_chart(inputs),
+    ):
+        svg = reporting.chart_svg(chart)
+        assert svg.startswith('<div class="ak-chart"><svg') and "http" not in svg.split("<svg")[0]
+
+
+def test_unknown_alliance_is_a_clear_error(inputs):
+    with pytest.raises(ValueError, match="no alliance with id 'NOPE'"):
+        reporting.header(inputs, "NOPE")
