@@ -277,3 +277,16 @@ def test_period_previous_and_formats():
         batch.parse_formats("html,docx")
     with pytest.raises(ValueError):
         batch.resolve_period("2026-Q5")
+
+
+def test_demo_loads_the_sample_and_prints_where_the_index_is(tmp_path):
+    db = tmp_path / "demo.sqlite"
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        main, ["demo", "--db", str(db), "--alliances", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "loaded the sample portfolio" in result.output
+    index = next(out.glob("*/index.html"))
+    assert index.resolve().as_uri() in result.output
+    assert (index.parent / "portfolio.html").exists()

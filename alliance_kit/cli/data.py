@@ -19,7 +19,9 @@ def init(db: str | None) -> None:
 @db_option
 @click.option("--alliances", default=12, show_default=True, help="How many sample alliances.")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the sample generator.")
-def demo(db: str | None, alliances: int, seed: int) -> None:
+@click.option("--reports/--no-reports", default=True, help="Produce the reports (default yes).")
+@click.option("--out", type=click.Path(file_okay=False), help="Report folder (default reports/).")
+def demo(db: str | None, alliances: int, seed: int, reports: bool, out: str | None) -> None:
     """Load the sample portfolio into the store (replacing what is there) and produce the
     reports, then say where to look."""
     from alliance_kit import sample
@@ -31,3 +33,22 @@ def demo(db: str | None, alliances: int, seed: int) -> None:
         f"loaded the sample portfolio into {store.url}: "
         f"{written['alliances']} alliances, {sum(written.values())} records"
     )
+    if reports:
+        from alliance_kit.cli.report import run_reports
+
+        period = _last_period(frames)
+        click.echo(f"producing the reports for {period} ...")
+        result = run_reports(period=period, db=db, out=out, progress=True)
+        click.echo(f"open {result.index.resolve().as_uri()}")
+        if not result.ok:
+            raise click.ClickException(f"report(s) failed: {', '.join(sorted(result.failed))}")
+
+
+def _last_period(frames) -> str:
+    """The sample's last quarter: the latest period any of its records carry."""
+    found = [
+        df["period"].max()
+        for df in frames.values()
+        if "period" in df.columns and len(df) and df["period"].notna().any()
+    ]
+    return str(max(found))
