@@ -510,14 +510,16 @@ def evidence(
     config: ScoringConfig | None = None,
     *,
     detail: bool = True,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Every evidence indicator for every alliance: alliance_id, crack, indicator,
     label, raw (the measured value), detail (what was counted, in words; None when
-    ``detail`` is False), score (0-100, NaN when the records cannot tell), weight."""
+    ``detail`` is False), score (0-100, NaN when the records cannot tell), weight.
+    ``cache`` shares period-independent figures between calls on the same frames."""
     cfg = config or ScoringConfig()
     ids = table(frames, "alliances")["id"]
     parts = []
-    shared = {**frames, "__cache__": {}}
+    shared = {**frames, "__cache__": {} if cache is None else cache}
     for ind in INDICATORS:
         df = ind.compute(shared, period, cfg.window, detail).reindex(ids.to_numpy())
         parts.append(
@@ -632,10 +634,15 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
     st = cracks.pivot(index="alliance_id", columns="crack", values="status").reindex(out.index)
+    names = [str(c) for c in st.columns]
+    # each set of cracks as a bit mask, spelled out once per possible set
+    spelled = np.array(
+        [", ".join(n for i, n in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))],
+        dtype=object,
+    )
+    bits = 1 << np.arange(len(names))
     for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
-        flags = st.isin(which).to_numpy()
-        names = [str(c) for c in st.columns]
-        out[col] = [", ".join(n for n, f in zip(names, row, strict=True) if f) for row in flags]
+        out[col] = spelled[st.isin(which).to_numpy() @ bits] if len(st) else []
     return out
 
 
@@ -709,8 +716,9 @@ def _period_scores(
     by_side: pd.DataFrame,
     cfg: ScoringConfig,
     detail: bool = True,
+    cache: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    ev = evidence(frames, period, cfg, detail=detail)
+    ev = evidence(frames, period, cfg, detail=detail, cache=cache)
     cracks = _crack_scores(frames, period, by_side, ev, cfg)
     return cracks, _alliance_index(cracks, cfg), ev
 
@@ -833,8 +841,9 @@ def score_portfolio(
     by_side_all, groups = _survey(coded, [period, prev], cfg)
     by_side = by_side_all[by_side_all["period"] == period].drop(columns="period")
     by_prev = by_side_all[by_side_all["period"] == prev].drop(columns="period")
-    cracks, index, ev = _period_scores(coded, period, by_side, cfg)
-    prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, detail=False)
+    cache: dict = {}
+    cracks, index, ev = _period_scores(coded, period, by_side, cfg, cache=cache)
+    prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, False, cache)
     cracks, prev_cracks, ev = (_decode(d, ids) for d in (cracks, prev_cracks, ev))
     by_side, groups = _decode(by_side, ids), _decode(groups, ids)
     index.index = ids.take(index.index.to_numpy().astype(np.int64))

@@ -194,7 +194,15 @@ def main() -> None:
     def score():
         return health.score_portfolio(frames, P)
 
+    def survey_only():
+        return health.survey_by_side(frames, P)
+
+    def evidence_only():
+        return health.evidence(frames, P)
+
     f_best, _, f_med = timed(floor, args.repeat)
+    v_best, _, _ = timed(survey_only, args.repeat)
+    e_best, _, _ = timed(evidence_only, args.repeat)
     s_best, scores, s_med = timed(score, args.repeat)
     f_peak, s_peak = peak_mb(floor), peak_mb(score)
     print(f"floor: groupby-mean over the answers   best {f_best:.3f} s  median {f_med:.3f} s"
@@ -202,6 +210,9 @@ def main() -> None:
     print(f"score_portfolio (cracks, evidence, alerts, risk; this period and the previous)"
           f"\n                                        best {s_best:.3f} s  median {s_med:.3f} s"
           f"  peak {s_peak:,.0f} MB")  # fmt: skip
+    print(f"  of which: survey aggregation alone   best {v_best:.3f} s"
+          f" ({v_best / f_best:.1f}x floor)"
+          f"; evidence for one period (text ids) best {e_best:.3f} s")  # fmt: skip
     ratio = s_best / f_best
     print(f"ratio score/floor: {ratio:.1f}x (target <= 10x); "
           f"time {'under' if s_best < 2 else 'OVER'} 2 s")  # fmt: skip

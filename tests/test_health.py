@@ -623,3 +623,21 @@ def test_adding_an_all_5_respondent_never_lowers_a_score(people, side):
     assert (
         after.alliances["health_index"].iloc[0] >= before.alliances["health_index"].iloc[0] - 1e-9
     )
+
+
+# --- the sample portfolio -----------------------------------------------------------
+
+
+def test_sample_failing_alliance_is_red_and_flagship_green():
+    sample = pytest.importorskip("alliance_kit.sample")
+    s = health.score_portfolio(sample.portfolio(last_period=P), P)
+    a = s.alliances.set_index("alliance_id")
+    assert a.loc["A011", "status"] == "red" and a.loc["A011", "red_cracks"] == "1, 2, 3, 4, 5, 6"
+    assert a.loc["A011", "failure_probability"] > 0.8
+    assert a.loc["A001", "status"] == "green" and a.loc["A001", "open_cracks"] == ""
+    # every crack the sample designs to be open is amber or red
+    c = s.cracks.set_index(["alliance_id", "crack"])["status"]
+    for aid, cracks in sample.PROFILES.items():
+        if aid in a.index:
+            for crack in cracks:
+                assert c[(aid, crack)] in ("amber", "red"), (aid, crack)
