@@ -279,6 +279,12 @@ def unneutralize(text: pd.Series) -> pd.Series:
 def neutralize(text: pd.Series) -> pd.Series:
     """Prefix a quote to text a spreadsheet would run as a formula (and to text that
     already starts with quotes before such a character, so that import can undo it)."""
+    present = text.notna().to_numpy()
+    if not present.any():
+        return text
+    joined = _joined(text[present].tolist())
+    if not any(_SEP + c in joined for c in (*FORMULA_START, "'")):
+        return text
     risky = text.str.match(r"^'*[=+\-@\t\r]", na=False)
     if risky.any():
         text = text.copy()

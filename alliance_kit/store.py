@@ -156,10 +156,10 @@ class Store:
                 query = query.where(col == value)
         query = query.order_by(*t.primary_key.columns)
         if conn is not None:
-            rows = conn.execute(query).all()
+            rows = [tuple(r) for r in conn.execute(query)]  # plain tuples: pandas is slow on Rows
         else:
             with self.engine.connect() as c:
-                rows = c.execute(query).all()
+                rows = [tuple(r) for r in c.execute(query)]
         return typed_frame(t, pd.DataFrame.from_records(rows, columns=list(t.c.keys())))
 
     def read_all(self, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,121 @@
+"""Import and export of a generated portfolio, against a plain pandas read of the same files.
+
+Usage: python bench/bench_import_export.py [--alliances 10000] [--xlsx-alliances 200]
+
+Each measured step runs in its own process so that its peak memory (max RSS) is its own:
+  plain read   pandas.read_csv of every CSV file (the baseline)
+  import       read + validate + write into a fresh SQLite store (one transaction)
+  export       read the store + write the CSV folder
+The xlsx workbook is measured on a smaller portfolio (--xlsx-alliances): openpyxl writes
+and reads cells one by one, so a 10,000-alliance workbook takes far too long (and is past
+Excel's comfortable size anyway); its baseline is pandas.read_excel of the same file.
+Target: import within 3x of the plain read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STEP = r"""
+import json, resource, sys, time
+from pathlib import Path
+step, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+import pandas as pd
+from alliance_kit import io
+from alliance_kit.store import Store
+t0 = time.perf_counter()
+if step == "plain-csv":
+    rows = sum(len(pd.read_csv(f)) for f in sorted(path.glob("*.csv")))
+elif step == "plain-xlsx":
+    rows = sum(len(f) for f in pd.read_excel(path, sheet_name=None).values())
+elif step == "import":
+    store = Store(db)
+    store.migrate()
+    t0 = time.perf_counter()  # schema creation is not part of the import
+    result = io.import_portfolio(store, path)
+    assert result.ok, [str(p) for p in result.problems[:5]]
+    rows = result.records
+elif step == "export":
+    fmt = "xlsx" if path.suffix == ".xlsx" else "csv"
+    rows = sum(len(f) for f in io.export_frames(Store(db)).values())
+    t0 = time.perf_counter()
+    io.export_portfolio(Store(db), path, fmt)
+seconds = time.perf_counter() - t0
+# VmHWM: this process's own peak RSS (ru_maxrss would include the parent's before exec)
+hwm = [x for x in open("/proc/self/status") if x.startswith("VmHWM")]
+usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = (int(hwm[0].split()[1]) if hwm else usage) / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows}))
+"""
+
+
+def run_step(step: str, path: Path, db: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", STEP, step, str(path), str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+GENERATE = r"""
+import sys
+from alliance_kit import io, sample
+frames = sample.portfolio(n_alliances=int(sys.argv[1]), seed=7, last_period="2026-Q3")
+io.export_portfolio(frames, sys.argv[2], sys.argv[3])
+"""
+
+
+def generate(n: int, out: Path, fmt: str) -> tuple[Path, float]:
+    """Write the sample portfolio (in a child process, so the parent stays small)."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", GENERATE, str(n), str(out), fmt], check=True)
+    return out, time.perf_counter() - t0
+
+
+def line(name: str, r: dict, base: dict | None) -> str:
+    ratio = f"{r['seconds'] / base['seconds']:6.2f}x" if base else "   1.00x"
+    return (
+        f"  {name:<22} {r['seconds']:8.2f} s  {r['peak_mb']:8.0f} MB peak  {ratio} "
+        f"({r['rows']:,} rows)"
+    )
+
+
+def bench(fmt: str, n: int, work: Path) -> float:
+    name = "portfolio.xlsx" if fmt == "xlsx" else "portfolio"
+    path, gen = generate(n, work / name, fmt)
+    print(f"{fmt}: {n:,} alliances generated and written in {gen:.1f} s")
+    base = run_step(f"plain-{fmt}", path, work / "unused.sqlite")
+    imp = run_step("import", path, work / f"{fmt}.sqlite")
+    exp = run_step(
+        "export", work / ("again.xlsx" if fmt == "xlsx" else "again"), work / f"{fmt}.sqlite"
+    )
+    print(line("plain pandas read", base, None))
+    print(line("validate + import", imp, base))
+    print(line("export", exp, base))
+    return imp["seconds"] / base["seconds"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--alliances", type=int, default=10_000)
+    ap.add_argument("--xlsx-alliances", type=int, default=200)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ratio = bench("csv", args.alliances, work)
+        if args.xlsx_alliances:
+            bench("xlsx", args.xlsx_alliances, work)
+    verdict = "met" if ratio <= 3 else "NOT met"
+    print(f"CSV import / plain read = {ratio:.2f}x (target 3x: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
