@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -331,7 +333,7 @@ CSS = """
 .ak-sub { color: #52606d; font-size: 13px; margin: 0 0 8px 0; }
 .ak-tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .ak-tile { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
-  padding: 6px 12px; flex: 1 1 130px; min-width: 120px; max-width: 240px;
+  padding: 6px 12px; flex: 1 1 0; min-width: 96px; max-width: 240px;
   box-shadow: 0 1px 2px rgba(0,0,0,.04); }
 .ak-tile-label { font-size: 12px; color: #52606d; text-transform: uppercase;
   letter-spacing: .03em; }
@@ -341,7 +343,8 @@ CSS = """
 .ak-tile.ak-red { border-left: 6px solid var(--ak-red); }
 .ak-tile.ak-amber { border-left: 6px solid var(--ak-amber); }
 .ak-tile.ak-green { border-left: 6px solid var(--ak-green); }
-.ak-tile.ak-money { border-left: 6px solid #334e68; flex: 2 1 200px; max-width: 300px; }
+.ak-tile.ak-money { border-left: 6px solid #334e68; flex: 1.7 1 0; min-width: 170px;
+  max-width: 300px; }
 .ak-card { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
   padding: 8px 12px; margin: 0 0 10px 0; overflow-x: auto; }
 .ak-card h2 { font-size: 15px; margin: 2px 0 6px 0; font-weight: 650; }
@@ -581,6 +584,134 @@ def open_risks(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
     return r.sort_values(["exposure", "id"], ascending=[False, True], na_position="last")
 
 
+# --- the snapshot: scores computed once per server, shared by every viewer -----------------
+
+NOTHING_TO_SHOW = (
+    "the store holds no assessment round or KPI actual to show: import records "
+    "(alliance-kit import) or load the sample portfolio (alliance-kit demo)"
+)
+ENV_SNAPSHOT = "ALLIANCE_KIT_DASHBOARD_SNAPSHOT"
+ENV_MAX_AGE = "ALLIANCE_KIT_DASHBOARD_MAX_AGE"
+DEFAULT_MAX_AGE = 300.0  # seconds: figures on the page are at most this old
+#: Tables the page keeps for the drill-down (everything else is only needed for scoring).
+DRILL_TABLES = (
+    "alliances",
+    "people",
+    "kpis",
+    "kpi_actuals",
+    "governance_bodies",
+    "meetings",
+    "attendance",
+    "decisions",
+    "actions",
+    "risks",
+    "risk_reviews",
+    "assessment_rounds",
+)
+
+
+@dataclass
+class Snapshot:
+    """What every viewer's page needs, computed once: the latest period's scores, the
+    trend, and the few tables the drill-down reads. A kernel that loads it instead of the
+    whole store starts in a fraction of the time and holds a fraction of the memory."""
+
+    made_at: float
+    counts: dict[str, int]
+    frames: dict[str, pd.DataFrame]
+    scores: dict[str, Any]
+    history: dict[str, pd.DataFrame]
+
+
+def build_snapshot(
+    frames: Mapping[str, pd.DataFrame],
+    counts: Mapping[str, int] | None = None,
+    *,
+    trend_periods: int = 4,
+    config: Any = None,
+) -> Snapshot:
+    """Score the latest period and the trend once, keep the drill-down's tables."""
+    import time
+
+    periods = available_periods(frames)
+    if not periods:
+        raise ValueError(NOTHING_TO_SHOW)
+    latest = periods[-1]
+    return Snapshot(
+        made_at=time.time(),
+        counts=dict(counts or {}),
+        frames={n: frames[n] for n in DRILL_TABLES if n in frames},
+        scores={latest: _default_scorer(frames, latest, config)},
+        history={latest: _default_historian(frames, periods[-trend_periods:], config)},
+    )
+
+
+def save_snapshot(snap: Snapshot, path: str | Path) -> None:
+    """Write atomically (several kernels may refresh it at once)."""
+    import pickle
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def load_snapshot(
+    db: str | None, path: str | Path | None = None, *, max_age: float | None = None
+) -> Snapshot:
+    """The snapshot at ``path`` if it is fresh (younger than ``max_age`` seconds and the
+    store's row counts unchanged), else one built from the store now (and saved there).
+
+    The file lives in a private folder made by ``alliance-kit dashboard``; it is read
+    with pickle, so never point ``path`` at a file others can write.
+    """
+    import pickle
+    import time
+
+    from alliance_kit.store import open_store
+
+    if max_age is None:
+        max_age = float(os.environ.get(ENV_MAX_AGE, DEFAULT_MAX_AGE))
+    store = open_store(db)
+    try:
+        counts = store.counts()
+        if path and Path(path).exists():
+            with open(path, "rb") as fh:
+                snap = pickle.load(fh)  # noqa: S301 - our own file in a private folder
+            if snap.counts == counts and time.time() - snap.made_at <= max_age:
+                return snap
+        snap = build_snapshot(store.read_all(), counts)
+    finally:
+        store.engine.dispose()
+    if path:
+        save_snapshot(snap, path)
+    return snap
+
+
+def _read_store(db: str | None) -> dict[str, pd.DataFrame]:
+    from alliance_kit.store import open_store
+
+    store = open_store(db)
+    try:
+        return store.read_all()
+    finally:
+        store.engine.dispose()
+
+
+def _store_frames(db: str | None) -> Any:
+    """The whole store, read on first use only (a period the snapshot does not hold)."""
+    cache: dict[str, dict[str, pd.DataFrame]] = {}
+
+    def frames() -> dict[str, pd.DataFrame]:
+        if "frames" not in cache:
+            cache["frames"] = _read_store(db)
+        return cache["frames"]
+
+    return frames
+
+
 # --- the widget application ------------------------------------------------------------
 
 
@@ -636,6 +767,8 @@ class DashboardApp:
         config: Any = None,
         scorer: Any = None,
         historian: Any = None,
+        scores: Mapping[str, Any] | None = None,
+        history: Mapping[str, pd.DataFrame] | None = None,
         trend_periods: int = 4,
         top_n: int = 12,
         heat_n: int = 15,
@@ -652,14 +785,14 @@ class DashboardApp:
         self.periods = available_periods(frames)
         if period is None:
             if not self.periods:
-                raise ValueError("the store holds no assessment round or KPI actual to show")
+                raise ValueError(NOTHING_TO_SHOW)
             period = self.periods[-1]
         if period not in self.periods:
             self.periods = sorted({*self.periods, period})
         self.period = period
-        self._scores: dict[str, Any] = {}
+        self._scores: dict[str, Any] = dict(scores or {})
         self._tables: dict[str, pd.DataFrame] = {}
-        self._history: dict[str, pd.DataFrame] = {}
+        self._history: dict[str, pd.DataFrame] = dict(history or {})
 
         table = self.table(period)
         opts = filter_options(table)
@@ -728,16 +861,33 @@ class DashboardApp:
         self.refresh()
 
     @classmethod
-    def from_store(cls, db: str | None = None, period: str | None = None, **kw: Any):
-        """Read the whole store once (one snapshot) and build the page."""
-        from alliance_kit.store import open_store
+    def from_store(
+        cls,
+        db: str | None = None,
+        period: str | None = None,
+        *,
+        snapshot: str | Path | None = None,
+        max_age: float | None = None,
+        **kw: Any,
+    ) -> DashboardApp:
+        """The page for the store at ``db``, from the dashboard snapshot when there is a
+        fresh one (see :func:`load_snapshot`), else scored from the store now.
 
-        store = open_store(db)
-        try:
-            frames = store.read_all()
-        finally:
-            store.engine.dispose()
-        return cls(frames, period, **kw)
+        ``snapshot`` defaults to ``$ALLIANCE_KIT_DASHBOARD_SNAPSHOT`` (set by
+        ``alliance-kit dashboard``); without one, the store is read and scored here.
+        """
+        path = snapshot or os.environ.get(ENV_SNAPSHOT) or None
+        snap = load_snapshot(db, path, max_age=max_age)
+        full = _store_frames(db)
+        return cls(
+            snap.frames,
+            period,
+            scorer=lambda _f, p, c=None: _default_scorer(full(), p, c),
+            historian=lambda _f, ps, c=None: _default_historian(full(), ps, c),
+            scores=snap.scores,
+            history=snap.history,
+            **kw,
+        )
 
     # --- data ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -93,13 +94,22 @@ def rss_mb(procs: list) -> list[float]:
 
 
 class Server:
-    def __init__(self, notebook: Path, db: str) -> None:
-        from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE
+    """Voila as `alliance-kit dashboard` runs it: token, one preheated kernel, the
+    dashboard template, and the scores computed once (the snapshot) for every viewer."""
+
+    def __init__(self, notebook: Path, db: str, preheat: int = 1) -> None:
+        from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE, prepare_snapshot
         from alliance_kit.serve import voila_command
 
         self.cmd = voila_command(
-            notebook, free_port(), db, TOKEN, preheat=1, template=DASHBOARD_TEMPLATE
+            notebook, free_port(), db, TOKEN, preheat=preheat, template=DASHBOARD_TEMPLATE
         )
+        self.folder = None
+        if notebook == DASHBOARD:
+            t = time.perf_counter()
+            self.folder = prepare_snapshot(db, self.cmd)
+            print(f"scores computed once for all viewers (snapshot): "
+                  f"{time.perf_counter() - t:.1f} s")  # fmt: skip
         self.log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             self.cmd.argv, env=self.cmd.env, stdout=self.log, stderr=subprocess.STDOUT
@@ -108,7 +118,7 @@ class Server:
         deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(self.url, timeout=5).close()
+                urllib.request.urlopen(f"{self.cmd.url}login", timeout=5).close()
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -122,6 +132,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def view(browser, url: str, charts: int) -> float:
@@ -175,29 +187,12 @@ def measure(browser, server: Server, charts: int, runs: int, viewers: int) -> di
 
 
 def cold_view(browser, notebook: Path, db: str, charts: int) -> float:
-    """A server without preheated kernels: the notebook runs while the viewer waits."""
-    from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE
-    from alliance_kit.serve import voila_command
-
-    cmd = voila_command(notebook, free_port(), db, TOKEN, preheat=0, template=DASHBOARD_TEMPLATE)
-    proc = subprocess.Popen(
-        cmd.argv, env=cmd.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    """No kernel waiting: the notebook runs while the viewer waits (snapshot still used)."""
+    server = Server(notebook, db, preheat=0)
     try:
-        url = f"{cmd.url}?token={TOKEN}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{cmd.url}login", timeout=5).close()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        return view(browser, url, charts)
+        return view(browser, server.url, charts)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
 
 def main() -> None:
@@ -210,7 +205,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from alliance_kit import health, sample
+    from alliance_kit import sample
     from alliance_kit.store import open_store
 
     tmp = Path(tempfile.mkdtemp(prefix="ak-bench-"))
@@ -221,9 +216,6 @@ def main() -> None:
     store.replace_all(frames)
     print(f"portfolio: {args.alliances} alliances generated and stored in "
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
-    t = time.perf_counter()
-    health.score_portfolio(store.read_all(), PERIOD)
-    print(f"read + score one period in-process: {time.perf_counter() - t:.2f} s")
     store.engine.dispose()
 
     exe = os.environ.get("ALLIANCE_KIT_CHROMIUM", "/usr/bin/chromium")

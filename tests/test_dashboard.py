@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -501,18 +502,28 @@ def test_dashboard_commands_serve_securely(tmp_path):
     assert dashboard_commands(port=9001, db=db, root=tmp_path)[1] is None
 
 
-def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sqlite_store, monkeypatch):
+def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, monkeypatch):
     from click.testing import CliRunner
 
     from alliance_kit.cli import dashboard as cli_dashboard
     from alliance_kit.cli import main
 
-    ran = []
-    monkeypatch.setattr(cli_dashboard, "run_all", lambda cmds: ran.append(cmds) or 0)
-    db = sqlite_store.url
+    ran, snapshots = [], []
+
+    def run_all(cmds):
+        ran.append(cmds)
+        path = Path(cmds[0].env[d.ENV_SNAPSHOT])
+        snapshots.append((path, path.exists(), oct(path.parent.stat().st_mode & 0o777)))
+        return 0
+
+    monkeypatch.setattr(cli_dashboard, "run_all", run_all)
+    db = sample_db
     result = CliRunner().invoke(main, ["dashboard", "--db", db, "--port", "9100"])
     assert result.exit_code == 0, result.output
     [cmds] = ran
+    # the scores were computed once, in a private folder removed when the servers stop
+    [(path, existed, mode)] = snapshots
+    assert existed and mode == "0o700" and not path.exists()
     token = next(a.split("=", 1)[1] for a in cmds[0].argv if a.startswith("--token="))
     assert result.output.count(token) == 1
     assert "http://127.0.0.1:9100/?token=" in result.output
@@ -526,6 +537,16 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sqlite_store,
     assert "--Voila.ip=0.0.0.0" in ran[-1][0].argv
 
 
+def test_dashboard_cli_refuses_an_empty_store(sqlite_store):
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    result = CliRunner().invoke(main, ["dashboard", "--db", sqlite_store.url])
+    assert result.exit_code != 0
+    assert "alliance-kit demo" in result.output
+
+
 def test_dashboard_cli_refuses_a_missing_store(tmp_path):
     from click.testing import CliRunner
 
@@ -534,3 +555,56 @@ def test_dashboard_cli_refuses_a_missing_store(tmp_path):
     result = CliRunner().invoke(main, ["dashboard", "--db", str(tmp_path / "none.sqlite")])
     assert result.exit_code != 0
     assert "alliance-kit init" in result.output
+
+
+# --- the snapshot shared by every viewer --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    from alliance_kit import sample
+    from alliance_kit.store import open_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'store.sqlite'}"
+    store = open_store(url, create=True)
+    sample.load(store, last_period="2026-Q3")
+    store.engine.dispose()
+    return url
+
+
+def test_snapshot_is_built_once_and_refreshed_when_the_store_changes(sample_db, tmp_path):
+    from alliance_kit.store import open_store
+
+    path = tmp_path / "snap.pickle"
+    first = d.load_snapshot(sample_db, path)
+    assert path.exists()
+    assert list(first.scores) == ["2026-Q3"]
+    assert set(first.frames) <= set(d.DRILL_TABLES) and "answers" not in first.frames
+    assert d.load_snapshot(sample_db, path).made_at == first.made_at  # reused
+    assert d.load_snapshot(sample_db, path, max_age=0).made_at > first.made_at  # too old
+    store = open_store(sample_db)
+    store.insert("lessons", [{"id": "L-new", "alliance_id": "A001", "title": "x",
+                              "recorded_on": pd.Timestamp("2026-08-01")}])  # fmt: skip
+    store.engine.dispose()
+    assert d.load_snapshot(sample_db, path).counts["lessons"] == first.counts["lessons"] + 1
+
+
+def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path):
+    from alliance_kit import health
+    from alliance_kit.store import open_store
+
+    app = d.DashboardApp.from_store(sample_db, snapshot=tmp_path / "snap.pickle")
+    store = open_store(sample_db)
+    frames = store.read_all()
+    store.engine.dispose()
+    scores = health.score_portfolio(frames, "2026-Q3")
+    assert app.period == "2026-Q3"
+    for r in scores.portfolio.itertuples(index=False):
+        assert d.format_money(r.revenue_at_risk, r.currency) in app.tiles.value
+    app.w_alliance.value = "A011"
+    assert "data-alliance='A011'" in app.drill.value
+    # an older period is not in the snapshot: scored from the store on demand
+    app.w_period.value = "2026-Q2"
+    older = health.score_portfolio(frames, "2026-Q2").portfolio
+    for r in older.itertuples(index=False):
+        assert d.format_money(r.revenue_at_risk, r.currency) in app.tiles.value

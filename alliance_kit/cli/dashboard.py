@@ -13,7 +13,9 @@ kernels preheated. Publish them only behind a TLS reverse proxy.
 from __future__ import annotations
 
 import secrets
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,6 +108,8 @@ def dashboard(
         survey=not no_survey,
         pool_size=pool_size,
     )
+    click.echo("Scoring the portfolio once for every viewer ...")
+    folder = prepare_snapshot(db, dash)
     click.echo(f"Executive dashboard: {dash.url}?token={token}")
     click.echo("  Keep this link private: the token is printed only now.")
     if survey_cmd is not None:
@@ -113,7 +117,23 @@ def dashboard(
             f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
         )
     click.echo("Press Ctrl-C to stop.")
-    run_all([c for c in (dash, survey_cmd) if c is not None])
+    try:
+        run_all([c for c in (dash, survey_cmd) if c is not None])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:
+    """Score the portfolio once, in a private folder the dashboard's kernels read from
+    (``$ALLIANCE_KIT_DASHBOARD_SNAPSHOT``): each viewer's kernel then loads the scores
+    instead of reading and scoring the whole store. Returns the folder (remove it after)."""
+    from alliance_kit import dashboard as view
+
+    folder = Path(tempfile.mkdtemp(prefix="alliance-kit-dashboard-"))  # mode 0700
+    path = folder / "snapshot.pickle"
+    view.load_snapshot(db, path)
+    command.env[view.ENV_SNAPSHOT] = str(path)
+    return folder
 
 
 def run_all(commands: list[VoilaCommand]) -> int:

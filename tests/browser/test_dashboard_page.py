@@ -7,6 +7,7 @@ kept under tests/artifacts/. Chromium missing is a failure, not a skip.
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.error
 import urllib.request
@@ -39,12 +40,15 @@ def served(voila_server, tmp_path_factory) -> Iterator[dict]:
     frames = store.read_all()
     store.engine.dispose()
     scores = health.score_portfolio(frames, PERIOD)
+    snapshot = tmp / "snapshot.pickle"  # scored once for every viewer, as the CLI does
+    dashboard.load_snapshot(url, snapshot)
     server = voila_server(
         project_root() / DASHBOARD_NOTEBOOK,
         url,
         token=TOKEN,
         preheat=1,
         template=DASHBOARD_TEMPLATE,
+        base_env={**os.environ, dashboard.ENV_SNAPSHOT: str(snapshot)},
     )
     table = dashboard.portfolio_table(frames["alliances"], scores.alliances)
     yield {"url": server.url, "server": server, "scores": scores, "table": table}
