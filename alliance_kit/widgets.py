@@ -57,7 +57,6 @@ _LABEL_COLUMNS = ("name", "title", "item", "decision_area", "audience", "descrip
 LABEL_WIDTH = "190px"
 FIELD_WIDTH = "560px"
 _NONE_LABEL = "—"
-_INT_LIMIT = 2**31 - 1
 
 
 def label_for(column: str) -> str:
@@ -198,7 +197,7 @@ class RecordForm:
             "style": {"description_width": LABEL_WIDTH},
             "layout": W.Layout(width=FIELD_WIDTH),
         }
-        lo, hi = col.info.get("min"), col.info.get("max")
+        lo = col.info.get("min")
         if kind in ("ref", "choice"):
             widget: W.Widget = W.Dropdown(options=[], value=None, **common)
         elif kind == "date":
@@ -207,22 +206,14 @@ class RecordForm:
             widget = W.NaiveDatetimePicker(value=None, **common)
         elif kind == "flag":
             widget = W.Checkbox(value=False, indent=True, **common)
-        elif kind == "int":
-            if lo is not None or hi is not None:
-                lo_i = int(lo) if lo is not None else -_INT_LIMIT
-                widget = W.BoundedIntText(
-                    value=lo_i, min=lo_i, max=int(hi) if hi is not None else _INT_LIMIT, **common
-                )
+        elif kind in ("int", "float"):
+            # Unbounded on purpose: a bounded box clamps nonsense silently (7 becomes 5),
+            # while the validator explains the range next to the field and refuses to save.
+            start = lo if lo is not None and lo > 0 else 0
+            if kind == "int":
+                widget = W.IntText(value=int(start), **common)
             else:
-                widget = W.IntText(value=0, **common)
-        elif kind == "float":
-            if lo is not None or hi is not None:
-                lo_f = float(lo) if lo is not None else -1e18
-                widget = W.BoundedFloatText(
-                    value=lo_f, min=lo_f, max=float(hi) if hi is not None else 1e18, **common
-                )
-            else:
-                widget = W.FloatText(value=0.0, **common)
+                widget = W.FloatText(value=float(start), **common)
         elif kind == "long text":
             widget = W.Textarea(value="", placeholder=note, rows=3, **common)
         else:
@@ -314,7 +305,9 @@ class RecordForm:
             if present:
                 w.value = int(value) if f.kind == "int" else float(value)
             else:
-                w.value = getattr(w, "min", 0) if hasattr(w, "min") else 0
+                lo = self.table.c[f.name].info.get("min")
+                start = lo if lo is not None and lo > 0 else 0
+                w.value = int(start) if f.kind == "int" else float(start)
         elif f.kind in ("ref", "choice"):
             if present:
                 value = int(value) if isinstance(value, float) and value.is_integer() else value

@@ -51,9 +51,11 @@ def test_widgets_follow_the_model(db) -> None:
     assert [v for _, v in f["type"].widget.options] == list(ALLIANCE_TYPES)
     assert isinstance(f["start_date"].widget, W.DatePicker)
     imp = f["importance"].widget
-    assert isinstance(imp, W.BoundedIntText) and (imp.min, imp.max) == (1, 5)
+    # unbounded boxes: out-of-range input must reach the validator, not be clamped
+    assert isinstance(imp, W.IntText) and not isinstance(imp, W.BoundedIntText)
+    assert imp.value == 1
     rev = f["expected_revenue"].widget
-    assert isinstance(rev, W.BoundedFloatText) and rev.min == 0
+    assert isinstance(rev, W.FloatText) and not isinstance(rev, W.BoundedFloatText)
     assert isinstance(f["notes"].widget, W.Textarea)
     assert isinstance(f["name"].widget, W.Text)
     assert f["our_sponsor_level"].widget.options[0] == ("—", None)  # optional: can be blank
@@ -251,3 +253,13 @@ def test_form_bundle_has_live_widget_and_static_note(db) -> None:
     bundle = form._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "Add &lt;or&gt; edit" in bundle["text/html"]
+
+
+def test_out_of_range_number_is_explained_not_clamped(sqlite_store) -> None:
+    form = RecordForm(sqlite_store, "alliances")
+    f = form.fields
+    f["importance"].widget.value = 7
+    assert f["importance"].widget.value == 7
+    form.save()
+    assert sqlite_store.counts()["alliances"] == 0
+    assert f["importance"].message.value  # an inline message says what range is allowed
