@@ -52,6 +52,17 @@ FORMATS = ("html", "pdf", "ipynb")
 DEFAULT_FORMATS = ("html", "ipynb")
 KERNEL_NAME = "python3"
 TCP_WARNING = "Kernel is running over TCP without encryption"
+#: Run before each notebook: drop the previous notebook's variables and output cache.
+#: Cheaper than ``%reset -f``, whose full garbage collection costs ~0.5 s a notebook.
+RESET = (
+    "_ip, _k = get_ipython(), None\n"
+    "for _k in [k for k in _ip.user_ns if not k.startswith('_') "
+    "and k not in _ip.user_ns_hidden]:\n"
+    "    del _ip.user_ns[_k]\n"
+    "_ip.user_ns['_oh'].clear()\n"
+    "_ip.user_ns.update({'_': '', '__': '', '___': ''})\n"
+    "del _ip, _k"
+)
 #: Run once in each new kernel: the imports every report needs, paid once per worker.
 WARM_UP = (
     "import altair, vl_convert\n"
@@ -159,7 +170,13 @@ class WarmKernel:
     def reset(self) -> None:
         """Clear the user namespace so one report cannot see another's variables (modules
         stay imported, which is the point of a warm kernel)."""
-        self._run("get_ipython().run_line_magic('reset', '-f')", timeout=30)
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self.kc.execute_interactive)(
+            RESET, timeout=30, store_history=False, output_hook=lambda _msg: None
+        )
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"namespace reset failed: {reply['content'].get('evalue')}")
 
     def pid(self) -> int | None:
         try:

@@ -24,17 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from alliance_kit import batch, sample
+from alliance_kit import batch, health, sample
 
 PERIOD = "2026-Q3"
 BIN = Path(sys.executable).parent
 
 
-def batch_run(frames, out: Path, workers: int, executor: str) -> tuple[float, int, float, int]:
+def batch_run(frames, ids, out: Path, workers: int, executor: str):
     start = time.perf_counter()
     result = batch.run(
         PERIOD,
         frames=frames,
+        alliance_ids=ids,
         out=out,
         workers=workers,
         executor=executor,
@@ -93,10 +94,17 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="ak_bench_reports_"))
     try:
-        frames = sample.portfolio(n_alliances=args.alliances, seed=11, last_period=PERIOD)
-        print(f"portfolio: {args.alliances} alliances, period {PERIOD}, {args.workers} workers")
+        # A few generated alliances have ended or not started by the period: generate
+        # some spare and report on the first N running ones.
+        frames = sample.portfolio(n_alliances=args.alliances + 20, seed=11, last_period=PERIOD)
+        running = sorted(health.score_portfolio(frames, PERIOD).alliances["alliance_id"])
+        ids = running[: args.alliances]
+        print(
+            f"portfolio: {len(frames['alliances'])} alliances, {len(ids)} reported on, "
+            f"period {PERIOD}, {args.workers} workers"
+        )
 
-        run = batch_run(frames, tmp / "batch", args.workers, args.executor)
+        run = batch_run(frames, ids, tmp / "batch", args.workers, args.executor)
         seconds, built, peak_mb, failed = run
         batch_rate = built / seconds
         print(
@@ -105,7 +113,7 @@ def main() -> int:
         )
 
         inputs = tmp / "batch" / PERIOD / ".inputs" / "portfolio.pkl"
-        ids = sorted(frames["alliances"]["id"])[: args.sample]
+        ids = ids[: args.sample]
         plain_s = plain_loop(ids, inputs, tmp / "plain")
         plain_rate = len(ids) / plain_s
         print(
