@@ -510,6 +510,21 @@ def evidence(
     config: ScoringConfig | None = None,
     *,
     detail: bool = True,
+) -> pd.DataFrame:
+    """Every evidence indicator for every alliance: alliance_id, crack, indicator,
+    label, raw (the measured value), detail (what was counted, in words; None when
+    ``detail`` is False), score (0-100, NaN when the records cannot tell), weight."""
+    survey_tables = ("answers", "respondents", "assessment_rounds")
+    coded, ids = _encode({k: v for k, v in frames.items() if k not in survey_tables})
+    return _decode(_evidence(coded, period, config, detail=detail), ids)
+
+
+def _evidence(
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    config: ScoringConfig | None = None,
+    *,
+    detail: bool = True,
     cache: dict | None = None,
 ) -> pd.DataFrame:
     """Every evidence indicator for every alliance: alliance_id, crack, indicator,
@@ -718,7 +733,7 @@ def _period_scores(
     detail: bool = True,
     cache: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    ev = evidence(frames, period, cfg, detail=detail, cache=cache)
+    ev = _evidence(frames, period, cfg, detail=detail, cache=cache)
     cracks = _crack_scores(frames, period, by_side, ev, cfg)
     return cracks, _alliance_index(cracks, cfg), ev
 
@@ -846,8 +861,8 @@ def score_portfolio(
     prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, False, cache)
     cracks, prev_cracks, ev = (_decode(d, ids) for d in (cracks, prev_cracks, ev))
     by_side, groups = _decode(by_side, ids), _decode(groups, ids)
-    index.index = ids.take(index.index.to_numpy().astype(np.int64))
-    prev_index.index = ids.take(prev_index.index.to_numpy().astype(np.int64))
+    for idx in (index, prev_index):
+        idx.index = pd.Index(ids.take(idx.index.to_numpy().astype(np.int64)), name="alliance_id")
 
     key = ["alliance_id", "crack"]
     p = prev_cracks.set_index(key)[["score", "status", "gap"]].add_prefix("prev_")
@@ -1087,12 +1102,18 @@ def history(
     """Scores over several periods in tidy form for trend charts: alliance_id, period,
     crack (0 = the health index), measure, score, status."""
     cfg = config or ScoringConfig()
-    by_side_all, _ = _survey(frames, list(period_list), cfg)
+    coded, ids = _encode(frames)
+    by_side_all, _ = _survey(coded, list(period_list), cfg)
     names = {n: c.short for n, c in questionnaire.cracks().items()}
     parts = []
+    cache: dict = {}
     for p in period_list:
         bs = by_side_all[by_side_all["period"] == p].drop(columns="period")
-        cracks, index, _ = _period_scores(frames, p, bs, cfg, detail=False)
+        cracks, index, _ = _period_scores(coded, p, bs, cfg, False, cache)
+        cracks = _decode(cracks, ids)
+        index.index = pd.Index(
+            ids.take(index.index.to_numpy().astype(np.int64)), name="alliance_id"
+        )
         c = cracks[["alliance_id", "crack", "score", "status"]].assign(period=p)
         c["measure"] = c["crack"].map(names)
         i = index.reset_index()[["alliance_id", "health_index", "status"]]

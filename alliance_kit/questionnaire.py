@@ -10,6 +10,7 @@ versions: an id always measures the same crack.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,14 +65,21 @@ class Questionnaire:
         return [s for s in self.statements if s.crack == crack]
 
 
-@functools.lru_cache(maxsize=4)
-def _raw(path: str) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _raw(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
+def _stamp(path: str) -> tuple[int, int]:
+    """File modification time and size: an edited file is read again."""
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
 def _data(path: Path | str | None) -> dict[str, Any]:
-    return _raw(str(path or PATH))
+    p = str(path or PATH)
+    return _raw(p, _stamp(p))
 
 
 def versions(path: Path | str | None = None) -> list[str]:
@@ -134,15 +142,16 @@ def load(version: str | None = None, path: Path | str | None = None) -> Question
     return Questionnaire(version, statements, cracks, dict(data.get("elements", {})))
 
 
-@functools.lru_cache(maxsize=4)
-def _statement_map(path: str) -> pd.DataFrame:
+@functools.lru_cache(maxsize=8)
+def _statement_map(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
     rows = [(v, s.id, s.crack) for v in versions(path) for s in load(v, path).statements]
     return pd.DataFrame(rows, columns=["questionnaire_version", "statement_id", "crack"])
 
 
 def statement_map(path: Path | str | None = None) -> pd.DataFrame:
     """Every (questionnaire_version, statement_id) -> crack, across all versions."""
-    return _statement_map(str(path or PATH)).copy()
+    p = str(path or PATH)
+    return _statement_map(p, _stamp(p)).copy()
 
 
 def cracks(path: Path | str | None = None) -> dict[int, Crack]:
