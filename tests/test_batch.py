@@ -290,3 +290,38 @@ def test_demo_loads_the_sample_and_prints_where_the_index_is(tmp_path):
     index = next(out.glob("*/index.html"))
     assert index.resolve().as_uri() in result.output
     assert (index.parent / "portfolio.html").exists()
+
+
+def test_a_warm_kernel_forgets_the_previous_notebooks_variables(tmp_path):
+    """Two notebooks on one warm kernel: the second cannot see the first's variables."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("alliance = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "from alliance_kit.notebook import record\n"
+            "record('leaked', 'left_behind' in globals())\n"
+            "left_behind = alliance"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+
+    def job(key):
+        return batch.Job(key, "alliance", key, str(path), {"alliance": key}, ("html",), 120, "")
+
+    try:
+        first = batch.render(job("A"), str(tmp_path / "unused.pkl"))
+        second = batch.render(job("B"), str(tmp_path / "unused.pkl"))
+        assert batch.warm_kernel().runs == 2  # the same kernel ran both
+    finally:
+        batch.shutdown_worker()
+    assert first.status == second.status == "ok", (first.error, second.error)
+    assert first.results == {"leaked": False} and second.results == {"leaked": False}
+    assert "html" in second.outputs
