@@ -125,7 +125,7 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Proble
         try:
             frame = pd.read_csv(
                 f,
-                dtype=str,
+                dtype=object,  # plain Python strings: fast null checks downstream
                 keep_default_na=False,
                 na_filter=False,
                 encoding="utf-8-sig",

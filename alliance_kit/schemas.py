@@ -233,18 +233,19 @@ def _cell_text(value: Any) -> Any:
 
 
 _SEP = "\x00"
-_SPACES = (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0")
 
 
 def _joined(values: list[str]) -> str:
     return _SEP + _SEP.join(values) + _SEP
 
 
+_EDGE_SPACE = re.compile(r"\x00[\s\xa0]|[\s\xa0]\x00")
+
+
 def _needs_strip(values: list[str]) -> bool:
-    """Whether any value starts or ends with white space, by substring searches of the
-    joined text (C speed; a per-value Python loop costs far more when none does)."""
-    joined = _joined(values)
-    return any(_SEP + c in joined or c + _SEP in joined for c in _SPACES)
+    """Whether any value starts or ends with white space: one C-level regex scan of the
+    joined text (a per-value Python loop costs far more when, as usual, none does)."""
+    return _EDGE_SPACE.search(_joined(values)) is not None
 
 
 def as_text(s: pd.Series) -> pd.Series:
