@@ -641,3 +641,201 @@ def lifecycle_chart(stages: pd.DataFrame) -> alt.LayerChart:
     return (total + have).properties(
         title="ISO 44001 artefacts existing per stage", width=320, height=24 * len(d)
     )
+
+
+# --- succeed charts (operations, KPI reporting, continuous improvement, lifecycle) -------
+# Owned by the Succeed workbook helper. Each takes a frame a Succeed function returns.
+
+LEVEL_COLOURS = {"low": STATUS_COLOURS["green"], "medium": STATUS_COLOURS["amber"],
+                 "high": STATUS_COLOURS["red"]}  # fmt: skip
+KPI_STATUS_COLOURS = {
+    "achieved": STATUS_COLOURS["green"],
+    "on track": "#66bb6a",
+    "at risk": STATUS_COLOURS["amber"],
+    "off track": STATUS_COLOURS["red"],
+    "missed": "#8e0000",
+    "too early": NO_DATA_COLOUR,
+    "not reported": NO_DATA_COLOUR,
+    "no target": NO_DATA_COLOUR,
+}
+
+
+def action_ageing_chart(summary: pd.DataFrame) -> alt.Chart:
+    """Open action items per ageing bucket (``operations.ageing_summary``), stacked by the
+    side that owns them; overdue ones counted in the tooltip."""
+    from alliance_kit.operations import AGEING_LABELS
+
+    return (
+        alt.Chart(summary)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:N", sort=list(AGEING_LABELS), title="age of open actions",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("open:Q", title="open actions", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("side:N", scale=side_scale(), title="owner"),
+            tooltip=["bucket", "side", "open", "overdue"],
+        )
+        .properties(title="Open actions by age", width=360, height=180)
+    )  # fmt: skip
+
+
+def resources_chart(history: pd.DataFrame, kind: str = "fte") -> alt.FacetChart:
+    """Committed (light bar) against assigned (dark bar) per period, one panel per side
+    (``operations.resource_history``); ``kind`` is "fte" or "budget"."""
+    title = {"fte": "FTE", "budget": "budget"}[kind]
+    long = history.melt(
+        id_vars=["period", "side"],
+        value_vars=[f"{kind}_committed", f"{kind}_assigned"],
+        var_name="measure",
+    )
+    long["measure"] = long["measure"].str.replace(f"{kind}_", "", regex=False)
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("measure:N", sort=["committed", "assigned"]),
+            y=alt.Y("value:Q", title=title),
+            color=alt.Color(
+                "measure:N",
+                scale=alt.Scale(domain=["committed", "assigned"], range=["#c9d6e3", "#1f5f8b"]),
+                title=None,
+            ),
+            tooltip=["period", "side", "measure", alt.Tooltip("value:Q", format=",.1f")],
+        )
+        .properties(width=300, height=150)
+        .facet(column=alt.Column("side:N", sort=["us", "partner"], title=None))
+        .properties(title=f"{title}: committed against assigned, per partner")
+    )
+
+
+def kpi_chart(actuals: pd.DataFrame, status: pd.DataFrame) -> alt.FacetChart:
+    """One small chart per KPI: actuals by quarter (line), the target (dashed rule) and the
+    forecast for the due quarter with its prediction interval (``kpi_reporting``); the
+    point and title colour follow the KPI's status."""
+    s = status.set_index("kpi_id")
+    a = actuals.assign(
+        label=actuals["kpi_id"] + " " + actuals["name"],
+        status=actuals["kpi_id"].map(s["status"]),
+        kind="actual",
+    )[["kpi_id", "label", "period", "value", "status", "kind"]]
+    f = status[status["forecast"].notna()]
+    fc = pd.DataFrame({
+        "kpi_id": f["kpi_id"], "label": f["kpi_id"] + " " + f["name"],
+        "period": f["due_period"], "value": f["forecast"], "low": f["forecast_low"],
+        "high": f["forecast_high"], "status": f["status"], "kind": "forecast",
+    })  # fmt: skip
+    tg = status[status["target"].notna()]
+    tg = pd.DataFrame({"label": tg["kpi_id"] + " " + tg["name"], "target": tg["target"]})
+    data = pd.concat([a, fc], ignore_index=True)
+    data = data.merge(tg, on="label", how="left")
+    data = data[data["label"].isin(a["label"])]
+    colour = alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=list(KPI_STATUS_COLOURS), range=list(KPI_STATUS_COLOURS.values())),
+        title="status",
+    )
+    x = alt.X("period:N", title=None, sort="ascending", axis=alt.Axis(labelAngle=-40))
+    base = alt.Chart(data)
+    line = (
+        base.transform_filter(alt.datum.kind == "actual")
+        .mark_line(color="#555")
+        .encode(x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)))
+    )
+    dots = base.mark_point(filled=True, size=55).encode(
+        x=x, y="value:Q", color=colour, shape=alt.Shape("kind:N", title=None),
+        tooltip=["label", "period", "kind", alt.Tooltip("value:Q", format=",.2f"),
+                 alt.Tooltip("low:Q", format=",.2f"), alt.Tooltip("high:Q", format=",.2f")],
+    )  # fmt: skip
+    band = (
+        base.transform_filter(alt.datum.kind == "forecast")
+        .mark_rule(strokeWidth=2)
+        .encode(x=x, y="low:Q", y2="high:Q", color=colour)
+    )
+    target = base.mark_rule(strokeDash=[5, 3], color="#2e7d32").encode(y="target:Q")
+    return (
+        alt.layer(line, band, target, dots)
+        .properties(width=230, height=130)
+        .facet(facet=alt.Facet("label:N", title=None), columns=3)
+        .resolve_scale(y="independent", x="independent")
+        .properties(
+            title="Actuals, target (dashed) and forecast for the due quarter (90% interval)"
+        )
+    )
+
+
+def risk_heatmap_chart(cells: pd.DataFrame) -> alt.LayerChart:
+    """The 5 x 5 likelihood-by-impact grid (``improvement.heatmap_cells``): cells coloured
+    by risk level, the number of open risks written in each."""
+    base = alt.Chart(cells).encode(
+        x=alt.X("impact:O", title="impact", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("likelihood:O", title="likelihood", sort="descending"),
+    )
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("level:N", scale=alt.Scale(domain=list(LEVEL_COLOURS),
+                        range=list(LEVEL_COLOURS.values())), title="level"),
+        opacity=alt.condition(alt.datum.risks > 0, alt.value(1.0), alt.value(0.25)),
+        tooltip=["likelihood", "impact", "score", "level", "risks", "ids"],
+    )  # fmt: skip
+    text = (
+        base.transform_filter(alt.datum.risks > 0)
+        .mark_text(fontSize=15, fontWeight="bold", color="white")
+        .encode(text="risks:Q")
+    )
+    return (rect + text).properties(title="Open risks: likelihood by impact", width=250,
+                                    height=250)  # fmt: skip
+
+
+def risk_history_chart(history: pd.DataFrame) -> alt.Chart:
+    """Open risks reviewed per quarter, stacked by level (``improvement.risk_history``)."""
+    return (
+        alt.Chart(history)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("risks:Q", title="risks reviewed", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("level:N", scale=alt.Scale(domain=list(LEVEL_COLOURS),
+                            range=list(LEVEL_COLOURS.values())), title="level"),
+            order=alt.Order("level:N", sort="descending"),
+            tooltip=["period", "level", "risks", "total_score"],
+        )
+        .properties(title="Risk exposure by quarter", width=260, height=180)
+    )  # fmt: skip
+
+
+LIFECYCLE_COLOURS = {
+    "exists": "#1f5f8b",
+    "missing": STATUS_COLOURS["red"],
+    "exists (later stage)": "#9aa5b1",
+    "missing (later stage)": "#e3e7ec",
+}
+
+
+def lifecycle_chart(stages: pd.DataFrame) -> alt.Chart:
+    """Artefacts per ISO 44001 stage (``lifecycle.stage_completeness``): existing in blue,
+    missing in red for the stages reached; stages not reached yet in greys."""
+    d = stages.assign(
+        label=stages["stage"].astype(str) + " " + stages["stage_name"],
+        missing=stages["artefacts"] - stages["existing"],
+    )
+    later = np.where(d["expected"], "", " (later stage)")
+    long = pd.concat(
+        [
+            pd.DataFrame({"label": d["label"], "n": d[col], "part": part + later, "k": k})
+            for k, (col, part) in enumerate((("existing", "exists"), ("missing", "missing")))
+        ]
+    )
+    long = long[long["n"] > 0]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=list(d["label"]), title=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X("n:Q", title="artefacts", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("part:N", scale=alt.Scale(domain=list(LIFECYCLE_COLOURS),
+                            range=list(LIFECYCLE_COLOURS.values())), title=None),
+            order=alt.Order("k:Q"),
+            tooltip=["label", "part", "n"],
+        )
+        .properties(title="ISO 44001 artefacts per stage", width=320, height=24 * len(d))
+    )  # fmt: skip

@@ -32,3 +32,140 @@ def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.Data
         out[f"{kind}_ratio"] = ratio.clip(upper=1.0)
     out["fulfilment"] = out[["fte_ratio", "budget_ratio"]].mean(axis=1)
     return out.reset_index(drop=True)
+
+
+# =========================================================================================
+# --- operations workbook (Succeed): activities and action items, ageing, resource shortfall
+# Owned by the Succeed workbook helper. Action states come from governance.action_log and
+# the resource figures from resource_fulfilment above (the crack 6 evidence), so the
+# workbook shows what health scoring counts.
+# =========================================================================================
+
+import math  # noqa: E402 - this section's imports stay inside it
+
+import numpy as np  # noqa: E402
+
+from alliance_kit import periods  # noqa: E402
+from alliance_kit.governance import action_log  # noqa: E402
+
+#: Ageing buckets in days, (first day, last day, label); the last one is open-ended.
+AGEING_BUCKETS: tuple[tuple[int, float, str], ...] = (
+    (0, 30, "0-30 days"),
+    (31, 60, "31-60 days"),
+    (61, 90, "61-90 days"),
+    (91, math.inf, "over 90 days"),
+)
+AGEING_LABELS = tuple(b[2] for b in AGEING_BUCKETS)
+
+
+def as_of_day(period: str, as_of: object = None) -> pd.Timestamp:
+    """The day a workbook looks from: ``as_of`` if given, else the period's last day (the
+    day health scoring takes its evidence from)."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return pd.Timestamp(periods.end(period))
+    return pd.Timestamp(as_of).normalize()
+
+
+def ageing_bucket(days: pd.Series) -> pd.Series:
+    """The AGEING_BUCKETS label of each age in whole days (missing stays missing)."""
+    d = pd.to_numeric(days, errors="coerce").astype(float)
+    conds = [(d >= lo) & (d <= hi) for lo, hi, _ in AGEING_BUCKETS]
+    out = np.select(conds, list(AGEING_LABELS), default="")
+    return pd.Series(out, index=days.index, dtype=object).replace("", None)
+
+
+def action_register(
+    frames: dict[str, pd.DataFrame], alliance_id: str, as_of: object
+) -> pd.DataFrame:
+    """Every action item of the alliance opened by ``as_of`` (joint activities, meeting
+    actions, improvement actions), one row each, most urgent first.
+
+    ``state`` is governance.action_log's (done, cancelled, overdue, open: what
+    action_closure counts for crack 5). ``age_days``: days from opened to ``as_of`` while
+    still open, to the day closed once done (NaN when cancelled); ``bucket``: the
+    AGEING_BUCKETS label of an open action's age; ``overdue``: open past its due date;
+    ``days_overdue``: days past due (0 when not overdue). ``objective``: the title of the
+    objective it serves, if any.
+    """
+    day = pd.Timestamp(as_of).normalize()
+    log = action_log(frames, alliance_id, day, meetings_only=False)
+    a = table(frames, "actions").set_index("id")
+    extra = a.loc[log["id"], ["kind", "objective_id", "crack"]].reset_index()
+    out = log.merge(extra, on="id", how="left")
+    objectives = table(frames, "objectives").set_index("id")["title"]
+    out["objective"] = out["objective_id"].map(objectives)
+    is_open = out["state"].isin(["open", "overdue"])
+    done = out["state"] == "done"
+    end = out["closed_on"].where(done & out["closed_on"].notna(), day)
+    age = (end - out["opened_on"]).dt.days.astype(float)
+    out["age_days"] = age.where(is_open | done)
+    out["bucket"] = ageing_bucket(out["age_days"].where(is_open))
+    out["overdue"] = out["state"] == "overdue"
+    late = (day - out["due_on"]).dt.days.astype(float)
+    out["days_overdue"] = late.where(out["overdue"], 0.0).fillna(0.0).astype(int)
+    cols = ["id", "kind", "title", "objective_id", "objective", "owner", "owner_side",
+            "opened_on", "due_on", "status", "closed_on", "state", "age_days", "bucket",
+            "overdue", "days_overdue", "crack", "meeting_id"]  # fmt: skip
+    return out[cols]
+
+
+def ageing_summary(register: pd.DataFrame) -> pd.DataFrame:
+    """Open action items per ageing bucket and owner side (tidy: bucket, side, open,
+    overdue); every bucket and side appears, with zeros."""
+    open_ = register[register["state"].isin(["open", "overdue"])]
+    grid = pd.MultiIndex.from_product([AGEING_LABELS, ("us", "partner")], names=["bucket", "side"])
+    g = open_.groupby([open_["bucket"], open_["owner_side"].rename("side")])
+    out = pd.DataFrame({"open": g.size(), "overdue": g["overdue"].sum()}).reindex(grid)
+    return out.fillna(0).astype(int).reset_index()
+
+
+def actions_by_objective(register: pd.DataFrame) -> pd.DataFrame:
+    """Per objective (and "(no objective)"): actions, open, overdue, done, and how many
+    each side owns; objectives with open work first."""
+    r = register[register["state"] != "cancelled"].copy()
+    r["objective"] = r["objective"].fillna("(no objective)")
+    g = r.groupby("objective", sort=False)
+    out = pd.DataFrame(
+        {
+            "actions": g.size(),
+            "open": g["state"].apply(lambda s: int(s.isin(["open", "overdue"]).sum())),
+            "overdue": g["overdue"].sum().astype(int),
+            "done": g["state"].apply(lambda s: int((s == "done").sum())),
+            "owned_by_us": g["owner_side"].apply(lambda s: int((s == "us").sum())),
+            "owned_by_partner": g["owner_side"].apply(lambda s: int((s == "partner").sum())),
+        }
+    )
+    out = out.sort_values(["open", "actions"], ascending=False, kind="stable")
+    return out.reset_index()
+
+
+def resource_history(frames: dict[str, pd.DataFrame], alliance_id: str) -> pd.DataFrame:
+    """The alliance's resources per period and side (lines summed): FTE and budget
+    committed, assigned and ``*_shortfall`` = committed - assigned where positive (more
+    assigned than committed is no shortfall), oldest period first."""
+    r = table(frames, "resources")
+    r = r[r["alliance_id"] == alliance_id]
+    cols = ["fte_committed", "fte_assigned", "budget_committed", "budget_assigned"]
+    out = r.groupby(["period", "side"])[cols].sum().reset_index()
+    for kind in ("fte", "budget"):
+        gap = out[f"{kind}_committed"] - out[f"{kind}_assigned"]
+        out[f"{kind}_shortfall"] = gap.clip(lower=0.0)
+    return out.sort_values(["period", "side"], ignore_index=True)
+
+
+def resource_shortfall(
+    frames: dict[str, pd.DataFrame], alliance_id: str, period: str
+) -> pd.DataFrame:
+    """Per partner (side), from resource_fulfilment (the crack 6 evidence: each side's
+    latest period up to ``period``): FTE and budget committed and assigned, the shortfall
+    (committed - assigned, not below 0) and the share assigned (``fte_ratio``,
+    ``budget_ratio``, ``fulfilment``, capped at 1 as health scores them)."""
+    f = resource_fulfilment(frames, period)
+    f = f[f["alliance_id"] == alliance_id].copy()
+    for kind in ("fte", "budget"):
+        gap = f[f"{kind}_committed"] - f[f"{kind}_assigned"]
+        f[f"{kind}_shortfall"] = gap.clip(lower=0.0)
+    cols = ["side", "period", "fte_committed", "fte_assigned", "fte_shortfall", "fte_ratio",
+            "budget_committed", "budget_assigned", "budget_shortfall", "budget_ratio",
+            "fulfilment"]  # fmt: skip
+    return f[cols].reset_index(drop=True)
