@@ -212,7 +212,7 @@ def main() -> None:
           f"  peak {s_peak:,.0f} MB")  # fmt: skip
     print(f"  of which: survey aggregation alone   best {v_best:.3f} s"
           f" ({v_best / f_best:.1f}x floor)"
-          f"; evidence for one period (text ids) best {e_best:.3f} s")  # fmt: skip
+          f"; evidence for one period alone best {e_best:.3f} s")  # fmt: skip
     ratio = s_best / f_best
     print(f"ratio score/floor: {ratio:.1f}x (target <= 10x); "
           f"time {'under' if s_best < 2 else 'OVER'} 2 s")  # fmt: skip
