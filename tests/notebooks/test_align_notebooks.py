@@ -25,7 +25,7 @@ def frames(sample_db):
 
 
 def test_agreements_workbook(run_notebook, frames):
-    nb = run_notebook(ALIGN / "agreements_workbook.ipynb")
+    nb = run_notebook(ALIGN / "04_agreements.ipynb")
     r = recorded(nb)
     assert r["alliance"] == "A003" and r["as_of"] == "2026-09-30"
     expected = agreements.alerts(frames, "2026-09-30", "A003")
@@ -38,7 +38,7 @@ def test_agreements_workbook(run_notebook, frames):
 
 
 def test_governance_workbook(run_notebook, frames, tmp_path):
-    nb = run_notebook(ALIGN / "governance_workbook.ipynb", documents_dir=str(tmp_path))
+    nb = run_notebook(ALIGN / "05_governance.ipynb", documents_dir=str(tmp_path))
     r = recorded(nb)
     assert r["alliance"] == "A003" and r["period"] == "2026-Q3"
     fig = governance.adherence_figures(frames, "2026-Q3", alliance_id="A003").iloc[0]

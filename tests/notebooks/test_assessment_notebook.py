@@ -14,7 +14,7 @@ from alliance_kit.store import Store
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = (
-    Path(__file__).resolve().parents[2] / "notebooks" / "assess" / "assessment_workbook.ipynb"
+    Path(__file__).resolve().parents[2] / "notebooks" / "assess" / "10_health_assessment.ipynb"
 )
 NEW = [
     {"side": "us", "role": "sponsor", "org_level": "svp", "label": "A.B."},
