@@ -167,8 +167,9 @@ def heatmap_cells(register: pd.DataFrame, open_only: bool = True) -> pd.DataFram
 def risk_history(
     frames: dict[str, pd.DataFrame], alliance_id: str, period: str, quarters: int = 4
 ) -> pd.DataFrame:
-    """Open risks reviewed per quarter and level, for the ``quarters`` ending with
-    ``period`` (tidy: period, level, risks, total_score); shows whether exposure grows."""
+    """Risks reviewed per quarter and level (closed ones too: a review scores exposure
+    at that time), for the ``quarters`` ending with ``period`` (tidy: period, level,
+    risks, total_score); shows whether exposure grows."""
     rv = table(frames, "risk_reviews")
     r = table(frames, "risks")
     r = r[r["alliance_id"] == alliance_id]
