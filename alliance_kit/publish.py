@@ -167,7 +167,16 @@ def _browser():
 
 
 def to_pdf(html: str) -> bytes:
-    """Print report HTML to an A4 PDF with a local headless Chromium (no network)."""
+    """Print report HTML to an A4 PDF with a local headless Chromium (no network):
+    through Playwright (one browser kept per worker) when installed, else the
+    ``chromium --print-to-pdf`` command line."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "report.html"
+            src.write_text(html, encoding="utf-8")
+            return to_pdf_cli(src, Path(tmp) / "report.pdf").read_bytes()
     page = _browser().new_page()
     try:
         page.route("**/*", _block_network)
