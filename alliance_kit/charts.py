@@ -474,18 +474,25 @@ KPI_STATUS_COLOURS = {
 }
 
 
+def _whole(top: int) -> list[int]:
+    """Whole-number axis ticks from 0 to ``top`` (at most about 6 of them)."""
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step, step))
+
+
 def action_ageing_chart(summary: pd.DataFrame) -> alt.Chart:
     """Open action items per ageing bucket (``operations.ageing_summary``), stacked by the
     side that owns them; overdue ones counted in the tooltip."""
     from alliance_kit.operations import AGEING_LABELS
 
+    top = int(summary.groupby("bucket")["open"].sum().max()) if len(summary) else 0
     return (
         alt.Chart(summary)
         .mark_bar()
         .encode(
             x=alt.X("bucket:N", sort=list(AGEING_LABELS), title="age of open actions",
                     axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("open:Q", title="open actions", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("open:Q", title="open actions", axis=alt.Axis(values=_whole(top), format="d")),
             color=alt.Color("side:N", scale=side_scale(), title="owner"),
             tooltip=["bucket", "side", "open", "overdue"],
         )
@@ -602,12 +609,14 @@ def risk_heatmap_chart(cells: pd.DataFrame) -> alt.LayerChart:
 
 def risk_history_chart(history: pd.DataFrame) -> alt.Chart:
     """Risks reviewed per quarter, stacked by level (``improvement.risk_history``)."""
+    top = int(history.groupby("period")["risks"].sum().max()) if len(history) else 0
     return (
         alt.Chart(history)
         .mark_bar()
         .encode(
             x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("risks:Q", title="risks reviewed", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("risks:Q", title="risks reviewed",
+                    axis=alt.Axis(values=_whole(top), format="d")),
             color=alt.Color("level:N", scale=alt.Scale(domain=list(LEVEL_COLOURS),
                             range=list(LEVEL_COLOURS.values())), title="level"),
             order=alt.Order("level:N", sort="descending"),

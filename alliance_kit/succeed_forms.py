@@ -351,6 +351,8 @@ def actions_table(register: pd.DataFrame, open_only: bool = False) -> pd.DataFra
     )
     cols = ["id", "kind", "title", "objective", "owner", "opened_on", "due_on", "state",
             "age_days", "bucket", "days_overdue"]  # fmt: skip
+    if open_only:  # the age says when it was opened; keeps the table narrow
+        cols.remove("opened_on")
     return _fmt(
         r[cols],
         number_cols={"age_days": 0, "days_overdue": 0},
@@ -361,8 +363,10 @@ def actions_table(register: pd.DataFrame, open_only: bool = False) -> pd.DataFra
 
 def objectives_table(by_objective: pd.DataFrame) -> pd.DataFrame:
     """operations.actions_by_objective for readers."""
-    return _fmt(by_objective, rename={"owned_by_us": "owned by us",
-                                      "owned_by_partner": "owned by partner"})  # fmt: skip
+    counts = [c for c in by_objective.columns if c != "objective"]
+    return _fmt(by_objective, number_cols=dict.fromkeys(counts, 0),
+                rename={"owned_by_us": "owned by us",
+                        "owned_by_partner": "owned by partner"})  # fmt: skip
 
 
 def shortfall_table(shortfall: pd.DataFrame, currency: str = "") -> pd.DataFrame:
