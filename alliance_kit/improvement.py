@@ -116,8 +116,8 @@ def risk_register(frames: dict[str, pd.DataFrame], alliance_id: str, period: str
     rv = table(frames, "risk_reviews")
     rv = rv[rv["risk_id"].isin(r["id"])]
     cur = _latest_review(rv, period)
-    prev_rows = rv.merge(cur[["period"]].rename(columns={"period": "cur"}), left_on="risk_id",
-                         right_index=True)  # fmt: skip
+    current = cur[["period"]].rename(columns={"period": "cur"}).reset_index()
+    prev_rows = rv.merge(current, on="risk_id")
     prev = _latest_review(prev_rows[prev_rows["period"] < prev_rows["cur"]], period)
     out = r[["id", "title", "owner", "mitigation", "status", "raised_on", "crack"]].copy()
     out["reviewed"] = out["id"].map(cur["period"])

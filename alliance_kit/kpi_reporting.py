@@ -287,8 +287,8 @@ def reporting_log(
     act = table(frames, "kpi_actuals")[["kpi_id", "period", "reported_on"]]
     act = act.assign(reported=True)
     log = log.merge(act, on=["kpi_id", "period"], how="left")
-    log["deadline"] = log["period"].map(
-        lambda p: pd.Timestamp(periods.end(p)) + pd.Timedelta(days=grace_days)
+    log["deadline"] = pd.to_datetime(
+        log["period"].map(lambda p: pd.Timestamp(periods.end(p)) + pd.Timedelta(days=grace_days))
     )
     reported = log["reported"].eq(True)
     on_time = reported & (log["reported_on"].isna() | (log["reported_on"] <= log["deadline"]))

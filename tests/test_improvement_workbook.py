@@ -189,3 +189,12 @@ def test_lessons_newest_first():
         dict(id="L3", alliance_id="A1", recorded_on="2026-12-01", title="c", crack=2),
     ])}  # fmt: skip
     assert im.lesson_log(f, "A1", "2026-09-30")["id"].tolist() == ["L2", "L1"]
+
+
+def test_an_alliance_without_records_gets_empty_views(frames):
+    f = {**frames, "alliances": tf("alliances", [dict(ALLIANCE, id="A1"), dict(ALLIANCE, id="A3")])}
+    r = im.risk_register(f, "A3", "2026-Q3")
+    assert r.empty and im.heatmap_cells(r)["risks"].sum() == 0
+    assert im.issue_log(f, "A3", "2026-09-30").empty
+    w = im.work_on_cracks(f, "A3", "2026-09-30")
+    assert w[["actions_open", "risks_open", "issues_open", "lessons"]].sum().sum() == 0

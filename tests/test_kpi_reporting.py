@@ -197,3 +197,12 @@ def test_log_matches_the_indicator_on_the_sample():
         log = kr.reporting_log(f, a, "2026-Q3")
         assert len(log) == ref.loc[a, "expected"]
         assert (log["state"] == "on time").sum() == ref.loc[a, "on_time"]
+
+
+def test_an_alliance_without_kpis(frames):
+    f = {**frames, "alliances": tf("alliances", [dict(ALLIANCE, id="A1"), dict(ALLIANCE, id="A3")])}
+    assert kr.kpi_status(f, "A3", "2026-Q3").empty
+    assert kr.reporting_log(f, "A3", "2026-Q3").empty
+    s = kr.on_time_summary(f, "A3", "2026-Q3")
+    assert s["expected"] == 0 and math.isnan(s["rate"])
+    assert kr.by_side(kr.kpi_status(f, "A3", "2026-Q3"))["us"].sum() == 0
