@@ -5,12 +5,19 @@ doubt, which cracks are opening and what is being done. Everything here works on
 already scored by :mod:`alliance_kit.health`; the scoring runs once per period (cached),
 filters and the drill-down only slice the scored frames, so changing a filter is cheap.
 
+Voila gives every viewer a kernel of their own. So that each does not read and score the
+whole store again, ``alliance-kit dashboard`` scores it once into a :class:`Snapshot` (the
+latest period, the trend, the drill-down's tables) in a private folder; a viewer's kernel
+loads it, and rebuilds it only when the store's row counts changed or it is older than
+``$ALLIANCE_KIT_DASHBOARD_MAX_AGE`` seconds (300). Other periods are scored on demand.
+
 Three layers, each tested on its own:
 
 * formatting (``format_money``, ``format_percent``): money is never summed across
   currencies, every figure is shown in its own currency;
 * frames (``portfolio_table``, ``apply_filters``, ``revenue_by_currency``, ``status_counts``,
-  ``scores_for``, ``trend_frame``, ``alliance_view``): plain DataFrames with exact values;
+  ``scores_for``, ``trend_frame``, ``one_alliance``, ``kpi_status``, ``governance_adherence``,
+  ``open_actions``, ``open_risks``): plain DataFrames with exact values;
 * the widget layout (:class:`DashboardApp`): ipywidgets only, charts as static SVG drawn by
   vl-convert (no CDN, nothing loaded from the network), user text escaped.
 """
@@ -21,7 +28,7 @@ import html
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -294,29 +301,12 @@ def tile(label: str, value: str, note: str = "", *, kind: str = "", test_id: str
     )
 
 
-@dataclass
-class AllianceView:
-    """Everything the drill-down shows for one alliance in one period."""
-
-    alliance_id: str
-    header: dict[str, Any]
-    cracks: pd.DataFrame
-    kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
-    governance: pd.DataFrame = field(default_factory=pd.DataFrame)
-    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    risks: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
 def options_for_alliances(table: pd.DataFrame) -> list[tuple[str, str]]:
     """Drop-down choices ``(label, alliance_id)``, most at risk first."""
     return [
         (f"{r.alliance_id} · {r.name} ({r.status})", r.alliance_id)
         for r in table[["alliance_id", "name", "status"]].itertuples(index=False)
     ]
-
-
-def _names(values: Iterable[Any]) -> list[str]:
-    return [str(v) for v in values]
 
 
 # --- the page ------------------------------------------------------------------------
@@ -619,8 +609,27 @@ class Snapshot:
     made_at: float
     counts: dict[str, int]
     frames: dict[str, pd.DataFrame]
-    scores: dict[str, Any]
+    scores: dict[str, Scores]
     history: dict[str, pd.DataFrame]
+    charts: dict[str, str | None]  # the first view's SVG charts
+    style: str
+
+
+@dataclass
+class Scores:
+    """The part of :class:`alliance_kit.health.PortfolioScores` the page shows (loading it
+    needs neither the scoring code nor its dependencies)."""
+
+    period: str
+    alliances: pd.DataFrame
+    cracks: pd.DataFrame
+    alerts: pd.DataFrame
+    portfolio: pd.DataFrame
+
+    @classmethod
+    def of(cls, scores: Any) -> Scores:
+        return cls(scores.period, scores.alliances, scores.cracks, scores.alerts,
+                   scores.portfolio)  # fmt: skip
 
 
 def build_snapshot(
@@ -637,12 +646,19 @@ def build_snapshot(
     if not periods:
         raise ValueError(NOTHING_TO_SHOW)
     latest = periods[-1]
+    kept = {n: frames[n] for n in DRILL_TABLES if n in frames}
+    scores = {latest: Scores.of(_default_scorer(frames, latest, config))}
+    history = {latest: _default_historian(frames, periods[-trend_periods:], config)}
+    # draw the first view once, here, rather than in every viewer's kernel
+    first = DashboardApp(kept, latest, scores=scores, history=history, config=config)
     return Snapshot(
         made_at=time.time(),
         counts=dict(counts or {}),
-        frames={n: frames[n] for n in DRILL_TABLES if n in frames},
-        scores={latest: _default_scorer(frames, latest, config)},
-        history={latest: _default_historian(frames, periods[-trend_periods:], config)},
+        frames=kept,
+        scores=scores,
+        history=history,
+        charts=first.charts,
+        style=css(),
     )
 
 
@@ -698,6 +714,20 @@ def _read_store(db: str | None) -> dict[str, pd.DataFrame]:
         return store.read_all()
     finally:
         store.engine.dispose()
+
+
+def _warm_up_in_background() -> None:
+    """Import the chart code and start vl-convert's JavaScript engine in a thread."""
+    import threading
+
+    def warm() -> None:
+        import altair as alt
+
+        from alliance_kit import charts
+
+        charts.chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+
+    threading.Thread(target=warm, name="alliance-kit-warm-up", daemon=True).start()
 
 
 def _store_frames(db: str | None) -> Any:
@@ -769,6 +799,8 @@ class DashboardApp:
         historian: Any = None,
         scores: Mapping[str, Any] | None = None,
         history: Mapping[str, pd.DataFrame] | None = None,
+        charts: Mapping[str, str | None] | None = None,
+        style: str | None = None,
         trend_periods: int = 4,
         top_n: int = 12,
         heat_n: int = 15,
@@ -793,6 +825,8 @@ class DashboardApp:
         self._scores: dict[str, Any] = dict(scores or {})
         self._tables: dict[str, pd.DataFrame] = {}
         self._history: dict[str, pd.DataFrame] = dict(history or {})
+        self.charts: dict[str, str | None] = dict(charts or {})
+        self.style = style
 
         table = self.table(period)
         opts = filter_options(table)
@@ -868,6 +902,7 @@ class DashboardApp:
         *,
         snapshot: str | Path | None = None,
         max_age: float | None = None,
+        warm_up: bool = True,
         **kw: Any,
     ) -> DashboardApp:
         """The page for the store at ``db``, from the dashboard snapshot when there is a
@@ -875,10 +910,14 @@ class DashboardApp:
 
         ``snapshot`` defaults to ``$ALLIANCE_KIT_DASHBOARD_SNAPSHOT`` (set by
         ``alliance-kit dashboard``); without one, the store is read and scored here.
+        ``warm_up`` loads the chart renderer in the background (a preheated kernel does it
+        before its viewer arrives), so the first filter change is not slowed by it.
         """
         path = snapshot or os.environ.get(ENV_SNAPSHOT) or None
         snap = load_snapshot(db, path, max_age=max_age)
         full = _store_frames(db)
+        if warm_up:
+            _warm_up_in_background()
         return cls(
             snap.frames,
             period,
@@ -886,6 +925,8 @@ class DashboardApp:
             historian=lambda _f, ps, c=None: _default_historian(full(), ps, c),
             scores=snap.scores,
             history=snap.history,
+            charts=snap.charts,
+            style=snap.style,
             **kw,
         )
 
@@ -945,44 +986,38 @@ class DashboardApp:
 
     def refresh(self) -> None:
         """Redraw every portfolio section for the current period and filters."""
-        from alliance_kit import charts
-
         table = self.current()
         ids = table["alliance_id"].tolist()
-        top_ids = top_at_risk(table, self.heat_n)["alliance_id"].tolist()
+        n = len(table)
         self.header.value = self._header(table)
         self.tiles.value = self._tiles(table)
         self.rar.value = self._card(
             "Revenue at risk by alliance",
-            chart_revenue_at_risk(top_at_risk(table, self.top_n)) if len(table) else None,
             "rar",
-            f"The {min(self.top_n, len(table))} alliances with the most revenue at risk "
+            lambda: chart_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None,
+            f"The {min(self.top_n, n)} alliances with the most revenue at risk "
             "(expected annual revenue x failure probability), each in its own currency.",
         )
         self.status.value = self._card(
-            "Alliances by status", chart_status_counts(status_counts(table)), "status"
+            "Alliances by status", "status", lambda: chart_status_counts(status_counts(table))
         )
         self.heat.value = self._card(
             "Cracks across alliances",
-            _untitled(charts.crack_heatmap(scores_for(self.scores(self.period), top_ids)))
-            if len(table)
-            else None,  # fmt: skip
             "heatmap",
-            f"Crack scores (0-100) of the {min(self.heat_n, len(table))} alliances most at "
-            "risk; colour is the crack's status.",
+            lambda: self._health_chart("crack_heatmap", top_at_risk(table, self.heat_n)),
+            f"Crack scores (0-100) of the {min(self.heat_n, n)} alliances most at risk; "
+            "colour is the crack's status.",
         )
         self.scatter.value = self._card(
             "Health against strategic value",
-            _untitled(charts.health_vs_value(scores_for(self.scores(self.period), ids)))
-            if len(table)
-            else None,
             "scatter",
+            lambda: self._health_chart("health_vs_value", table),
             "Bubble size: expected annual revenue. Top right is healthy and important; "
             "bottom right needs attention first.",
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
-            "Trend", chart_trend(self.trend_data()), "trend",
+            "Trend", "trend", lambda: chart_trend(self.trend_data()),
             "Alliances per status over the last quarters (type and owner filters apply).",
         )  # fmt: skip
         options = [("Choose an alliance…", ""), *options_for_alliances(table)]
@@ -992,13 +1027,22 @@ class DashboardApp:
             self.w_alliance.value = chosen
         self.show_alliance(chosen)
 
+    def _health_chart(self, name: str, table: pd.DataFrame) -> Any:
+        """One of :mod:`alliance_kit.charts`' portfolio charts for the alliances in ``table``."""
+        from alliance_kit import charts
+
+        if table.empty:
+            return None
+        part = scores_for(self.scores(self.period), table["alliance_id"])
+        return _untitled(getattr(charts, name)(part))
+
     def _header(self, table: pd.DataFrame) -> str:
         f = self.filters
         chosen = [f"{k} {v}" for k, v in (("type", f.type), ("owner", f.owner),
                                           ("status", f.status)) if v != ALL]  # fmt: skip
         scope = ", ".join(chosen) if chosen else "whole portfolio"
         return (
-            f"{css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
+            f"{self.style or css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
             f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span></div>"
             f"<p class='ak-sub'>{len(table)} alliances · {escape(scope)}</p>"
         )
@@ -1025,10 +1069,17 @@ class DashboardApp:
         parts.append(tile("Alerts", str(n_alerts), "this period", test_id="alerts"))
         return f"<div class='ak-tiles'>{''.join(parts)}</div>"
 
-    def _card(self, title: str, chart: Any, key: str, note: str = "") -> str:
+    def _card(self, title: str, key: str, build: Any, note: str = "") -> str:
+        """A titled card with one chart; each chart's SVG is drawn once per period and
+        filters (and the snapshot brings the first view's, so a new viewer draws none)."""
+        cache_key = f"{self.period}|{self.filters}|{key}"
+        if cache_key not in self.charts:
+            chart = build()
+            self.charts[cache_key] = svg(chart) if chart is not None else None
+        drawn = self.charts[cache_key]
         body = (
-            f"<div class='ak-chart' data-chart='{key}'>{svg(chart)}</div>"
-            if chart is not None
+            f"<div class='ak-chart' data-chart='{key}'>{drawn}</div>"
+            if drawn is not None
             else "<p class='ak-empty'>No alliance matches the filters.</p>"
             f"<div class='ak-chart' data-chart='{key}'><svg width='1' height='1'></svg></div>"
         )

@@ -150,15 +150,46 @@ def view(browser, url: str, charts: int) -> float:
     return elapsed
 
 
-def measure(browser, server: Server, charts: int, runs: int, viewers: int) -> dict:
-    pid = server.proc.pid
-    wait_idle(pid, 1)
-    warm = []
-    for _ in range(runs):
-        warm.append(view(browser, server.url, charts))
-        wait_idle(pid, 2)  # the viewed kernel (idle now) and the refilled pool kernel
-        # close the viewed kernel's page already happened; its kernel stays until culled
-    # several viewers at once: each holds its own kernel
+def filter_change(browser, url: str) -> float:
+    """Dashboard only: seconds from choosing status "red" to the page redrawn for it (the
+    drill-down's alliance list is the last thing the page updates)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(url, timeout=300_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.ak-chart svg').length >= 5", timeout=300_000
+    )
+    before = page.locator(".ak-filter-alliance option").count()
+    start = time.perf_counter()
+    page.locator(".ak-filter-status select").select_option("red")
+    page.wait_for_function(
+        f"document.querySelectorAll('.ak-filter-alliance option').length !== {before}",
+        timeout=300_000,
+    )
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+def measure_views(browser, servers: dict, runs: int) -> dict[str, list[float]]:
+    """Views of each page, interleaved (ABBA...) so both see the same machine load; each
+    view starts with the server idle and a preheated kernel waiting."""
+    names = list(servers)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for server, _ in servers.values():
+        wait_idle(server.proc.pid, 1)
+    for i in range(runs):
+        for name in names if i % 2 == 0 else reversed(names):
+            server, charts = servers[name]
+            times[name].append(view(browser, server.url, charts))
+            wait_idle(server.proc.pid, 2)  # the viewed kernel and the refilled pool kernel
+    return times
+
+
+def memory(browser, server: Server, charts: int, viewers: int) -> dict:
+    """Kernel RSS with ``viewers`` pages open at once (each viewer holds a kernel)."""
+    import psutil
+
     contexts = []
     for _ in range(viewers):
         ctx = browser.new_context(viewport={"width": 1366, "height": 900})
@@ -168,22 +199,18 @@ def measure(browser, server: Server, charts: int, runs: int, viewers: int) -> di
             f"document.querySelectorAll('.ak-chart svg').length >= {charts}", timeout=300_000
         )
         contexts.append(ctx)
-    wait_idle(pid, 1)
-    import psutil
-
-    kernels = kernel_processes(pid)
-    kernel_rss = rss_mb(kernels)
-    server_rss = psutil.Process(pid).memory_info().rss / 2**20
+    wait_idle(server.proc.pid, 1)
+    kernels = kernel_processes(server.proc.pid)
+    rss = rss_mb(kernels)
+    out = {
+        "kernels": len(kernels),
+        "kernel_rss_mb": rss,
+        "rss_per_kernel_mb": statistics.mean(rss) if rss else float("nan"),
+        "server_rss_mb": psutil.Process(server.proc.pid).memory_info().rss / 2**20,
+    }
     for ctx in contexts:
         ctx.close()
-    return {
-        "warm_s": warm,
-        "warm_median_s": statistics.median(warm),
-        "kernels": len(kernels),
-        "kernel_rss_mb": kernel_rss,
-        "rss_per_kernel_mb": statistics.mean(kernel_rss) if kernel_rss else float("nan"),
-        "server_rss_mb": server_rss,
-    }
+    return out
 
 
 def cold_view(browser, notebook: Path, db: str, charts: int) -> float:
@@ -217,25 +244,36 @@ def main() -> None:
     print(f"portfolio: {args.alliances} alliances generated and stored in "
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
     store.engine.dispose()
+    del frames
 
     exe = os.environ.get("ALLIANCE_KIT_CHROMIUM", "/usr/bin/chromium")
     results: dict = {"alliances": args.alliances}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=ARGS)
-        for name, nb, charts in (("trivial", TRIVIAL, 1), ("dashboard", DASHBOARD, 5)):
-            server = Server(nb, db)
-            try:
-                results[name] = measure(browser, server, charts, args.runs, args.viewers)
-            finally:
+        servers = {"trivial": (Server(TRIVIAL, db), 1), "dashboard": (Server(DASHBOARD, db), 5)}
+        try:
+            times = measure_views(browser, servers, args.runs)
+            for name in servers:
+                results[name] = {"warm_s": times[name],
+                                 "warm_median_s": statistics.median(times[name])}  # fmt: skip
+            results["dashboard"]["filter_change_s"] = filter_change(
+                browser, servers["dashboard"][0].url
+            )
+            for name, (server, charts) in servers.items():
+                results[name].update(memory(browser, server, charts, args.viewers))
+        finally:
+            for server, _ in servers.values():
                 server.stop()
-            if not args.no_cold:
+        if not args.no_cold:
+            for name, nb, charts in (("trivial", TRIVIAL, 1), ("dashboard", DASHBOARD, 5)):
                 results[name]["cold_s"] = cold_view(browser, nb, db, charts)
         browser.close()
 
     tr, da = results["trivial"], results["dashboard"]
     ratio = da["warm_median_s"] / tr["warm_median_s"]
     results["ratio_warm"] = ratio
-    print(f"\nnavigation -> all charts drawn (preheated kernel, median of {args.runs}):")
+    print(f"\nnavigation -> all charts drawn (preheated kernel, median of {args.runs}, "
+          "pages interleaved):")  # fmt: skip
     for name in ("trivial", "dashboard"):
         r = results[name]
         runs = ", ".join(f"{x:.2f}" for x in r["warm_s"])
@@ -247,11 +285,16 @@ def main() -> None:
         results["ratio_cold"] = cr
         print(f"cold (no preheated kernel): trivial {tr['cold_s']:.2f} s, "
               f"dashboard {da['cold_s']:.2f} s, ratio {cr:.2f}x")  # fmt: skip
-    print(f"\nmemory with {args.viewers} viewers open (+1 warm kernel):")
+    print(f"changing a filter (status red) until the page is redrawn: "
+          f"{da['filter_change_s']:.2f} s")  # fmt: skip
+    print(f"\nmemory with {args.viewers} viewers open (+ the kernels of earlier views, "
+          "not yet culled, and 1 warm kernel):")  # fmt: skip
     for name in ("trivial", "dashboard"):
         r = results[name]
         print(f"  {name:9s}: {r['rss_per_kernel_mb']:.0f} MB RSS per kernel (viewer), "
-              f"{r['kernels']} kernels, server {r['server_rss_mb']:.0f} MB")  # fmt: skip
+              f"max {max(r['kernel_rss_mb']):.0f} MB, {r['kernels']} kernels, "
+              f"server {r['server_rss_mb']:.0f} MB")  # fmt: skip
+    shutil.rmtree(tmp, ignore_errors=True)
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboard.json").write_text(json.dumps(results, indent=2))

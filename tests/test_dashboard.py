@@ -589,11 +589,18 @@ def test_snapshot_is_built_once_and_refreshed_when_the_store_changes(sample_db, 
     assert d.load_snapshot(sample_db, path).counts["lessons"] == first.counts["lessons"] + 1
 
 
-def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path):
+def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path, monkeypatch):
     from alliance_kit import health
     from alliance_kit.store import open_store
 
-    app = d.DashboardApp.from_store(sample_db, snapshot=tmp_path / "snap.pickle")
+    path = tmp_path / "snap.pickle"
+    snap = d.load_snapshot(sample_db, path)
+    assert len([k for k, v in snap.charts.items() if v and "<svg" in v]) == 5
+    real_svg = d.svg
+    monkeypatch.setattr(d, "svg", lambda chart: pytest.fail("the first view is drawn again"))
+    app = d.DashboardApp.from_store(sample_db, snapshot=path)
+    assert app.rar.value.count("<svg") == 1
+    monkeypatch.setattr(d, "svg", real_svg)
     store = open_store(sample_db)
     frames = store.read_all()
     store.engine.dispose()
