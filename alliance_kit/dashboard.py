@@ -420,7 +420,7 @@ def chart_status_counts(counts: pd.DataFrame) -> Any:
         color=alt.Color("status:N", scale=_colour_scale(), legend=None)
     )
     text = base.mark_text(dy=-7, fontSize=13, fontWeight="bold").encode(text="alliances:Q")
-    return (bars + text).properties(width=300, height=190)
+    return (bars + text).properties(width=420, height=150)
 
 
 def chart_trend(trend: pd.DataFrame) -> Any:
@@ -442,7 +442,7 @@ def chart_trend(trend: pd.DataFrame) -> Any:
             ),
             order=alt.Order("order:Q"),
         )
-        .properties(width=420, height=190)
+        .properties(width=420, height=150)
     )
 
 
@@ -863,8 +863,12 @@ class DashboardApp:
         self.trend = w.HTML()
         self.drill = w.HTML()
         half = w.Layout(flex="1 1 0", min_width="0", margin="0 5px 0 5px")
-        for part in (self.rar, self.status, self.heat, self.scatter, self.alerts, self.trend):
+        half_box = w.Layout(flex="1 1 0", min_width="0", margin="0")
+        for part in (self.rar, self.heat, self.scatter):
             part.layout = half
+        for part in (self.status, self.trend):
+            part.layout = w.Layout(margin="0 5px 0 5px")
+        self.alerts.layout = w.Layout(margin="0 5px 0 5px")
         self.drill.layout = w.Layout(margin="0 5px")
 
         filters = w.HBox(
@@ -876,9 +880,9 @@ class DashboardApp:
                 self.header,
                 filters,
                 self.tiles,
-                w.HBox([self.rar, self.status]),
+                w.HBox([self.rar, w.VBox([self.status, self.trend], layout=half_box)]),
                 w.HBox([self.heat, self.scatter]),
-                w.HBox([self.alerts, self.trend]),
+                self.alerts,
                 w.HTML(
                     '<div class="ak-card ak-drill-head"><h2>Alliance view</h2>'
                     '<p class="ak-note">Choose an alliance to see its cracks by side, '

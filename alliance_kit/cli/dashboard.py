@@ -7,7 +7,16 @@ server with one token, so the survey page, when ``notebooks/survey/survey.ipynb`
 runs as a second Voila process on its own port, without the executive token, serving only
 the survey notebook (a request there cannot reach the dashboard). Both are served the
 same way: sources stripped, tracebacks hidden, bound to 127.0.0.1 unless told otherwise,
-kernels preheated. Publish them only behind a TLS reverse proxy.
+kernels preheated. Publish them only behind a TLS reverse proxy (and publish the survey's
+port to partners, never the dashboard's). ``alliance-kit survey serve`` runs the survey
+server alone; start the dashboard with ``--no-survey`` then.
+
+The token is generated per start (``secrets.token_urlsafe(24)``) and printed once; it is
+passed to Voila on its command line, so other users of the same machine can read it in
+the process list: run the dashboard on a machine (or container) of its own.
+
+Before the servers start, the portfolio is scored once into a snapshot in a private
+folder (see :mod:`alliance_kit.dashboard`); every viewer's kernel loads it.
 """
 
 from __future__ import annotations
