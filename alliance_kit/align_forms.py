@@ -1,6 +1,6 @@
 """Widget forms of the Align workbooks (agreements and contracts, governance).
 
-Every form is a ``widgets.RecordForm`` bound to one alliance (``AlignForm``): new records
+Every form is a ``widgets.AllianceForm`` bound to one alliance: new records
 get the alliance's id, and the Load picker and every drop-down of linked records offer only
 that alliance's records, also for tables that reach their alliance through a parent
 (obligations through their agreement, meetings and members through their body).
@@ -21,8 +21,7 @@ tests set widget values and click Save.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
@@ -32,91 +31,34 @@ from sqlalchemy.exc import SQLAlchemyError
 from alliance_kit import schemas
 from alliance_kit.model import TABLES
 from alliance_kit.store import Store, StoreError, typed_frame
-from alliance_kit.widgets import FIELD_WIDTH, LABEL_WIDTH, RecordForm, message_html, record_label
+from alliance_kit.widgets import (
+    FIELD_WIDTH,
+    LABEL_WIDTH,
+    AllianceForm,
+    Check,
+    _error,
+    _ok,
+    alliance_rows,
+    message_html,
+)
 
 Saved = Callable[[dict[str, Any]], None]
-Check = Callable[[dict[str, Any]], Mapping[str, str]]
-
-#: Tables without an alliance_id column: (column, parent table) leading to one that has.
-PARENTS: dict[str, tuple[str, str]] = {
-    "obligations": ("agreement_id", "agreements"),
-    "body_members": ("body_id", "governance_bodies"),
-    "meetings": ("body_id", "governance_bodies"),
-    "attendance": ("meeting_id", "meetings"),
-}
-
-
-def alliance_rows(store: Store, table: str, alliance_id: str) -> pd.DataFrame:
-    """The records of ``table`` that belong to the alliance (through parents if needed)."""
-    frame = store.read(table)
-    if table == "alliances":
-        return frame[frame["id"] == alliance_id]
-    if "alliance_id" in frame.columns:
-        return frame[frame["alliance_id"] == alliance_id]
-    if table in PARENTS:
-        column, parent = PARENTS[table]
-        keys = alliance_rows(store, parent, alliance_id)["id"]
-        return frame[frame[column].isin(keys)]
-    return frame
-
-
-class AlignForm(RecordForm):
-    """A RecordForm for the records of one alliance. ``checks`` are extra validators
-    ``record -> {column: message}`` run after the model's rules (their messages win)."""
-
-    def __init__(
-        self,
-        store: Store,
-        table: str,
-        alliance_id: str,
-        fields: Sequence[str] | None = None,
-        *,
-        checks: Sequence[Check] = (),
-        defaults: Mapping[str, Any] | None = None,
-        where: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.alliance_id = alliance_id
-        self.checks = list(checks)
-        self.record_filter = dict(where or {})
-        defaults = dict(defaults or {})
-        if "alliance_id" in TABLES[table].c:
-            defaults = {"alliance_id": alliance_id, **defaults}
-        super().__init__(store, table, fields, defaults=defaults, **kwargs)
-
-    def _ref_options(self, name: str, cache: dict[str, pd.DataFrame]) -> list[tuple[str, Any]]:
-        """Linked records of this alliance only."""
-        table, column = self._ref_target(name)
-        if table not in cache:
-            cache[table] = alliance_rows(self.store, table, self.alliance_id)
-        keys = [c.name for c in TABLES[table].primary_key.columns]
-        label_keys = keys if column in keys else [column]
-        return [(record_label(r, label_keys), r[column]) for r in cache[table].to_dict("records")]
-
-    def refresh_options(self) -> None:
-        """Re-read the drop-downs; the Load picker offers this alliance's records only."""
-        super().refresh_options()
-        rows = alliance_rows(self.store, self.table_name, self.alliance_id)
-        for col, value in self.record_filter.items():
-            rows = rows[rows[col] == value]
-        current = self.picker.value
-        options = [
-            (record_label(r, self.keys), tuple(r[k] for k in self.keys))
-            for r in rows.to_dict("records")
-        ]
-        self.picker.options = options
-        self.picker.value = current if current in [v for _, v in options] else None
-
-    def validate(self, rec: dict[str, Any] | None = None) -> dict[str, str]:
-        rec = self.record() if rec is None else rec
-        problems = super().validate(rec)
-        for check in self.checks:
-            problems.update(check(rec))
-        return problems
 
 
 def _day(value: Any) -> pd.Timestamp | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+def _dated_when_done(column: str, verb: str) -> Check:
+    """A record whose status says done needs the day in ``column`` (``verb``: completed,
+    closed)."""
+
+    def check(rec: dict[str, Any]) -> dict[str, str]:
+        if rec.get("status") == "done" and _day(rec.get(column)) is None:
+            return {column: f"enter the day it was {verb} (the status says done)"}
+        return {}
+
+    return check
 
 
 # --- agreements -----------------------------------------------------------------------------
@@ -136,10 +78,10 @@ AGREEMENT_FIELDS = (
 )
 
 
-def agreement_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def agreement_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit an agreement (an expiry before the signature is refused under Expires
     on). Leave Id empty for a new one."""
-    return AlignForm(
+    return AllianceForm(
         store,
         "agreements",
         alliance_id,
@@ -157,23 +99,17 @@ def agreement_form(store: Store, alliance_id: str, on_saved: Saved | None = None
     )
 
 
-def obligation_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def obligation_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit an obligation of one of the alliance's agreements: what, who owns it
     (required), their side, when it is due and its status."""
-
-    def completed(rec: dict[str, Any]) -> dict[str, str]:
-        if rec.get("status") == "done" and _day(rec.get("completed_on")) is None:
-            return {"completed_on": "enter the day it was completed (the status says done)"}
-        return {}
-
-    return AlignForm(
+    return AllianceForm(
         store,
         "obligations",
         alliance_id,
         ("id", "agreement_id", "description", "owner", "owner_side", "due_on", "status",
          "completed_on"),
         title="Obligation",
-        checks=[completed],
+        checks=[_dated_when_done("completed_on", "completed")],
         id_format=(f"{alliance_id}-OB", 3),
         on_saved=on_saved,
     )  # fmt: skip
@@ -181,7 +117,7 @@ def obligation_form(store: Store, alliance_id: str, on_saved: Saved | None = Non
 
 def agreement_briefing_form(
     store: Store, alliance_id: str, on_saved: Saved | None = None
-) -> AlignForm:
+) -> AllianceForm:
     """Record who inside either organization was briefed on an agreement, and whether
     they acknowledged it."""
 
@@ -190,7 +126,7 @@ def agreement_briefing_form(
             return {"agreement_id": "choose the agreement the audience was briefed on"}
         return {}
 
-    return AlignForm(
+    return AllianceForm(
         store,
         "briefings",
         alliance_id,
@@ -227,10 +163,10 @@ def _escalation_check(store: Store) -> Check:
     return check
 
 
-def body_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def body_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit a governance body: its kind, how often it meets and where issues
     escalate (no loops)."""
-    return AlignForm(
+    return AllianceForm(
         store,
         "governance_bodies",
         alliance_id,
@@ -243,10 +179,10 @@ def body_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> 
     )
 
 
-def member_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def member_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Put a person of either side on a body, with their role in it (chair, member,
     secretary)."""
-    return AlignForm(
+    return AllianceForm(
         store,
         "body_members",
         alliance_id,
@@ -256,9 +192,9 @@ def member_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -
     )
 
 
-def decision_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def decision_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Log a decision asked for (and when it was made, empty while pending)."""
-    return AlignForm(
+    return AllianceForm(
         store,
         "decisions",
         alliance_id,
@@ -270,15 +206,9 @@ def decision_form(store: Store, alliance_id: str, on_saved: Saved | None = None)
     )
 
 
-def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit a meeting's action item: owner, due date, status."""
-
-    def closed(rec: dict[str, Any]) -> dict[str, str]:
-        if rec.get("status") == "done" and _day(rec.get("closed_on")) is None:
-            return {"closed_on": "enter the day it was closed (the status says done)"}
-        return {}
-
-    return AlignForm(
+    return AllianceForm(
         store,
         "actions",
         alliance_id,
@@ -287,16 +217,16 @@ def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -
         title="Action item",
         defaults={"kind": "meeting action"},
         where={"kind": "meeting action"},
-        checks=[closed],
+        checks=[_dated_when_done("closed_on", "closed")],
         id_format=(f"{alliance_id}-ACT", 3),
         on_saved=on_saved,
     )  # fmt: skip
 
 
-def raci_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AlignForm:
+def raci_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add a cell of the RACI matrix: for a key decision, which party is Responsible,
     Accountable, Consulted or Informed."""
-    return AlignForm(
+    return AllianceForm(
         store,
         "raci",
         alliance_id,
@@ -308,7 +238,7 @@ def raci_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> 
     )
 
 
-class MeetingForm(AlignForm):
+class MeetingForm(AllianceForm):
     """A meeting and its attendance, saved together in one transaction.
 
     The attendance list offers the alliance's people; those who are members of the chosen
@@ -456,11 +386,3 @@ class MeetingForm(AlignForm):
         if self.on_saved is not None:
             self.on_saved(rec)
         return True
-
-
-def _error(text: str) -> str:
-    return f'<span style="color:#b3261e">{html.escape(text)}</span>'
-
-
-def _ok(text: str) -> str:
-    return f'<span style="color:#1b5e20">&#10003; {html.escape(text)}</span>'

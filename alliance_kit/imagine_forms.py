@@ -1,6 +1,6 @@
 """Widget forms of the Imagine workbooks (strategy, goals & KPIs, business case).
 
-Each form is a ``widgets.RecordForm`` bound to one alliance: new records get its id, the
+Each form is a ``widgets.AllianceForm`` bound to one alliance: new records get its id, the
 Load picker and the drop-downs of linked records (objectives, ...) offer only its records.
 Nothing is saved until the record is valid; every message shows next to its field:
 
@@ -27,67 +27,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alliance_kit import business_case as bc
 from alliance_kit import kpis, schemas
-from alliance_kit.model import TABLES
 from alliance_kit.store import Store, StoreError
-from alliance_kit.widgets import FIELD_WIDTH, LABEL_WIDTH, RecordForm, record_label
+from alliance_kit.widgets import (
+    FIELD_WIDTH,
+    LABEL_WIDTH,
+    AllianceForm,
+    _error,
+    _note,
+    _ok,
+    record_label,
+)
 
 Saved = Callable[[dict[str, Any]], None]
-
-
-class AllianceForm(RecordForm):
-    """A RecordForm for the records of one alliance.
-
-    ``free_numbers`` lists numeric columns typed as text (see the module doc), so an
-    out-of-range value gets a message instead of being clamped. ``checks`` are extra
-    validators ``record -> {column: message}`` run after the model's rules.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        table: str,
-        alliance_id: str,
-        fields: Sequence[str] | None = None,
-        *,
-        free_numbers: Sequence[str] = (),
-        checks: Sequence[Callable[[dict[str, Any]], Mapping[str, str]]] = (),
-        defaults: Mapping[str, Any] | None = None,
-        where: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.alliance_id = alliance_id
-        self.free_numbers = set(free_numbers)
-        self.checks = list(checks)
-        defaults = {"alliance_id": alliance_id, **(defaults or {})}
-        where = {"alliance_id": alliance_id, **(where or {})}
-        super().__init__(store, table, fields, defaults=defaults, where=where, **kwargs)
-
-    def _kind(self, col: Any) -> str:
-        kind = super()._kind(col)
-        if col.name in self.free_numbers and kind in ("int", "float"):
-            return f"optional {kind}"
-        return kind
-
-    def _ref_options(self, name: str, cache: dict[str, pd.DataFrame]) -> list[tuple[str, Any]]:
-        """Linked records of this alliance only (all records for tables without one)."""
-        table, column = self._ref_target(name)
-        if table not in cache:
-            cache[table] = self.store.read(table)
-        frame = cache[table]
-        if table == "alliances":
-            frame = frame[frame["id"] == self.alliance_id]
-        elif "alliance_id" in frame.columns:
-            frame = frame[frame["alliance_id"] == self.alliance_id]
-        keys = [c.name for c in TABLES[table].primary_key.columns]
-        label_keys = keys if column in keys else [column]
-        return [(record_label(r, label_keys), r[column]) for r in frame.to_dict("records")]
-
-    def validate(self, rec: dict[str, Any] | None = None) -> dict[str, str]:
-        rec = self.record() if rec is None else rec
-        problems = super().validate(rec)
-        for check in self.checks:  # more specific than the model's rules: they win
-            problems.update(check(rec))
-        return problems
 
 
 # --- strategy -----------------------------------------------------------------------------
@@ -409,21 +360,6 @@ def line_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> 
         id_format=(f"{alliance_id}-BC", 3),
         on_saved=on_saved,
     )
-
-
-# --- small helpers ------------------------------------------------------------------------
-
-
-def _error(text: str) -> str:
-    return f'<span style="color:#b3261e">{html.escape(text)}</span>'
-
-
-def _ok(text: str) -> str:
-    return f'<span style="color:#1b5e20">&#10003; {html.escape(text)}</span>'
-
-
-def _note(text: str) -> str:
-    return f'<span style="color:#555">{html.escape(text)}</span>'
 
 
 # --- views shared by the Imagine workbooks ---------------------------------------------------

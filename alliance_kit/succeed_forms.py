@@ -1,8 +1,8 @@
 """Widget forms of the Succeed workbooks (operations, KPI reporting, continuous improvement,
 lifecycle checklist).
 
-Every form is a ``widgets.RecordForm`` bound to one alliance (``SucceedForm``): new records
-get the alliance's id; the Load picker and the drop-downs of linked records (objectives,
+Every form is a ``widgets.AllianceForm`` bound to one alliance: new records get the
+alliance's id; the Load picker and the drop-downs of linked records (objectives,
 KPIs, risks) offer only that alliance's records, also for tables that reach it through a
 parent (KPI actuals through their KPI, risk reviews through their risk). Nothing is saved
 until the record is valid; each message shows under its field:
@@ -23,108 +23,20 @@ Everything runs without a browser: tests set widget values and click Save.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from alliance_kit import periods
-from alliance_kit.model import TABLES
 from alliance_kit.store import Store
-from alliance_kit.widgets import RecordForm, record_label
+from alliance_kit.widgets import AllianceForm, Check
 
 Saved = Callable[[dict[str, Any]], None]
-Check = Callable[[dict[str, Any]], Mapping[str, str]]
-
-#: Tables without an alliance_id column: (column, parent table) that leads to one.
-PARENTS: dict[str, tuple[str, str]] = {
-    "kpi_actuals": ("kpi_id", "kpis"),
-    "risk_reviews": ("risk_id", "risks"),
-}
-
-
-def alliance_rows(store: Store, table: str, alliance_id: str) -> pd.DataFrame:
-    """The records of ``table`` that belong to the alliance (through a parent if needed)."""
-    frame = store.read(table)
-    if table == "alliances":
-        return frame[frame["id"] == alliance_id]
-    if "alliance_id" in frame.columns:
-        return frame[frame["alliance_id"] == alliance_id]
-    if table in PARENTS:
-        column, parent = PARENTS[table]
-        return frame[frame[column].isin(alliance_rows(store, parent, alliance_id)["id"])]
-    return frame
 
 
 def _day(value: Any) -> pd.Timestamp | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value)
-
-
-class SucceedForm(RecordForm):
-    """A RecordForm for the records of one alliance.
-
-    ``free_numbers``: numeric columns typed as text, so an out-of-range value gets a
-    message instead of being clamped. ``checks``: extra validators ``record -> {column:
-    message}`` run after the model's rules (their messages win). ``record_filter``
-    limits the Load picker further (e.g. one kind of action).
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        table: str,
-        alliance_id: str,
-        fields: Sequence[str] | None = None,
-        *,
-        free_numbers: Sequence[str] = (),
-        checks: Sequence[Check] = (),
-        defaults: Mapping[str, Any] | None = None,
-        record_filter: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.alliance_id = alliance_id
-        self.free_numbers = set(free_numbers)
-        self.checks = list(checks)
-        self.record_filter = dict(record_filter or {})
-        defaults = dict(defaults or {})
-        if "alliance_id" in TABLES[table].c:
-            defaults = {"alliance_id": alliance_id, **defaults}
-        super().__init__(store, table, fields, defaults=defaults, **kwargs)
-
-    def _kind(self, col: Any) -> str:
-        kind = super()._kind(col)
-        if col.name in self.free_numbers and kind in ("int", "float"):
-            return f"optional {kind}"
-        return kind
-
-    def _ref_options(self, name: str, cache: dict[str, pd.DataFrame]) -> list[tuple[str, Any]]:
-        table, column = self._ref_target(name)
-        if table not in cache:
-            cache[table] = alliance_rows(self.store, table, self.alliance_id)
-        keys = [c.name for c in TABLES[table].primary_key.columns]
-        label_keys = keys if column in keys else [column]
-        return [(record_label(r, label_keys), r[column]) for r in cache[table].to_dict("records")]
-
-    def refresh_options(self) -> None:
-        """Re-read the drop-downs; the Load picker offers this alliance's records only."""
-        super().refresh_options()
-        rows = alliance_rows(self.store, self.table_name, self.alliance_id)
-        for col, value in self.record_filter.items():
-            rows = rows[rows[col] == value]
-        current = self.picker.value
-        options = [
-            (record_label(r, self.keys), tuple(r[k] for k in self.keys))
-            for r in rows.to_dict("records")
-        ]
-        self.picker.options = options
-        self.picker.value = current if current in [v for _, v in options] else None
-
-    def validate(self, rec: dict[str, Any] | None = None) -> dict[str, str]:
-        rec = self.record() if rec is None else rec
-        problems = super().validate(rec)
-        for check in self.checks:
-            problems.update(check(rec))
-        return problems
 
 
 # --- checks only forms need ------------------------------------------------------------------
@@ -183,11 +95,11 @@ RESOURCE_FIELDS = ("id", "side", "period", "fte_committed", "fte_assigned", "bud
                    "budget_assigned")  # fmt: skip
 
 
-def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit a joint activity, meeting action or improvement action: the objective
     it serves, its owner and side, dates, status and (for improvements) the crack it
     repairs."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "actions",
         alliance_id,
@@ -201,10 +113,10 @@ def action_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -
     )
 
 
-def resource_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def resource_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit a resource line: what one side committed and actually assigned (FTE,
     budget) in a quarter. Negative numbers are refused under their field."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "resources",
         alliance_id,
@@ -219,9 +131,9 @@ def resource_form(store: Store, alliance_id: str, on_saved: Saved | None = None)
 # --- KPI reporting --------------------------------------------------------------------------
 
 
-def kpi_actual_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def kpi_actual_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Report a KPI's actual for a quarter (or correct one: Load it first)."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "kpi_actuals",
         alliance_id,
@@ -236,9 +148,9 @@ def kpi_actual_form(store: Store, alliance_id: str, on_saved: Saved | None = Non
 # --- continuous improvement -----------------------------------------------------------------
 
 
-def risk_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def risk_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit a risk: owner, mitigation, status and the crack it threatens."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "risks",
         alliance_id,
@@ -251,9 +163,9 @@ def risk_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> 
     )
 
 
-def risk_review_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def risk_review_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Score a risk for a quarter: likelihood and impact, each 1 (low) to 5 (high)."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "risk_reviews",
         alliance_id,
@@ -265,10 +177,10 @@ def risk_review_form(store: Store, alliance_id: str, on_saved: Saved | None = No
     )
 
 
-def issue_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def issue_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Add or edit an issue: who owns it, which side raised it, severity, when it was
     raised, escalated and resolved, and the crack it shows."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "issues",
         alliance_id,
@@ -290,9 +202,9 @@ def issue_form(store: Store, alliance_id: str, on_saved: Saved | None = None) ->
     )
 
 
-def lesson_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def lesson_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Record a lesson learned and the crack it is about."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "lessons",
         alliance_id,
@@ -307,10 +219,10 @@ def lesson_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -
 # --- lifecycle ------------------------------------------------------------------------------
 
 
-def document_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> SucceedForm:
+def document_form(store: Store, alliance_id: str, on_saved: Saved | None = None) -> AllianceForm:
     """Register an artefact of the lifecycle (plan, charter, review, exit strategy...):
     its kind, title, status, date and where it is kept."""
-    return SucceedForm(
+    return AllianceForm(
         store,
         "documents",
         alliance_id,

@@ -6,8 +6,10 @@ numbers bounded number boxes, long text a text area) and its note becomes the to
 Nothing is saved until ``schemas.validate_record`` finds no problem; problems show inline
 under their field. Save upserts through the store in one transaction and calls
 ``on_saved`` so views can refresh. ``TableView`` shows a DataFrame as an escaped HTML table
-that stays readable in static HTML exports. Everything here runs without a browser: tests
-set widget values and call ``save()`` or ``save_button.click()``.
+that stays readable in static HTML exports. ``AllianceForm`` is the RecordForm of the
+workbooks: bound to one alliance, with extra checks whose messages win. Everything here
+runs without a browser: tests set widget values and call ``save()`` or
+``save_button.click()``.
 
 All text users typed is escaped before it reaches an HTML widget.
 """
@@ -284,11 +286,15 @@ class RecordForm:
             if f.nullable:
                 opts = [(_NONE_LABEL, None), *opts]
             _set_options(f.widget, opts)
-        rows = _rows(self.store.read(self.table_name, where=self.where or None))
+        rows = _rows(self._load_rows())
         _set_options(
             self.picker,
             [(record_label(r, self.keys), tuple(r[k] for k in self.keys)) for r in rows],
         )
+
+    def _load_rows(self) -> pd.DataFrame:
+        """The records the Load picker offers: those matching ``where``."""
+        return self.store.read(self.table_name, where=self.where or None)
 
     # --- reading and writing widget values ---------------------------------------------
 
@@ -472,6 +478,94 @@ class RecordForm:
             "Open this notebook in JupyterLab to use it.</p>"
         )
         return bundle
+
+
+#: Tables without an alliance_id column: (column, parent table) leading to one that has.
+ALLIANCE_PARENTS: dict[str, tuple[str, str]] = {
+    "obligations": ("agreement_id", "agreements"),
+    "body_members": ("body_id", "governance_bodies"),
+    "meetings": ("body_id", "governance_bodies"),
+    "attendance": ("meeting_id", "meetings"),
+    "kpi_actuals": ("kpi_id", "kpis"),
+    "risk_reviews": ("risk_id", "risks"),
+}
+
+Check = Callable[[dict[str, Any]], Mapping[str, str]]
+
+
+def alliance_rows(store: Store, table: str, alliance_id: str) -> pd.DataFrame:
+    """The records of ``table`` that belong to the alliance (through parents if needed;
+    all records of tables that belong to no alliance)."""
+    frame = store.read(table)
+    if table == "alliances":
+        return frame[frame["id"] == alliance_id]
+    if "alliance_id" in frame.columns:
+        return frame[frame["alliance_id"] == alliance_id]
+    if table in ALLIANCE_PARENTS:
+        column, parent = ALLIANCE_PARENTS[table]
+        return frame[frame[column].isin(alliance_rows(store, parent, alliance_id)["id"])]
+    return frame
+
+
+class AllianceForm(RecordForm):
+    """A RecordForm for the records of one alliance (the workbooks' forms).
+
+    New records get the alliance's id; the Load picker and every drop-down of linked
+    records offer only that alliance's records, also for tables that reach it through a
+    parent (``ALLIANCE_PARENTS``). ``where`` limits the Load picker further (e.g. one kind
+    of action). ``checks`` are extra validators ``record -> {column: message}`` run after
+    the model's rules; their messages win. ``free_numbers`` lists numeric columns typed
+    as text: only for a number that may be left blank (or a test typing text).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        table: str,
+        alliance_id: str,
+        fields: Sequence[str] | None = None,
+        *,
+        free_numbers: Sequence[str] = (),
+        checks: Sequence[Check] = (),
+        defaults: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.alliance_id = alliance_id
+        self.free_numbers = set(free_numbers)
+        self.checks = list(checks)
+        defaults = dict(defaults or {})
+        if "alliance_id" in TABLES[table].c:
+            defaults = {"alliance_id": alliance_id, **defaults}
+        super().__init__(store, table, fields, defaults=defaults, **kwargs)
+
+    def _kind(self, col: Any) -> str:
+        kind = super()._kind(col)
+        if col.name in self.free_numbers and kind in ("int", "float"):
+            return f"optional {kind}"
+        return kind
+
+    def _ref_options(self, name: str, cache: dict[str, pd.DataFrame]) -> list[tuple[str, Any]]:
+        """Linked records of this alliance only."""
+        table, column = self._ref_target(name)
+        if table not in cache:
+            cache[table] = alliance_rows(self.store, table, self.alliance_id)
+        keys = [c.name for c in TABLES[table].primary_key.columns]
+        label_keys = keys if column in keys else [column]
+        return [(record_label(r, label_keys), r[column]) for r in _rows(cache[table])]
+
+    def _load_rows(self) -> pd.DataFrame:
+        """This alliance's records matching ``where``."""
+        rows = alliance_rows(self.store, self.table_name, self.alliance_id)
+        for col, value in self.where.items():
+            rows = rows[rows[col] == value]
+        return rows
+
+    def validate(self, rec: dict[str, Any] | None = None) -> dict[str, str]:
+        rec = self.record() if rec is None else rec
+        problems = super().validate(rec)
+        for check in self.checks:  # more specific than the model's rules: they win
+            problems.update(check(rec))
+        return problems
 
 
 def _problem_summary(problems: Mapping[str, str], fields: Mapping[str, Field]) -> str:

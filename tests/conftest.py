@@ -1,10 +1,13 @@
-"""Shared fixtures: empty stores on SQLite and on a real PostgreSQL server."""
+"""Shared fixtures: empty stores on SQLite and on a real PostgreSQL server; a fresh copy
+of a SQLite store holding the sample portfolio (2026-Q3)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -62,3 +65,27 @@ def pg_store() -> Iterator[Store]:
 def store(request) -> Store:
     """An empty, migrated store; every test using it runs on SQLite and PostgreSQL."""
     return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "pg_store")
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(tmp_path_factory) -> Path:
+    """A migrated SQLite file holding the sample portfolio ending in 2026-Q3 (made once per
+    process; tests copy it, never write to it)."""
+    from alliance_kit import sample
+
+    path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
+    store = Store(str(path))
+    store.migrate()
+    sample.load(store, last_period="2026-Q3")
+    store.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sample_store(sample_store_file, tmp_path) -> Iterator[Store]:
+    """A fresh copy of the sample portfolio store for one test to change."""
+    path = tmp_path / "store.sqlite"
+    shutil.copy(sample_store_file, path)
+    store = Store(str(path))
+    yield store
+    store.engine.dispose()

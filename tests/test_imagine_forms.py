@@ -8,13 +8,12 @@ the field): a KPI target below the baseline of a KPI that should rise, a discoun
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
+from form_helpers import fill
 
 from alliance_kit import imagine_forms as forms
 from alliance_kit import kpis, sample
-from alliance_kit.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -22,29 +21,10 @@ def portfolio():
     return sample.portfolio(last_period="2026-Q3")
 
 
-@pytest.fixture(scope="module")
-def sample_file(tmp_path_factory, portfolio):
-    path = tmp_path_factory.mktemp("imagine") / "sample.sqlite"
-    store = Store(str(path))
-    store.migrate()
-    store.replace_all(portfolio)
-    store.engine.dispose()
-    return path
-
-
 @pytest.fixture
-def db(tmp_path, sample_file):
-    """A fresh copy of a store holding the sample portfolio (2026-Q3)."""
-    path = tmp_path / "store.sqlite"
-    shutil.copy(sample_file, path)
-    store = Store(str(path))
-    yield store
-    store.engine.dispose()
-
-
-def fill(form, **values) -> None:
-    for name, value in values.items():
-        form.fields[name].widget.value = value
+def db(sample_store):
+    """A fresh copy of a store holding the sample portfolio (2026-Q3); see conftest.py."""
+    return sample_store
 
 
 def test_kpi_target_below_baseline_is_refused_then_saved(db) -> None:

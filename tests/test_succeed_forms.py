@@ -6,39 +6,19 @@ field and nothing is saved; once valid, the record is stored."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
+from form_helpers import fill
 
-from alliance_kit import sample
 from alliance_kit import succeed_forms as sf
-from alliance_kit.store import Store
 
 A = "A009"
 
 
-@pytest.fixture(scope="module")
-def sample_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("succeed") / "sample.sqlite"
-    store = Store(str(path))
-    store.migrate()
-    sample.load(store, last_period="2026-Q3")
-    store.engine.dispose()
-    return path
-
-
 @pytest.fixture
-def store(sample_file, tmp_path):
-    path = tmp_path / "store.sqlite"
-    shutil.copy(sample_file, path)
-    s = Store(str(path))
-    yield s
-    s.engine.dispose()
-
-
-def fill(form, **values):
-    for name, value in values.items():
-        form.fields[name].widget.value = value
+def store(sample_store):
+    """A fresh copy of the sample portfolio (2026-Q3); see conftest.py."""
+    return sample_store
 
 
 def test_negative_fte_is_refused_inline_then_saved_when_fixed(store):

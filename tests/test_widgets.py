@@ -7,6 +7,7 @@ import datetime as dt
 import ipywidgets as W
 import pandas as pd
 import pytest
+from form_helpers import fill
 
 from alliance_kit.model import ALLIANCE_TYPES, TABLES
 from alliance_kit.widgets import RecordForm, TableView, html_table, label_for, record_label
@@ -26,11 +27,6 @@ ALLIANCE = {
     "importance": 4,
     "notes": "keep",
 }
-
-
-def fill(form: RecordForm, **values) -> None:
-    for name, value in values.items():
-        form.fields[name].widget.value = value
 
 
 def fill_alliance(form: RecordForm, **overrides) -> None:
