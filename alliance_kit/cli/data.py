@@ -42,6 +42,11 @@ def demo(db: str | None, alliances: int, seed: int, reports: bool, out: str | No
         click.echo(f"open {result.index.resolve().as_uri()}")
         if not result.ok:
             raise click.ClickException(f"report(s) failed: {', '.join(sorted(result.failed))}")
+        click.echo(
+            "next: `make lab` for the workbooks (start with 00_start_here.ipynb), "
+            "`make dashboard` for the executive dashboard, "
+            f"`alliance-kit score --period {period}` for the scores in the terminal"
+        )
 
 
 def _last_period(frames) -> str:
