@@ -92,6 +92,11 @@ def format_score(value: float | None) -> str:
     return f"{float(value):.0f}"
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 alliance``, ``2 alliances``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def escape(value: Any) -> str:
     """User text as safe HTML (names, titles and notes are data, never markup)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -414,7 +419,7 @@ def chart_status_counts(counts: pd.DataFrame) -> Any:
 
     base = alt.Chart(counts).encode(
         x=alt.X("status:N", sort=list(STATUSES), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
     )
     bars = base.mark_bar(size=48).encode(
         color=alt.Color("status:N", scale=_colour_scale(), legend=None)
@@ -434,7 +439,7 @@ def chart_trend(trend: pd.DataFrame) -> Any:
         .mark_bar(size=26)
         .encode(
             x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "status:N",
                 scale=_colour_scale(),
@@ -999,7 +1004,7 @@ class DashboardApp:
             "Revenue at risk by alliance",
             "rar",
             lambda: chart_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None,
-            f"The {min(self.top_n, n)} alliances with the most revenue at risk "
+            f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk "
             "(expected annual revenue x failure probability), each in its own currency.",
         )
         self.status.value = self._card(
@@ -1009,7 +1014,7 @@ class DashboardApp:
             "Cracks across alliances",
             "heatmap",
             lambda: self._health_chart("crack_heatmap", top_at_risk(table, self.heat_n)),
-            f"Crack scores (0-100) of the {min(self.heat_n, n)} alliances most at risk; "
+            f"Crack scores (0-100) of the {plural(min(self.heat_n, n), 'alliance')} most at risk; "
             "colour is the crack's status.",
         )
         self.scatter.value = self._card(
@@ -1048,7 +1053,7 @@ class DashboardApp:
         return (
             f"{self.style or css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
             f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span></div>"
-            f"<p class='ak-sub'>{len(table)} alliances · {escape(scope)}</p>"
+            f"<p class='ak-sub'>{plural(len(table), 'alliance')} · {escape(scope)}</p>"
         )
 
     def _tiles(self, table: pd.DataFrame) -> str:

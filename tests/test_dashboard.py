@@ -116,6 +116,11 @@ def test_format_percent_and_score():
     assert d.format_score(float("nan")) == "-"
 
 
+def test_plural():
+    assert d.plural(1, "alliance") == "1 alliance"
+    assert d.plural(0, "alliance") == "0 alliances"
+
+
 def test_escape_neutralizes_markup():
     assert d.escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert d.escape(None) == ""
