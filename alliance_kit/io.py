@@ -252,9 +252,16 @@ def export_frames(source: Store | Mapping[str, pd.DataFrame]) -> dict[str, pd.Da
         table = TABLES[rt.table]
         frame = frames.get(rt.table)
         typed = typed_frame(table, frame if frame is not None else pd.DataFrame())
-        pk = list(SPECS[rt.table].primary_key)
-        out[rt.table] = typed.sort_values(pk, kind="stable").reset_index(drop=True)
+        out[rt.table] = _sorted_by_key(typed, list(SPECS[rt.table].primary_key))
     return out
+
+
+def _sorted_by_key(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Rows in key order; frames read from the store already are (no sort then)."""
+    keys = pd.MultiIndex.from_frame(frame[key]) if len(key) > 1 else pd.Index(frame[key[0]])
+    if keys.is_monotonic_increasing:  # False when a key is missing (NaN)
+        return frame
+    return frame.sort_values(key, kind="stable").reset_index(drop=True)
 
 
 def _cells(table: str, frame: pd.DataFrame, fmt: str) -> dict[str, pd.Series]:

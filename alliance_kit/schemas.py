@@ -235,17 +235,12 @@ def _cell_text(value: Any) -> Any:
 _SEP = "\x00"
 
 
+#: A value (in joined text) starting like a formula, or with a quote: one C-level scan.
+_RISKY_START = re.compile(_SEP + "[" + re.escape("".join(FORMULA_START) + "'") + "]")
+
+
 def _joined(values: list[str]) -> str:
     return _SEP + _SEP.join(values) + _SEP
-
-
-_EDGE_SPACE = re.compile(r"\x00[\s\xa0]|[\s\xa0]\x00")
-
-
-def _needs_strip(values: list[str]) -> bool:
-    """Whether any value starts or ends with white space: one C-level regex scan of the
-    joined text (a per-value Python loop costs far more when, as usual, none does)."""
-    return _EDGE_SPACE.search(_joined(values)) is not None
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -257,8 +252,11 @@ def as_text(s: pd.Series) -> pd.Series:
     if not notna.any():
         return pd.Series([None] * len(obj), index=obj.index, dtype=object)
     values = obj.to_numpy()
-    if _needs_strip(values[notna].tolist()):
-        values = obj.where(notna, "").str.strip().to_numpy()
+    given = values[notna].tolist()
+    stripped = list(map(str.strip, given))
+    if stripped != given:  # one C-level comparison; rarely true
+        values = values.copy()
+        values[notna] = stripped
     empty = ~notna | (values == "")
     if empty.any():
         values = values.copy()
@@ -283,8 +281,7 @@ def neutralize(text: pd.Series) -> pd.Series:
     present = text.notna().to_numpy()
     if not present.any():
         return text
-    joined = _joined(text[present].tolist())
-    if not any(_SEP + c in joined for c in (*FORMULA_START, "'")):
+    if not _RISKY_START.search(_joined(text[present].tolist())):
         return text
     risky = text.str.match(r"^'*[=+\-@\t\r]", na=False)
     if risky.any():
@@ -294,10 +291,13 @@ def neutralize(text: pd.Series) -> pd.Series:
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    """ISO 8601 dates and times; what that parser refuses gets a second chance as
+    ``%Y-%m-%d`` (which also takes ``2026-7-1``). ISO first: a format that fails on every
+    cell (date and time cells tried as plain dates) costs an exception per cell."""
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     retry = parsed.isna() & text.notna()
     if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
+        parsed[retry] = pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce")
     return parsed.astype("datetime64[ns]")
 
 
@@ -465,11 +465,16 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
         if cspec.pattern:
             wrong = ok & ~values.astype(object).str.match(cspec.pattern, na=False)
             out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
-        if cspec.length and cspec.kind == "text":
+        if cspec.length and cspec.kind == "text" and _longest(values[ok]) > cspec.length:
             wrong = ok & (values.str.len() > cspec.length)
             out.add_rows(
                 name, t.rows, wrong, col, t.text[col], f"at most {cspec.length} characters"
             )
+
+
+def _longest(text: pd.Series) -> int:
+    """Length of the longest text (a C-level loop; ``str.len()`` builds a Series)."""
+    return max(map(len, text.tolist()), default=0)
 
 
 def _match_choices(values: pd.Series, choices: tuple[Any, ...]) -> pd.Series:
