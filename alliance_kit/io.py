@@ -246,22 +246,43 @@ def import_portfolio(
 
 def export_frames(source: Store | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Every record type, typed and sorted by key (invitations are never exported)."""
-    frames = source.read_all() if isinstance(source, Store) else source
+    from_store = isinstance(source, Store)
+    frames = source.read_all() if from_store else source
     out = {}
     for rt in RECORD_TYPES:
         table = TABLES[rt.table]
         frame = frames.get(rt.table)
-        typed = typed_frame(table, frame if frame is not None else pd.DataFrame())
+        if from_store:  # Store.read types its frames already
+            typed = frame
+        else:
+            typed = typed_frame(table, frame if frame is not None else pd.DataFrame())
         out[rt.table] = _sorted_by_key(typed, list(SPECS[rt.table].primary_key))
     return out
 
 
 def _sorted_by_key(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """Rows in key order; frames read from the store already are (no sort then)."""
-    keys = pd.MultiIndex.from_frame(frame[key]) if len(key) > 1 else pd.Index(frame[key[0]])
-    if keys.is_monotonic_increasing:  # False when a key is missing (NaN)
+    """Rows in key order; frames read from SQLite already are (no sort then)."""
+    if _in_key_order(frame, key):
         return frame
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _in_key_order(frame: pd.DataFrame, key: list[str]) -> bool:
+    """Whether each row's key is >= the previous row's (compared column by column, as
+    sort_values orders them); False for a missing key or keys that do not compare."""
+    if frame[key].isna().to_numpy().any():
+        return False
+    tied = np.ones(max(len(frame) - 1, 0), dtype=bool)  # equal on the columns so far
+    try:
+        for col in key:
+            values = frame[col].to_numpy()
+            before, after = values[:-1], values[1:]
+            if (tied & (before > after)).any():
+                return False
+            tied &= before == after
+    except TypeError:
+        return False
+    return True
 
 
 def _cells(table: str, frame: pd.DataFrame, fmt: str) -> dict[str, pd.Series]:
