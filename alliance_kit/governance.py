@@ -9,6 +9,7 @@ later records are added.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from alliance_kit import periods
@@ -52,6 +53,74 @@ def _by_side(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return ids.merge(pd.DataFrame({"side": list(SIDES)}), how="cross")
 
 
+# Per-alliance figures are summed with np.bincount over each row's position in the
+# alliances table instead of a groupby and a merge back onto the alliances: one hash
+# lookup per row, then plain array arithmetic (the portfolio scoring calls these twice
+# on every record).
+
+
+def _rows(keys: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Position of each key among ``ids`` (a primary key, so unique); -1 when absent."""
+    return pd.Index(ids).get_indexer(keys)
+
+
+def _positions(frames: dict[str, pd.DataFrame], alliance_id: pd.Series) -> np.ndarray:
+    """Row of each ``alliance_id`` in the alliances table; -1 when it is not there."""
+    return _rows(alliance_id, table(frames, "alliances")["id"])
+
+
+def _take(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
+    """``values[pos]`` with ``fill`` where ``pos`` is -1."""
+    return np.append(values, fill)[pos]
+
+
+def _flag(mask: object) -> np.ndarray:
+    return np.asarray(mask, dtype=bool)
+
+
+def _is(values: pd.Series, word: str) -> np.ndarray:
+    """``values == word`` as a boolean array (numpy's compare, without pandas' overhead)."""
+    return _flag(values.to_numpy(dtype=object) == word)
+
+
+def _count(pos: np.ndarray, n: int, mask: object = None) -> np.ndarray:
+    """Rows (where ``mask``) at each of ``n`` positions."""
+    keep = pos >= 0 if mask is None else (pos >= 0) & _flag(mask)
+    return np.bincount(pos[keep], minlength=n)
+
+
+def _total(pos: np.ndarray, n: int, values: object, mask: object = None) -> np.ndarray:
+    """Sum of ``values`` (missing ones skipped) at each of ``n`` positions, as floats.
+    Exact for the whole numbers and quarter days summed here."""
+    v = np.asarray(values, dtype=float)
+    keep = (pos >= 0) & ~np.isnan(v)
+    if mask is not None:
+        keep &= _flag(mask)
+    return np.bincount(pos[keep], weights=v[keep], minlength=n)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def _per_alliance(frames: dict[str, pd.DataFrame], **columns: object) -> pd.DataFrame:
+    """One row per alliance, in the alliances table's order, with ``columns``."""
+    ids = table(frames, "alliances")["id"].reset_index(drop=True)
+    return pd.DataFrame({"alliance_id": ids, **columns})
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """Dates as datetime64[ns] (NaT stays NaT), for plain array comparisons."""
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+
+
+def _side_codes(side: pd.Series) -> np.ndarray:
+    """Index of each side in SIDES; -1 for anything else."""
+    return _rows(side, pd.Series(list(SIDES), dtype=object))
+
+
 def sponsor_levels(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Executive sponsor per alliance and side: ``level`` and its 0-100 ``score``
     (SPONSOR_LEVEL_SCORE; no sponsor recorded scores 0)."""
@@ -76,15 +145,21 @@ def sponsor_levels(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["alliance_id", "side"], ignore_index=True)
 
 
-def _active_quarters(frames: dict[str, pd.DataFrame], period: str, window: int) -> pd.Series:
-    """Quarters of the window each alliance was running (from its start quarter on)."""
-    a = table(frames, "alliances")
+def _quarters_running(frames: dict[str, pd.DataFrame], period: str, window: int) -> np.ndarray:
+    """Per alliance (table order): quarters of the window it was running."""
     first = periods.shift(period, -(window - 1))
     y0, q0 = periods.parse(first)
-    start = pd.to_datetime(a["start_date"])
-    start_index = start.dt.year * 4 + (start.dt.quarter - 1)
-    skipped = (start_index - (y0 * 4 + q0 - 1)).clip(lower=0).fillna(0)
-    return pd.Series((window - skipped).clip(lower=0).to_numpy(), index=a["id"].to_numpy())
+    months = _days(table(frames, "alliances")["start_date"]).astype("datetime64[M]")
+    known = ~np.isnat(months)
+    start_index = months.astype(np.int64) // 3 + 1970 * 4  # year * 4 + quarter - 1
+    skipped = np.where(known, np.clip(start_index - (y0 * 4 + q0 - 1), 0, None), 0)
+    return np.clip(window - skipped, 0, None)
+
+
+def _active_quarters(frames: dict[str, pd.DataFrame], period: str, window: int) -> pd.Series:
+    """Quarters of the window each alliance was running (from its start quarter on)."""
+    ids = table(frames, "alliances")["id"].to_numpy()
+    return pd.Series(_quarters_running(frames, period, window), index=ids)
 
 
 def meeting_adherence(
@@ -99,42 +174,63 @@ def meeting_adherence(
     ``rate`` = held / planned capped at 1; an alliance without governance bodies has
     ``rate`` 0 (no governance model implemented); planned 0 gives NaN.
     """
-    since, asof = window_bounds(period, window)
-    bodies = table(frames, "governance_bodies")[["id", "alliance_id", "meetings_per_year"]]
+    since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
+    bodies = table(frames, "governance_bodies")
     m = table(frames, "meetings")
-    m = m[(m["planned_on"] >= since) & (m["planned_on"] <= asof)]
-    held = (m["status"] == "held") & (m["held_on"].isna() | (m["held_on"] <= asof))
-    per_body = pd.DataFrame(
-        {"scheduled": m.groupby("body_id").size(), "held": held.groupby(m["body_id"]).sum()}
+    planned_on, held_on = _days(m["planned_on"]), _days(m["held_on"])
+    in_window = (planned_on >= since) & (planned_on <= asof)
+    held = in_window & _is(m["status"], "held") & (np.isnat(held_on) | (held_on <= asof))
+    body = _rows(m["body_id"], bodies["id"])
+    scheduled_b = _count(body, len(bodies), in_window)
+    held_b = _count(body, len(bodies), held)
+    apos = _positions(frames, bodies["alliance_id"])
+    quarters = _take(_quarters_running(frames, period, window), apos, 0)
+    per_year = bodies["meetings_per_year"].to_numpy(dtype=float, na_value=np.nan)
+    expected_b = per_year * quarters / 4
+    planned_b = np.fmax(expected_b, scheduled_b)
+    n = len(table(frames, "alliances"))
+    n_bodies = _count(apos, n)
+    scheduled, held_n = _total(apos, n, scheduled_b), _total(apos, n, held_b)
+    if (scheduled_b > 0).all() and (n_bodies > 0).all():
+        # every body met in the window and every alliance has one: counts stay integers
+        scheduled, held_n = scheduled.astype(np.int64), held_n.astype(np.int64)
+    planned = _total(apos, n, planned_b)
+    rate = np.minimum(_ratio(held_n, planned), 1.0)
+    return _per_alliance(
+        frames,
+        bodies=n_bodies,
+        expected=_total(apos, n, expected_b),
+        scheduled=scheduled,
+        planned=planned,
+        held=held_n,
+        rate=np.where(n_bodies > 0, rate, 0.0),
     )
-    b = bodies.merge(per_body, left_on="id", right_index=True, how="left")
-    b[["scheduled", "held"]] = b[["scheduled", "held"]].fillna(0)
-    quarters = b["alliance_id"].map(_active_quarters(frames, period, window)).fillna(0)
-    b["expected"] = b["meetings_per_year"].astype(float) * quarters / 4
-    b["planned"] = b[["expected", "scheduled"]].max(axis=1)
-    agg = b.groupby("alliance_id").agg(
-        bodies=("id", "size"),
-        expected=("expected", "sum"),
-        scheduled=("scheduled", "sum"),
-        planned=("planned", "sum"),
-        held=("held", "sum"),
-    )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out["bodies"] = out["bodies"].fillna(0).astype(int)
-    out[["expected", "scheduled", "planned", "held"]] = out[
-        ["expected", "scheduled", "planned", "held"]
-    ].fillna(0.0)
-    rate = (out["held"] / out["planned"].where(out["planned"] > 0)).clip(upper=1.0)
-    out["rate"] = rate.where(out["bodies"] > 0, 0.0)
-    return out.reset_index(drop=True)
 
 
-def _held_meetings(frames: dict[str, pd.DataFrame], period: str, window: int) -> pd.DataFrame:
-    since, asof = window_bounds(period, window)
+def _held_meetings(frames: dict[str, pd.DataFrame], period: str, window: int) -> np.ndarray:
+    """Per meeting (table order): held in the window (held on, else planned on)."""
+    since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
     m = table(frames, "meetings")
-    when = m["held_on"].fillna(m["planned_on"])
-    keep = (m["status"] == "held") & (when >= since) & (when <= asof)
-    return m.loc[keep, ["id", "body_id"]]
+    held_on = _days(m["held_on"])
+    when = np.where(np.isnat(held_on), _days(m["planned_on"]), held_on)
+    return _is(m["status"], "held") & (when >= since) & (when <= asof)
+
+
+def _executives_present(frames: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """(meeting row, side code) of each attendance by an executive, once per meeting and
+    side; the same for every period, so the portfolio scoring can share it."""
+    att = table(frames, "attendance")
+    people = table(frames, "people")
+    rank = people["org_level"].map(ORG_LEVEL_RANK).fillna(-1).to_numpy()
+    side = np.where(rank >= EXECUTIVE_RANK, _side_codes(people["side"]), -1)
+    person = _rows(att["person_id"], people["id"])
+    att_side = np.where(_flag(att["attended"]), _take(side, person, -1), -1)
+    meeting = _rows(att["meeting_id"], table(frames, "meetings")["id"])
+    keep = (att_side >= 0) & (meeting >= 0)
+    seen = np.zeros(len(table(frames, "meetings")) * len(SIDES), dtype=bool)
+    seen[meeting[keep] * len(SIDES) + att_side[keep]] = True
+    pairs = np.flatnonzero(seen)
+    return pairs // len(SIDES), pairs % len(SIDES)
 
 
 def executive_attendance(
@@ -143,32 +239,34 @@ def executive_attendance(
     """Share of held executive steering committee meetings in the window that at least
     one executive (VP or above) of the side attended, per alliance and side.
     ``rate`` is NaN when no steering meeting was held (meeting adherence shows that)."""
+    return _executive_attendance(frames, period, window, _executives_present(frames))
+
+
+def _executive_attendance(
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    window: int,
+    present: tuple[np.ndarray, np.ndarray],
+) -> pd.DataFrame:
+    """executive_attendance with the executives present (``_executives_present``)
+    given, so that scoring two periods finds them once."""
     bodies = table(frames, "governance_bodies")
-    steering = bodies.loc[bodies["kind"] == STEERING, ["id", "alliance_id"]]
-    held = _held_meetings(frames, period, window).merge(
-        steering, left_on="body_id", right_on="id", suffixes=("", "_body")
-    )[["id", "alliance_id"]]
-    n_meetings = held.groupby("alliance_id").size().rename("steering_meetings")
-    att = table(frames, "attendance")
-    att = att[att["attended"]]
-    people = table(frames, "people")[["id", "side", "org_level"]]
-    execs = people[people["org_level"].map(ORG_LEVEL_RANK).fillna(-1) >= EXECUTIVE_RANK]
-    present = att.merge(execs, left_on="person_id", right_on="id")[["meeting_id", "side"]]
-    present = present.merge(held, left_on="meeting_id", right_on="id")
-    with_exec = (
-        present.drop_duplicates(["meeting_id", "side"])
-        .groupby(["alliance_id", "side"])
-        .size()
-        .rename("with_executive")
+    steering = np.where(
+        _is(bodies["kind"], STEERING), _positions(frames, bodies["alliance_id"]), -1
     )
-    out = _by_side(frames).merge(n_meetings, left_on="alliance_id", right_index=True, how="left")
-    out = out.merge(with_exec, left_on=["alliance_id", "side"], right_index=True, how="left")
-    out["steering_meetings"] = out["steering_meetings"].fillna(0).astype(int)
-    out["with_executive"] = out["with_executive"].fillna(0).astype(int)
-    out["rate"] = out["with_executive"] / out["steering_meetings"].where(
-        out["steering_meetings"] > 0
-    )
-    return out.reset_index(drop=True)
+    body = _rows(table(frames, "meetings")["body_id"], bodies["id"])
+    # alliance of each held steering meeting; -1 for every other meeting
+    alliance = np.where(_held_meetings(frames, period, window), _take(steering, body, -1), -1)
+    n, k = len(table(frames, "alliances")), len(SIDES)
+    meeting, side = present
+    present = _take(alliance, meeting, -1)
+    with_exec = _count(np.where(present >= 0, present * k + side, -1), n * k)
+    steering_meetings = np.repeat(_count(alliance, n), k)
+    out = _by_side(frames)
+    out["steering_meetings"] = steering_meetings
+    out["with_executive"] = with_exec
+    out["rate"] = _ratio(with_exec, steering_meetings)
+    return out
 
 
 def decision_latency(frames: dict[str, pd.DataFrame], period: str, window: int = 4) -> pd.DataFrame:
@@ -178,26 +276,26 @@ def decision_latency(frames: dict[str, pd.DataFrame], period: str, window: int =
     (their age so far: a pending decision is at least that late). ``median_days`` is
     NaN when there were none.
     """
-    since, asof = window_bounds(period, window)
+    since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
     d = table(frames, "decisions")
-    d = d[d["raised_on"] <= asof]
-    decided = d["decided_on"].notna() & (d["decided_on"] <= asof)
-    keep = (decided & (d["decided_on"] >= since)) | ~decided
-    d = d[keep]
-    end = d["decided_on"].where(decided[keep], asof)
-    days = (end - d["raised_on"]).dt.days.astype(float)
-    g = days.groupby(d["alliance_id"])
-    agg = pd.DataFrame(
-        {
-            "decisions": g.size(),
-            "pending": (~decided[keep]).groupby(d["alliance_id"]).sum(),
-            "median_days": g.median(),
-            "mean_days": g.mean(),
-        }
+    raised, decided_on = _days(d["raised_on"]), _days(d["decided_on"])
+    decided = ~np.isnat(decided_on) & (decided_on <= asof)
+    keep = (raised <= asof) & ((decided & (decided_on >= since)) | ~decided)
+    pos = _positions(frames, d["alliance_id"])[keep]
+    decided, raised = decided[keep], raised[keep]
+    end = np.where(decided, decided_on[keep], asof)
+    days = ((end - raised) // np.timedelta64(1, "D")).astype(float)
+    n = len(table(frames, "alliances"))
+    decisions = _count(pos, n)
+    valid = pos >= 0
+    median = pd.Series(days[valid]).groupby(pos[valid]).median()
+    return _per_alliance(
+        frames,
+        decisions=decisions,
+        pending=_count(pos, n, ~decided),
+        median_days=median.reindex(range(n)).to_numpy(),
+        mean_days=_ratio(_total(pos, n, days), decisions),
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out[["decisions", "pending"]] = out[["decisions", "pending"]].fillna(0).astype(int)
-    return out.reset_index(drop=True)
 
 
 def action_closure(
@@ -213,25 +311,26 @@ def action_closure(
     ``overdue``: actions of any due date still open at the period's end and past due.
     ``kinds`` limits to some action kinds (default: all).
     """
-    since, asof = window_bounds(period, window)
+    since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
     a = table(frames, "actions")
-    a = a[a["status"] != "cancelled"]
+    counted = ~_is(a["status"], "cancelled")
     if kinds is not None:
-        a = a[a["kind"].isin(kinds)]
-    closed = (a["status"] == "done") & (a["closed_on"].isna() | (a["closed_on"] <= asof))
-    in_window = (a["due_on"] >= since) & (a["due_on"] <= asof)
-    overdue = ~closed & (a["due_on"] < asof) & (a["opened_on"] <= asof)
-    agg = pd.DataFrame(
-        {
-            "due": in_window.groupby(a["alliance_id"]).sum(),
-            "closed": (in_window & closed).groupby(a["alliance_id"]).sum(),
-            "overdue": overdue.groupby(a["alliance_id"]).sum(),
-        }
+        counted = counted & _flag(a["kind"].isin(kinds))
+    due_on, closed_on = _days(a["due_on"]), _days(a["closed_on"])
+    closed = _is(a["status"], "done") & (np.isnat(closed_on) | (closed_on <= asof))
+    in_window = (due_on >= since) & (due_on <= asof)
+    overdue = ~closed & (due_on < asof) & (_days(a["opened_on"]) <= asof)
+    n = len(table(frames, "alliances"))
+    pos = np.where(counted, _positions(frames, a["alliance_id"]), -1)
+    due = _count(pos, n, in_window)
+    closed_n = _count(pos, n, in_window & closed)
+    return _per_alliance(
+        frames,
+        due=due,
+        closed=closed_n,
+        overdue=_count(pos, n, overdue),
+        rate=_ratio(closed_n, due.astype(float)),
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out[["due", "closed", "overdue"]] = out[["due", "closed", "overdue"]].fillna(0).astype(int)
-    out["rate"] = out["closed"] / out["due"].where(out["due"] > 0)
-    return out.reset_index(drop=True)
 
 
 # =========================================================================================
@@ -240,7 +339,7 @@ def action_closure(
 # (the ones health scoring uses as evidence), only gathered per alliance and period.
 # =========================================================================================
 
-import numpy as np  # noqa: E402 - this section's imports stay inside it
+import numpy as np  # noqa: E402, F811 - this section's imports stay inside it
 
 from alliance_kit.model import BODY_KINDS, RACI_ROLES  # noqa: E402
 

@@ -105,10 +105,15 @@ def to_points(score: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray |
 
 def status(score: pd.Series, config: ScoringConfig | None = None) -> pd.Series:
     """green / amber / red for each score (missing for a missing score)."""
-    cfg = config or ScoringConfig()
     s = pd.Series(score, dtype=float)
-    out = np.select([s >= cfg.green, s >= cfg.amber, s.notna()], ["green", "amber", "red"], "")
-    return pd.Series(out, index=s.index, dtype=object).replace("", None)
+    return pd.Series(_status(s.to_numpy(), config or ScoringConfig()), index=s.index, dtype=object)
+
+
+def _status(score: np.ndarray, cfg: ScoringConfig) -> np.ndarray:
+    """status() on an array: an object array of words, None where the score is missing."""
+    code = np.where(score >= cfg.green, 0, np.where(score >= cfg.amber, 1, 2))
+    code[np.isnan(score)] = 3
+    return np.array([*STATUSES, None], dtype=object)[code]
 
 
 def linear(x: pd.Series, good: float, bad: float) -> pd.Series:
@@ -245,6 +250,11 @@ def _n(x: float, digits: int = 0) -> str:
     return "n/a" if x != x else f"{x:.{digits}f}"
 
 
+def _n1(x: float) -> str:
+    """_n(x, 1) without the variable format spec (alerts write tens of thousands)."""
+    return "n/a" if x != x else f"{x:.1f}"
+
+
 def _p(x: float) -> str:
     return "n/a" if x != x else f"{100 * x:.0f}%"
 
@@ -258,27 +268,72 @@ def _num(x: pd.Series, digits: int = 0) -> pd.Series:
     return pd.Series([_n(v, digits) for v in vals], index=x.index, dtype=object)
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """Codes equal exactly where two values print the same (floats compared by their
+    bits, so 0.0 and -0.0 stay apart)."""
+    arr = values.to_numpy()
+    if arr.dtype == np.float64:
+        arr = arr.view(np.int64)
+    return pd.factorize(arr, use_na_sentinel=False)[0]
+
+
 def _say(index: pd.Index, fmt: Callable[..., str], *cols: pd.Series) -> pd.Series:
-    """Sentences built row by row with an f-string function (much cheaper than pandas
-    string arithmetic on large frames)."""
-    values = zip(*(c.tolist() for c in cols), strict=True)
-    return pd.Series([fmt(*v) for v in values], index=index, dtype=object)
+    """Sentences built with an f-string function of some columns, written once per
+    distinct combination of values (counts and levels repeat across a portfolio) and
+    spread to the rows."""
+    key = np.zeros(len(index), dtype=np.int64)
+    for c in cols:
+        codes = _codes(c)
+        key = pd.factorize(key * (int(codes.max(initial=0)) + 1) + codes)[0]
+    first = np.zeros(int(key.max(initial=-1)) + 1, dtype=np.int64)
+    first[key] = np.arange(len(key))  # a row holding each combination
+    values = zip(*(c.iloc[first].tolist() for c in cols), strict=True)
+    sentences = np.array([fmt(*v) for v in values], dtype=object)
+    return pd.Series(sentences[key], index=index, dtype=object)
+
+
+def _texts(values: pd.Series | np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
+    """``fmt`` of each number, called once per distinct value (compared by bits)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=float).view(np.int64))
+    return np.array([fmt(u) for u in uniques.view(np.float64).tolist()], dtype=object)[codes]
+
+
+def _percent(x: pd.Series) -> pd.Series:
+    """``_p`` of every value: the percentage is rounded half to even first, as the
+    format does, so each distinct whole percentage is written once."""
+    rounded = np.rint(100 * x.to_numpy(dtype=float))
+    words = _texts(rounded, lambda r: "n/a" if r != r else f"{r:.0f}%")
+    return pd.Series(words, index=x.index, dtype=object)
 
 
 def _side_pivot(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    return df.pivot(index="alliance_id", columns="side", values=col).reindex(
-        columns=["us", "partner"]
-    )
+    """alliance x side (us, partner) of one column of a frame with one row per alliance
+    and side: DataFrame.pivot's table, without its sorting and reshaping."""
+    codes, ids = pd.factorize(df["alliance_id"])
+    side = pd.Index(["us", "partner"]).get_indexer(df["side"])
+    values = df[col].to_numpy()
+    cols = {}
+    for i, name in enumerate(("us", "partner")):
+        pick = side == i
+        part = pd.Series(values[pick], index=codes[pick])
+        cols[name] = part.reindex(range(len(ids))).to_numpy()
+    return pd.DataFrame(cols, index=pd.Index(ids, name="alliance_id"))
 
 
 def _ind(raw: pd.Series, score: pd.Series, detail: Callable[[], pd.Series] | None):
     return pd.DataFrame({"raw": raw, "score": score, "detail": detail() if detail else None})
 
 
+def _sponsors(frames):
+    def compute():
+        sl = governance.sponsor_levels(frames)
+        return _side_pivot(sl, "score"), _side_pivot(sl, "level").fillna("none")
+
+    return _cached(frames, ("sponsors",), compute)
+
+
 def _ind_sponsor(frames, period, window, detail):
-    sl = governance.sponsor_levels(frames)
-    score = _side_pivot(sl, "score")
-    level = _side_pivot(sl, "level").fillna("none")
+    score, level = _sponsors(frames)
     raw = score.min(axis=1)
     say = lambda: _say(raw.index, lambda u, p: f"us: {u}, partner: {p}", level["us"],  # noqa: E731
                        level["partner"])  # fmt: skip
@@ -286,7 +341,10 @@ def _ind_sponsor(frames, period, window, detail):
 
 
 def _ind_attendance(frames, period, window, detail):
-    ea = governance.executive_attendance(frames, period, window)
+    present = _cached(
+        frames, ("executives present",), lambda: governance._executives_present(frames)
+    )
+    ea = governance._executive_attendance(frames, period, window, present)
     rate = _side_pivot(ea, "rate")
     raw = rate.min(axis=1, skipna=False)
 
@@ -449,9 +507,10 @@ def _ind_resources(frames, period, window, detail):
         fte, bud = _side_pivot(r, "fte_ratio"), _side_pivot(r, "budget_ratio")
         return _say(
             f.index,
-            lambda fu, bu, fp, bp: f"us: FTE {_p(fu)}, budget {_p(bu)} of committed; "
-            f"partner: FTE {_p(fp)}, budget {_p(bp)} of committed",
-            fte["us"], bud["us"], fte["partner"], bud["partner"],
+            lambda fu, bu, fp, bp: f"us: FTE {fu}, budget {bu} of committed; "
+            f"partner: FTE {fp}, budget {bp} of committed",
+            _percent(fte["us"]), _percent(bud["us"]), _percent(fte["partner"]),
+            _percent(bud["partner"]),
         )  # fmt: skip
 
     return _ind(raw, 100 * raw, detail and say)
@@ -531,41 +590,64 @@ def _evidence(
     label, raw (the measured value), detail (what was counted, in words; None when
     ``detail`` is False), score (0-100, NaN when the records cannot tell), weight.
     ``cache`` shares period-independent figures between calls on the same frames."""
-    cfg = config or ScoringConfig()
-    ids = table(frames, "alliances")["id"]
-    parts = []
+    return pd.DataFrame(_evidence_columns(frames, period, config or ScoringConfig(), detail, cache))
+
+
+def _evidence_columns(
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    cfg: ScoringConfig,
+    detail: bool,
+    cache: dict | None,
+) -> dict[str, np.ndarray]:
+    """The columns of ``_evidence``'s frame, as arrays."""
+    ids = table(frames, "alliances")["id"].to_numpy()
     shared = {**frames, "__cache__": {} if cache is None else cache}
+    cols: dict[str, list] = {"raw": [], "detail": [], "score": []}
     for ind in INDICATORS:
-        df = ind.compute(shared, period, cfg.window, detail).reindex(ids.to_numpy())
-        parts.append(
-            pd.DataFrame(
-                {
-                    "alliance_id": ids.to_numpy(),
-                    "crack": ind.crack,
-                    "indicator": ind.name,
-                    "label": ind.label,
-                    "raw": df["raw"].astype(float).to_numpy(),
-                    "detail": df["detail"].to_numpy(),
-                    "score": df["score"].astype(float).to_numpy(),
-                    "weight": cfg.indicator_weights.get(ind.name, 1.0),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+        df = ind.compute(shared, period, cfg.window, detail).reindex(ids)
+        for c in cols:
+            cols[c].append(df[c].to_numpy(dtype=None if c == "detail" else float))
+    n = len(ids)
+    return {
+        "alliance_id": np.tile(ids, len(INDICATORS)),
+        "crack": np.repeat([i.crack for i in INDICATORS], n),
+        "indicator": np.repeat(np.array([i.name for i in INDICATORS], dtype=object), n),
+        "label": np.repeat(np.array([i.label for i in INDICATORS], dtype=object), n),
+        "raw": np.concatenate(cols["raw"]),
+        "detail": np.concatenate(cols["detail"]),
+        "score": np.concatenate(cols["score"]),
+        "weight": np.repeat([cfg.indicator_weights.get(i.name, 1.0) for i in INDICATORS], n),
+    }
 
 
-def _evidence_by_crack(ev: pd.DataFrame) -> pd.DataFrame:
-    w = ev["weight"].where(ev["score"].notna(), 0.0)
-    tmp = pd.DataFrame(
-        {"alliance_id": ev["alliance_id"], "crack": ev["crack"], "w": w,
-         "ws": w * ev["score"].fillna(0.0), "n": ev["score"].notna().astype(int)}
-    )  # fmt: skip
-    g = tmp.groupby(["alliance_id", "crack"]).sum()
-    g["evidence"] = (g["ws"] / g["w"].where(g["w"] > 0)).where(g["n"] > 0)
-    return g[["evidence"]].rename(columns={}).assign(indicators=g["n"])
+def _zero(x: np.ndarray) -> np.ndarray:
+    """Missing values as 0 (fillna(0) on an array)."""
+    return np.where(np.isnan(x), 0.0, x)
 
 
-# --- blending, status, gaps ----------------------------------------------------------
+def _grid_rows(active: pd.Series, alliance_id: pd.Series, crack: pd.Series) -> np.ndarray:
+    """Row of each (alliance, crack) in the grid of active alliances x CRACKS (alliance
+    major); -1 outside it."""
+    a = pd.Index(active).get_indexer(alliance_id)
+    c = pd.Index(CRACKS).get_indexer(crack)
+    return np.where((a >= 0) & (c >= 0), a * len(CRACKS) + c, -1)
+
+
+def _evidence_by_crack(ev: pd.DataFrame, row: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Weighted mean of the available indicators and their number, per grid row (``row``
+    of each indicator row, from _grid_rows)."""
+    score = ev["score"].to_numpy(dtype=float)
+    known = ~np.isnan(score)
+    w = np.where(known, ev["weight"].to_numpy(dtype=float), 0.0)
+    inside = row >= 0
+    # pandas' group sums (compensated), so weighted means stay exactly as they were
+    tmp = pd.DataFrame({"w": w, "ws": w * np.where(known, score, 0.0)})[inside]
+    sums = tmp.groupby(row[inside]).sum().reindex(range(size), fill_value=0.0)
+    n = np.bincount(row[inside], weights=known[inside], minlength=size).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sums["ws"].to_numpy() / np.where(sums["w"] > 0, sums["w"], np.nan)
+    return {"evidence": np.where(n > 0, mean, np.nan), "indicators": n}
 
 
 def _active(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
@@ -576,13 +658,25 @@ def _active(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
 
 
 def _reading(us: pd.Series, partner: pd.Series, cut: float) -> pd.Series:
-    uh, ph = us >= cut, partner >= cut
-    out = np.select(
-        [uh & ph, ~uh & ~ph, uh & ~ph, ~uh & ph],
-        list(READINGS),
-        "",
-    )
-    return pd.Series(out, index=us.index, dtype=object).where(us.notna() & partner.notna())
+    uh, ph = us.to_numpy() >= cut, partner.to_numpy() >= cut
+    code = np.where(uh, np.where(ph, 0, 2), np.where(ph, 3, 1))  # READINGS' order
+    code[np.isnan(us.to_numpy()) | np.isnan(partner.to_numpy())] = len(READINGS)
+    words = np.array([*READINGS, np.nan], dtype=object)[code]
+    return pd.Series(words, index=us.index, dtype=object)
+
+
+def _side_means(by_side: pd.DataFrame, row: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """survey_<side> and n_<side> per grid row, from the side aggregates."""
+    side = pd.Index(["us", "partner"]).get_indexer(by_side["side"])
+    mean, n = by_side["mean"].to_numpy(dtype=float), by_side["respondents"].to_numpy()
+    out = {}
+    for i, name in enumerate(("us", "partner")):
+        pick = (row >= 0) & (side == i)
+        out[f"survey_{name}"] = np.full(size, np.nan)
+        out[f"survey_{name}"][row[pick]] = mean[pick]
+        out[f"n_{name}"] = np.zeros(size, dtype=np.int64)
+        out[f"n_{name}"][row[pick]] = n[pick]
+    return out
 
 
 def _crack_scores(
@@ -594,43 +688,52 @@ def _crack_scores(
 ) -> pd.DataFrame:
     """alliance x crack: survey (per side and combined), evidence, blend, status, gap."""
     active = _active(frames, period)["id"]
-    grid = pd.MultiIndex.from_product([active, CRACKS], names=["alliance_id", "crack"])
-    out = pd.DataFrame(index=grid)
-    bs = by_side[by_side["alliance_id"].isin(active)].set_index(["alliance_id", "crack", "side"])
-    for side in ("us", "partner"):
-        part = bs.xs(side, level="side") if side in bs.index.get_level_values("side") else None
-        cols = {"mean": f"survey_{side}", "respondents": f"n_{side}", "low_confidence": None}
-        for col, name in cols.items():
-            if name is None:
-                continue
-            out[name] = np.nan if part is None else part[col].reindex(grid).to_numpy()
-    out["n_us"] = out["n_us"].fillna(0).astype(int)
-    out["n_partner"] = out["n_partner"].fillna(0).astype(int)
-    out["survey"] = out[["survey_us", "survey_partner"]].mean(axis=1)
-    pooled = bs.groupby(level=["alliance_id", "crack"])[["answers", "dont_know"]].sum()
-    pooled = pooled.reindex(grid)
-    out["dont_know_rate"] = pooled["dont_know"] / pooled["answers"].where(pooled["answers"] > 0)
-    out["dont_know_warning"] = out["dont_know_rate"] >= cfg.dont_know_warn
-    side_n = out[["n_us", "n_partner"]]
-    answered = out[["survey_us", "survey_partner"]].notna().to_numpy()
-    low = (side_n.to_numpy() < cfg.low_confidence_n) & answered
-    out["low_confidence"] = low.any(axis=1) | (answered.sum(axis=1) == 1)
-    evc = _evidence_by_crack(ev).reindex(grid)
-    out["evidence"] = evc["evidence"]
-    ws = cfg.survey_weight * out["survey"].notna()
-    we = cfg.evidence_weight * out["evidence"].notna()
-    denom = (ws + we).where(lambda d: d > 0)
-    out["survey_weight"] = ws / denom
-    out["evidence_weight"] = we / denom
-    out["score"] = (
-        out["survey_weight"].fillna(0) * out["survey"].fillna(0)
-        + out["evidence_weight"].fillna(0) * out["evidence"].fillna(0)
-    ).where(denom.notna())
-    out["status"] = status(out["score"], cfg).to_numpy()
-    out["gap"] = out["survey_us"] - out["survey_partner"]
-    out["gap_flag"] = out["gap"].abs() >= cfg.gap_flag
+    size = len(active) * len(CRACKS)
+    row = _grid_rows(active, by_side["alliance_id"], by_side["crack"])
+    sides = _side_means(by_side, row, size)
+    us, partner = sides["survey_us"], sides["survey_partner"]
+    answered = np.column_stack([~np.isnan(us), ~np.isnan(partner)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        survey = (_zero(us) + _zero(partner)) / answered.sum(axis=1)
+        inside = row >= 0
+        pooled = {
+            c: np.bincount(row[inside], weights=by_side[c].to_numpy()[inside], minlength=size)
+            for c in ("answers", "dont_know")
+        }
+        dont_know_rate = pooled["dont_know"] / np.where(
+            pooled["answers"] > 0, pooled["answers"], np.nan
+        )
+    side_n = np.column_stack([sides["n_us"], sides["n_partner"]])
+    low = ((side_n < cfg.low_confidence_n) & answered).any(axis=1) | (answered.sum(axis=1) == 1)
+    ev_row = _grid_rows(active, ev["alliance_id"], ev["crack"])
+    evidence = _evidence_by_crack(ev, ev_row, size)["evidence"]
+    ws = cfg.survey_weight * ~np.isnan(survey)
+    we = cfg.evidence_weight * ~np.isnan(evidence)
+    denom = np.where(ws + we > 0, ws + we, np.nan)
+    survey_weight, evidence_weight = ws / denom, we / denom
+    score = _zero(survey_weight) * _zero(survey) + _zero(evidence_weight) * _zero(evidence)
+    score = np.where(np.isnan(denom), np.nan, score)
+    gap = us - partner
+    out = pd.DataFrame(
+        {
+            "alliance_id": pd.Series(np.repeat(active.to_numpy(), len(CRACKS)), dtype=active.dtype),
+            "crack": np.tile(np.array(CRACKS), len(active)),
+            **sides,
+            "survey": survey,
+            "dont_know_rate": dont_know_rate,
+            "dont_know_warning": dont_know_rate >= cfg.dont_know_warn,
+            "low_confidence": low,
+            "evidence": evidence,
+            "survey_weight": survey_weight,
+            "evidence_weight": evidence_weight,
+            "score": score,
+            "status": _status(score, cfg),
+            "gap": gap,
+            "gap_flag": np.abs(gap) >= cfg.gap_flag,
+        }
+    )
     out["reading"] = _reading(out["survey_us"], out["survey_partner"], cfg.high_cut)
-    return out.reset_index()
+    return out
 
 
 def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
@@ -648,16 +751,19 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     out["index_status"] = status(out["health_index"], cfg)
     out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
-    st = cracks.pivot(index="alliance_id", columns="crack", values="status").reindex(out.index)
-    names = [str(c) for c in st.columns]
+    row = pd.Index(out.index).get_indexer(cracks["alliance_id"])
+    column, crack_values = pd.factorize(cracks["crack"], sort=True)
+    names = [str(c) for c in crack_values]
     # each set of cracks as a bit mask, spelled out once per possible set
     spelled = np.array(
         [", ".join(n for i, n in enumerate(names) if m >> i & 1) for m in range(2 ** len(names))],
         dtype=object,
     )
-    bits = 1 << np.arange(len(names))
+    bits = (1 << np.arange(len(names)))[column]
     for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
-        out[col] = spelled[st.isin(which).to_numpy() @ bits] if len(st) else []
+        hit = cracks["status"].isin(which).to_numpy()
+        mask = np.bincount(row[hit], weights=bits[hit], minlength=len(out)).astype(np.int64)
+        out[col] = spelled[mask] if len(out) else []
     return out
 
 
@@ -691,18 +797,36 @@ def _subset(frames: dict[str, pd.DataFrame], ids) -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Tables coded in the order of their ids rather than of their rows: a side's survey
+#: mean adds its respondents' means in that order, so the same answers give the same
+#: figures to the last digit whatever order the rows come in.
+ID_ORDER = ("respondents",)
+
+
+def _row_codes(ids: pd.Series, by_id: bool) -> np.ndarray:
+    """Each row's integer code: its position, or with ``by_id`` its rank among the ids."""
+    if not by_id:
+        return np.arange(len(ids))
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids.to_numpy(), kind="stable")] = np.arange(len(ids))
+    return rank
+
+
 def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Index]:
-    """The frames with text ids replaced by integer positions in their table (foreign
-    keys by the position of the row they reference, -1 when dangling or empty).
+    """The frames with text ids replaced by integer codes: positions in their table
+    (ranks for ID_ORDER tables), foreign keys by the code of the row they reference,
+    -1 when dangling or empty.
 
     Grouping and joining on integers skips re-hashing the same id strings in every
     groupby and merge; returns the alliance ids to decode results with.
     """
     keys: dict[str, pd.Index] = {}
+    codes: dict[str, np.ndarray] = {}
     for name, t in TABLES.items():
         df = frames.get(name)
         if df is not None and [c.name for c in t.primary_key.columns] == ["id"]:
             keys[name] = pd.Index(df["id"])
+            codes[name] = _row_codes(df["id"], name in ID_ORDER)
     out = dict(frames)
     for name, t in TABLES.items():
         df = frames.get(name)
@@ -710,12 +834,13 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
             continue
         new: dict[str, np.ndarray] = {}
         if name in keys:
-            new["id"] = np.arange(len(df))
+            new["id"] = codes[name]
         for col in t.c:
             for fk in col.foreign_keys:
                 target = fk.column.table.name
                 if target in keys:
-                    new[col.name] = keys[target].get_indexer(df[col.name])
+                    row = keys[target].get_indexer(df[col.name])
+                    new[col.name] = np.append(codes[target], -1)[row]
         if new:
             out[name] = df.assign(**new)
     return out, keys.get("alliances", pd.Index([]))
@@ -723,6 +848,23 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
 
 def _decode(df: pd.DataFrame, ids: pd.Index, column: str = "alliance_id") -> pd.DataFrame:
     return df.assign(**{column: ids.take(df[column].to_numpy().astype(np.int64))})
+
+
+def _decode_index(df: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """The frame, its index of coded alliance ids turned back into ids (in place)."""
+    df.index = pd.Index(ids.take(df.index.to_numpy().astype(np.int64)), name="alliance_id")
+    return df
+
+
+def _with_previous(cracks: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """The crack scores with the previous period's score, status and gap, and the
+    change (``prev`` is _crack_scores' grid: alliance major, CRACKS in order)."""
+    alliances = prev["alliance_id"].iloc[:: len(CRACKS)]
+    row = _grid_rows(alliances, cracks["alliance_id"], cracks["crack"])
+    for col in ("score", "status", "gap"):
+        cracks[f"prev_{col}"] = prev[col].reindex(row).to_numpy()
+    cracks["change"] = cracks["score"] - cracks["prev_score"]
+    return cracks
 
 
 def _period_scores(
@@ -733,7 +875,12 @@ def _period_scores(
     detail: bool = True,
     cache: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    ev = _evidence(frames, period, cfg, detail=detail, cache=cache)
+    """Crack scores, alliance index and evidence of one period. Without ``detail`` the
+    evidence holds only what the scores need (callers then use the scores alone)."""
+    cols = _evidence_columns(frames, period, cfg, detail, cache)
+    if not detail:
+        cols = {k: cols[k] for k in ("alliance_id", "crack", "score", "weight")}
+    ev = pd.DataFrame(cols)
     cracks = _crack_scores(frames, period, by_side, ev, cfg)
     return cracks, _alliance_index(cracks, cfg), ev
 
@@ -772,41 +919,45 @@ def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.Ris
 def _alerts(cracks: pd.DataFrame, response: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     """Early-warning rows (alliance_id, crack, kind, severity, message); messages are
     only written for the rows that trip a rule."""
-    names = {n: c.short for n, c in questionnaire.cracks().items()}
+    labels = {n: f"crack {n} {c.short}" for n, c in questionnaire.cracks().items()}
     c = cracks
     rows: list[pd.DataFrame] = []
 
-    def add(mask: pd.Series, kind: str, severity, say: Callable[..., str], *cols: str) -> None:
+    def add(mask: pd.Series, kind: str, severity, say: Callable[..., str], *cols) -> None:
+        """Alerts where ``mask``; ``cols`` are (column, format or None): numbers are
+        formatted once per distinct value before ``say`` writes the sentence."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         hit = c[mask]
-        label = [f"crack {n} {names[n]}" for n in hit["crack"]]
-        msg = [say(lbl, *v) for lbl, *v in zip(label, *(hit[k].tolist() for k in cols),
-                                                 strict=True)]  # fmt: skip
+        label = [labels[n] for n in hit["crack"].tolist()]
+        values = [_texts(v[mask], f) if f else v[mask].tolist() for v, f in cols]
+        msg = [say(lbl, *v) for lbl, *v in zip(label, *values, strict=True)]
         sev = severity if isinstance(severity, str) else severity[mask].to_numpy()
         rows.append(pd.DataFrame({"alliance_id": hit["alliance_id"].to_numpy(),
                                   "crack": hit["crack"].to_numpy(), "kind": kind,
                                   "severity": sev, "message": msg}))  # fmt: skip
 
+    one = _n1
+    score, prev = (c["score"], one), (c["prev_score"], one)
     change = c["score"] - c["prev_score"]
     add(change <= -cfg.drop_alert, "drop", "medium",
-        lambda lbl, s, p: f"{lbl} fell {_n(p - s, 1)} points to {_n(s, 1)} (was {_n(p, 1)})",
-        "score", "prev_score")  # fmt: skip
+        lambda lbl, d, s, p: f"{lbl} fell {d} points to {s} (was {p})",
+        (c["prev_score"] - c["score"], one), score, prev)  # fmt: skip
     add((c["status"] == "red") & c["prev_status"].isin(["green", "amber"]), "newly red", "high",
-        lambda lbl, s, ps, p: f"{lbl} turned red at {_n(s, 1)} (was {ps} at {_n(p, 1)})",
-        "score", "prev_status", "prev_score")  # fmt: skip
+        lambda lbl, s, ps, p: f"{lbl} turned red at {s} (was {ps} at {p})",
+        score, (c["prev_status"], None), prev)  # fmt: skip
     add(c["gap"].abs() - c["prev_gap"].abs() >= cfg.gap_widening, "gap widening", "medium",
-        lambda lbl, g, pg: f"{lbl}: perception gap widened from {_n(pg, 1)} to {_n(g, 1)} "
+        lambda lbl, g, pg: f"{lbl}: perception gap widened from {pg} to {g} "
         "points (us minus partner)",
-        "gap", "prev_gap")  # fmt: skip
+        (c["gap"], one), (c["prev_gap"], one))  # fmt: skip
     strict = c["crack"].isin(cfg.dont_know_cracks)
     add(c["dont_know_warning"], "dont know",
         pd.Series(np.where(strict, "high", "medium"), index=c.index),
-        lambda lbl, r, n: f"{lbl}: {_p(r)} of answers were don't know"
+        lambda lbl, r, n: f"{lbl}: {r} of answers were don't know"
         + (" (people do not know it: that is the crack itself)"
            if n in cfg.dont_know_cracks else ""),
-        "dont_know_rate", "crack")  # fmt: skip
+        (c["dont_know_rate"], _p), (c["crack"], None))  # fmt: skip
     r = response
     fall = (r["prev_rate"] - r["rate"]) >= cfg.response_drop - 1e-12
     if fall.any():
@@ -859,22 +1010,19 @@ def score_portfolio(
     cache: dict = {}
     cracks, index, ev = _period_scores(coded, period, by_side, cfg, cache=cache)
     prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, False, cache)
-    cracks, prev_cracks, ev = (_decode(d, ids) for d in (cracks, prev_cracks, ev))
-    by_side, groups = _decode(by_side, ids), _decode(groups, ids)
+    cracks = _decode(_with_previous(cracks, prev_cracks), ids)
+    running = _active(coded, period)["id"]
+    by_side = _decode(by_side[by_side["alliance_id"].isin(running)], ids)
+    ev = _decode(ev[ev["alliance_id"].isin(running)], ids)
     for idx in (index, prev_index):
-        idx.index = pd.Index(ids.take(idx.index.to_numpy().astype(np.int64)), name="alliance_id")
-
-    key = ["alliance_id", "crack"]
-    p = prev_cracks.set_index(key)[["score", "status", "gap"]].add_prefix("prev_")
-    cracks = cracks.merge(p, left_on=key, right_index=True, how="left")
-    cracks["change"] = cracks["score"] - cracks["prev_score"]
+        _decode_index(idx, ids)
     names = {n: c.name for n, c in questionnaire.cracks().items()}
     cracks.insert(2, "crack_name", cracks["crack"].map(names))
     opening = cracks["status"].isin(["amber", "red"])
     cracks["remedies"] = _remedy_text(cracks["crack"]).where(opening, "")
 
-    resp = _response(groups, period)
-    presp = _response(groups, prev)
+    resp = _decode_index(_response(groups, period), ids)
+    presp = _decode_index(_response(groups, prev), ids)
     response = pd.DataFrame(
         {"rate": resp["rate"], "prev_rate": presp["rate"].reindex(resp.index)}
     ).reset_index()
@@ -913,8 +1061,8 @@ def score_portfolio(
         cracks=cracks,
         alliances=alliances.reset_index(drop=True),
         alerts=alerts,
-        by_side=by_side[by_side["alliance_id"].isin(a.index)].reset_index(drop=True),
-        evidence=ev[ev["alliance_id"].isin(a.index)].reset_index(drop=True),
+        by_side=by_side.reset_index(drop=True),
+        evidence=ev.reset_index(drop=True),
         portfolio=portfolio,
         model=model,
         config=cfg,

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from alliance_kit.governance import _alliance_ids, table, window_bounds
+from alliance_kit.governance import (
+    _count,
+    _days,
+    _per_alliance,
+    _positions,
+    _ratio,
+    _total,
+    table,
+    window_bounds,
+)
 
 HIGH_SEVERITY = ("high", "critical")
 
@@ -12,23 +22,23 @@ HIGH_SEVERITY = ("high", "critical")
 def issue_age(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     """Issues open at the period's end, per alliance: ``open_issues``, ``open_high``
     (high or critical), ``mean_age_days`` and ``max_age_days`` (NaN with none open)."""
-    _, asof = window_bounds(period, 1)
+    asof = np.datetime64(window_bounds(period, 1)[1], "ns")
     i = table(frames, "issues")
-    open_ = (i["raised_on"] <= asof) & (i["resolved_on"].isna() | (i["resolved_on"] > asof))
-    i = i[open_]
-    age = (asof - i["raised_on"]).dt.days.astype(float)
-    g = i["alliance_id"]
-    agg = pd.DataFrame(
-        {
-            "open_issues": g.value_counts(),
-            "open_high": i["severity"].isin(HIGH_SEVERITY).groupby(g).sum(),
-            "mean_age_days": age.groupby(g).mean(),
-            "max_age_days": age.groupby(g).max(),
-        }
+    raised, resolved = _days(i["raised_on"]), _days(i["resolved_on"])
+    open_ = (raised <= asof) & (np.isnat(resolved) | (resolved > asof))
+    pos = _positions(frames, i["alliance_id"])[open_]
+    age = ((asof - raised[open_]) // np.timedelta64(1, "D")).astype(float)
+    n = len(table(frames, "alliances"))
+    open_issues = _count(pos, n)
+    oldest = np.full(n, -np.inf)
+    np.maximum.at(oldest, pos[pos >= 0], age[pos >= 0])
+    return _per_alliance(
+        frames,
+        open_issues=open_issues,
+        open_high=_count(pos, n, i["severity"].isin(HIGH_SEVERITY).to_numpy()[open_]),
+        mean_age_days=_ratio(_total(pos, n, age), open_issues),
+        max_age_days=np.where(open_issues > 0, oldest, np.nan),
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out[["open_issues", "open_high"]] = out[["open_issues", "open_high"]].fillna(0).astype(int)
-    return out.reset_index(drop=True)
 
 
 def escalations(frames: dict[str, pd.DataFrame], period: str, window: int = 4) -> pd.DataFrame:
@@ -40,27 +50,27 @@ def escalations(frames: dict[str, pd.DataFrame], period: str, window: int = 4) -
     resolved by the period's end; ``resolution_rate`` = resolved / escalated (NaN if none).
     ``open_escalations``: escalated issues unresolved at the period's end.
     """
-    since, asof = window_bounds(period, window)
+    since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
     i = table(frames, "issues")
-    esc_by_end = i["escalated_on"].notna() & (i["escalated_on"] <= asof)
-    resolved = i["resolved_on"].notna() & (i["resolved_on"] <= asof)
-    raised = (i["raised_on"] >= since) & (i["raised_on"] <= asof)
-    escalated = esc_by_end & (i["escalated_on"] >= since)
-    g = i["alliance_id"]
-    agg = pd.DataFrame(
-        {
-            "raised": raised.groupby(g).sum(),
-            "raised_escalated": (raised & esc_by_end).groupby(g).sum(),
-            "escalated": escalated.groupby(g).sum(),
-            "resolved": (escalated & resolved).groupby(g).sum(),
-            "open_escalations": (esc_by_end & ~resolved).groupby(g).sum(),
-        }
+    raised_on, escalated_on = _days(i["raised_on"]), _days(i["escalated_on"])
+    resolved_on = _days(i["resolved_on"])
+    esc_by_end = ~np.isnat(escalated_on) & (escalated_on <= asof)
+    resolved = ~np.isnat(resolved_on) & (resolved_on <= asof)
+    raised = (raised_on >= since) & (raised_on <= asof)
+    escalated = esc_by_end & (escalated_on >= since)
+    n = len(table(frames, "alliances"))
+    pos = _positions(frames, i["alliance_id"])
+    out = _per_alliance(
+        frames,
+        raised=_count(pos, n, raised),
+        raised_escalated=_count(pos, n, raised & esc_by_end),
+        escalated=_count(pos, n, escalated),
+        resolved=_count(pos, n, escalated & resolved),
+        open_escalations=_count(pos, n, esc_by_end & ~resolved),
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out[agg.columns] = out[agg.columns].fillna(0).astype(int)
-    out["escalation_share"] = out["raised_escalated"] / out["raised"].where(out["raised"] > 0)
-    out["resolution_rate"] = out["resolved"] / out["escalated"].where(out["escalated"] > 0)
-    return out.reset_index(drop=True)
+    out["escalation_share"] = _ratio(out["raised_escalated"], out["raised"])
+    out["resolution_rate"] = _ratio(out["resolved"], out["escalated"])
+    return out
 
 
 # =========================================================================================
@@ -71,7 +81,7 @@ def escalations(frames: dict[str, pd.DataFrame], period: str, window: int = 4) -
 # figures are escalations() itself, so the workbook shows what crack 3 is scored on.
 # =========================================================================================
 
-import numpy as np  # noqa: E402 - this section's imports stay inside it
+import numpy as np  # noqa: E402, F811 - this section's imports stay inside it
 
 from alliance_kit import periods  # noqa: E402
 from alliance_kit.model import CRACKS, ISSUE_SEVERITIES  # noqa: E402

@@ -9,10 +9,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alliance_kit import config, periods
-from alliance_kit.governance import _active_quarters, _alliance_ids, table
+from alliance_kit.governance import (
+    _count,
+    _days,
+    _per_alliance,
+    _positions,
+    _quarters_running,
+    _ratio,
+    _rows,
+    _take,
+    _total,
+    table,
+)
 from alliance_kit.model import CADENCES, KPI_DIRECTIONS
 
 #: The fields a KPI needs to be SMART: someone owns it, it is measured from a baseline to
@@ -48,28 +60,43 @@ def kpi_definitions(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _not_blank(values: pd.Series) -> np.ndarray:
+    """Filled: not missing and not only spaces (checked once per distinct value)."""
+    codes, uniques = pd.factorize(values)
+    filled = np.array([str(v).strip() != "" for v in uniques], dtype=bool)
+    return _take(filled, codes, False)
+
+
 def kpi_completeness(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per alliance: ``kpis`` defined, ``complete`` (all SMART fields filled),
     ``completeness`` (mean share of SMART fields filled) and ``agreed`` (share agreed by
     both partners). An alliance without KPIs scores 0 on both: nothing is defined."""
     k = table(frames, "kpis")
-    filled = pd.DataFrame({f: k[f].notna() for f in SMART_FIELDS})
-    for f in ("owner", "cadence", "data_source"):
-        filled[f] &= k[f].astype(str).str.strip() != ""
-    share = filled.mean(axis=1) if len(k) else pd.Series(dtype=float)
-    g = k["alliance_id"]
-    agg = pd.DataFrame(
-        {
-            "kpis": g.value_counts(),
-            "complete": (share == 1.0).groupby(g).sum(),
-            "completeness": share.groupby(g).mean(),
-            "agreed": k["agreed_by_both"].astype(float).groupby(g).mean(),
-        }
+    text = ("owner", "cadence", "data_source")
+    filled = sum(
+        (_not_blank(k[f]) if f in text else k[f].notna().to_numpy()).astype(np.int64)
+        for f in SMART_FIELDS
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    out[["kpis", "complete"]] = out[["kpis", "complete"]].fillna(0).astype(int)
-    out[["completeness", "agreed"]] = out[["completeness", "agreed"]].fillna(0.0)
-    return out.reset_index(drop=True)
+    share = filled / len(SMART_FIELDS)
+    n = len(table(frames, "alliances"))
+    pos = _positions(frames, k["alliance_id"])
+    valid = pos >= 0
+    # pandas' group means (compensated sums), so the shares average exactly as before
+    means = (
+        pd.DataFrame({"completeness": share, "agreed": k["agreed_by_both"].to_numpy(float)})
+        .iloc[valid]
+        .groupby(pos[valid])
+        .mean()
+        .reindex(range(n))
+        .fillna(0.0)
+    )
+    return _per_alliance(
+        frames,
+        kpis=_count(pos, n),
+        complete=_count(pos, n, share == 1.0),
+        completeness=means["completeness"].to_numpy(),
+        agreed=means["agreed"].to_numpy(),
+    )
 
 
 def actuals_on_time(
@@ -83,42 +110,51 @@ def actuals_on_time(
     quarter ended (an actual without a report date counts as on time). ``rate`` =
     on_time / expected (NaN when nothing was expected).
     """
-    k = table(frames, "kpis")[["id", "alliance_id", "cadence"]]
+    k = table(frames, "kpis")
     quarters = periods.span(periods.shift(period, -(window - 1)), period)
-    active = _active_quarters(frames, period, window)
-    q = pd.DataFrame({"period": quarters, "pos": range(window)})
-    q["quarter"] = q["period"].str[-1].astype(int)
-    grid = k.merge(q, how="cross")
-    first_pos = window - grid["alliance_id"].map(active).fillna(0)
-    schedule = pd.DataFrame(
-        [(c, qq) for c, qs in REPORTING_QUARTERS.items() for qq in qs],
-        columns=["cadence", "quarter"],
+    pos = _positions(frames, k["alliance_id"])
+    running = _take(_quarters_running(frames, period, window), pos, 0)
+    expected = _expected_reports(k["cadence"], quarters) & (
+        np.arange(window) >= (window - running)[:, None]
+    )  # KPI x quarter of the window
+    act = table(frames, "kpi_actuals")
+    kpi = _rows(act["kpi_id"], k["id"])
+    quarter = _rows(act["period"], pd.Series(quarters, dtype=object))
+    deadline = np.array(
+        [np.datetime64(periods.end(p), "ns") + np.timedelta64(grace_days, "D") for p in quarters]
     )
-    grid["cadence"] = (
-        grid["cadence"]
-        .fillna("quarterly")
-        .where(grid["cadence"].isin(list(REPORTING_QUARTERS)), "quarterly")
+    reported_on = _days(act["reported_on"])
+    cell = (kpi >= 0) & (quarter >= 0)
+    cell[cell] = expected[kpi[cell], quarter[cell]]  # an actual for an expected report
+    on_time = cell & (
+        np.isnat(reported_on) | (reported_on <= _take(deadline, quarter, np.datetime64("NaT")))
     )
-    grid = grid[grid["pos"] >= first_pos].merge(schedule, on=["cadence", "quarter"])
-    act = table(frames, "kpi_actuals")[["kpi_id", "period", "reported_on"]]
-    grid = grid.merge(act, left_on=["id", "period"], right_on=["kpi_id", "period"], how="left")
-    ends = {p: pd.Timestamp(periods.end(p)) + pd.Timedelta(days=grace_days) for p in quarters}
-    deadline = grid["period"].map(ends)
-    reported = grid["kpi_id"].notna()
-    on_time = reported & (grid["reported_on"].isna() | (grid["reported_on"] <= deadline))
-    g = grid["alliance_id"]
-    agg = pd.DataFrame(
-        {
-            "expected": g.value_counts(),
-            "reported": reported.groupby(g).sum(),
-            "on_time": on_time.groupby(g).sum(),
-        }
+    n = len(table(frames, "alliances"))
+    at = _take(pos, kpi, -1)
+    expected_n = _total(pos, n, expected.sum(axis=1)).astype(np.int64)
+    on_time_n = _count(at, n, on_time)
+    return _per_alliance(
+        frames,
+        expected=expected_n,
+        reported=_count(at, n, cell),
+        on_time=on_time_n,
+        rate=_ratio(on_time_n, expected_n.astype(float)),
     )
-    out = _alliance_ids(frames).merge(agg, left_on="alliance_id", right_index=True, how="left")
-    cols = ["expected", "reported", "on_time"]
-    out[cols] = out[cols].fillna(0).astype(int)
-    out["rate"] = out["on_time"] / out["expected"].where(out["expected"] > 0)
-    return out.reset_index(drop=True)
+
+
+def _expected_reports(cadence: pd.Series, quarters: list[str]) -> np.ndarray:
+    """KPI x quarter: does the KPI's cadence report in that quarter (REPORTING_QUARTERS;
+    no or an unknown cadence counts as quarterly)."""
+    codes, uniques = pd.factorize(cadence)
+    number = [int(p[-1]) for p in quarters]
+    by_cadence = np.array(
+        [
+            [q in REPORTING_QUARTERS.get(c, REPORTING_QUARTERS["quarterly"]) for q in number]
+            for c in [*uniques, "quarterly"]
+        ],
+        dtype=bool,
+    ).reshape(-1, len(quarters))
+    return by_cadence[codes]
 
 
 # --- KPI designer, objective tree and starter catalogue (Imagine: goals & KPIs workbook) ---

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from alliance_kit.governance import _by_side, table
+from alliance_kit.governance import _by_side, _positions, _side_codes, _take, table
+from alliance_kit.model import SIDES
+
+
+def _quarter_numbers(period_values: pd.Series, upto: str) -> np.ndarray:
+    """Per row: year x 4 + quarter of its period when it is ``upto`` or earlier, else -1
+    ('YYYY-Qn' strings sort in time order; each distinct value is parsed once)."""
+    codes, uniques = pd.factorize(period_values)
+    number = [int(p[0:4]) * 4 + int(p[6:7]) if p <= upto else -1 for p in uniques]
+    return _take(np.array(number, dtype=np.int64), codes, -1)
 
 
 def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
@@ -16,22 +26,26 @@ def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.Data
     and unit of budget is there. NaN throughout when a side has no resource lines.
     """
     r = table(frames, "resources")
-    r = r[r["period"] <= period]  # 'YYYY-Qn' strings sort in time order
-    # quarters as integers: a max over strings would fall back to Python per group
-    index = r["period"].str.slice(0, 4).astype(int) * 4 + r["period"].str.slice(6, 7).astype(int)
-    latest = index.groupby([r["alliance_id"], r["side"]]).transform("max")
-    r = r[index == latest]
+    k = len(SIDES)
+    n = len(table(frames, "alliances")) * k
+    quarter = _quarter_numbers(r["period"], period)
+    pos, side = _positions(frames, r["alliance_id"]), _side_codes(r["side"])
+    key = np.where((quarter >= 0) & (pos >= 0) & (side >= 0), pos * k + side, -1)
+    latest = np.full(n, -1)
+    np.maximum.at(latest, key[key >= 0], quarter[key >= 0])
+    rows = np.flatnonzero((key >= 0) & (quarter == _take(latest, key, -2)))
     cols = ["fte_committed", "fte_assigned", "budget_committed", "budget_assigned"]
-    agg = r.groupby(["alliance_id", "side"]).agg(
-        period=("period", "first"), **{c: (c, "sum") for c in cols}
-    )
-    out = _by_side(frames).merge(agg, left_on=["alliance_id", "side"], right_index=True, how="left")
+    lines = r.iloc[rows]
+    by = key[rows]  # pandas' group sums (compensated), as the lines summed before
+    out = _by_side(frames)
+    out["period"] = lines["period"].groupby(by).first().reindex(range(n))
+    out[cols] = lines[cols].groupby(by).sum().reindex(range(n))
     for kind in ("fte", "budget"):
         committed = out[f"{kind}_committed"].astype(float)
         ratio = out[f"{kind}_assigned"].astype(float) / committed.where(committed > 0)
         out[f"{kind}_ratio"] = ratio.clip(upper=1.0)
     out["fulfilment"] = out[["fte_ratio", "budget_ratio"]].mean(axis=1)
-    return out.reset_index(drop=True)
+    return out
 
 
 # =========================================================================================
@@ -43,7 +57,7 @@ def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.Data
 
 import math  # noqa: E402 - this section's imports stay inside it
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402, F811
 
 from alliance_kit import periods  # noqa: E402
 from alliance_kit.governance import action_log  # noqa: E402

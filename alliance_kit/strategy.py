@@ -7,10 +7,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alliance_kit import config
-from alliance_kit.governance import _alliance_ids, table, window_bounds
+from alliance_kit.governance import (
+    _count,
+    _days,
+    _is,
+    _per_alliance,
+    _positions,
+    _side_codes,
+    _take,
+    table,
+    window_bounds,
+)
+from alliance_kit.model import SIDES
 
 
 def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
@@ -18,31 +30,31 @@ def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFram
     documented date has passed, or with a vision but no date), ``approved_us`` /
     ``approved_partner`` (approval dates passed), ``briefed_<side>`` (any strategy
     briefing to that side) and ``acknowledged_<side>`` (any acknowledged one)."""
-    _, asof = window_bounds(period, 1)
+    asof = np.datetime64(window_bounds(period, 1)[1], "ns")
     s = table(frames, "strategies")
-    doc = (s["documented_on"] <= asof) | (s["documented_on"].isna() & s["vision"].notna())
-    st = pd.DataFrame(
-        {
-            "alliance_id": s["alliance_id"],
-            "documented": doc,
-            "approved_us": s["approved_us_on"] <= asof,
-            "approved_partner": s["approved_partner_on"] <= asof,
-        }
-    )
+    documented_on = _days(s["documented_on"])
+    flags = {
+        "documented": (documented_on <= asof)
+        | (np.isnat(documented_on) & s["vision"].notna().to_numpy()),
+        "approved_us": _days(s["approved_us_on"]) <= asof,
+        "approved_partner": _days(s["approved_partner_on"]) <= asof,
+    }
+    n = len(table(frames, "alliances"))
+    found = _positions(frames, s["alliance_id"])
+    row = np.full(n, -1)  # each alliance's strategy record (the alliance is its key)
+    row[found[found >= 0]] = np.flatnonzero(found >= 0)
+    out = _per_alliance(frames, **{c: _take(v, row, False) for c, v in flags.items()})
     b = table(frames, "briefings")
-    b = b[(b["topic"] == "strategy") & (b["briefed_on"] <= asof)]
-    brief = pd.DataFrame({"alliance_id": b["alliance_id"], "side": b["side"], "n": 1})
-    brief["ack"] = b["acknowledged"].astype(int)
-    flags = brief.groupby(["alliance_id", "side"])[["n", "ack"]].sum().unstack("side")
-    out = _alliance_ids(frames).merge(st, on="alliance_id", how="left")
-    for side in ("us", "partner"):
-        n = flags[("n", side)] if ("n", side) in flags else pd.Series(dtype=float)
-        ack = flags[("ack", side)] if ("ack", side) in flags else pd.Series(dtype=float)
-        out[f"briefed_{side}"] = out["alliance_id"].map(n).fillna(0) > 0
-        out[f"acknowledged_{side}"] = out["alliance_id"].map(ack).fillna(0) > 0
-    for c in ("documented", "approved_us", "approved_partner"):
-        out[c] = out[c].astype("boolean").fillna(False).astype(bool)
-    return out.reset_index(drop=True)
+    k = len(SIDES)
+    shown = _is(b["topic"], "strategy") & (_days(b["briefed_on"]) <= asof)
+    pos, side = _positions(frames, b["alliance_id"]), _side_codes(b["side"])
+    key = np.where(shown & (pos >= 0) & (side >= 0), pos * k + side, -1)
+    briefed = _count(key, n * k).reshape(n, k) > 0
+    acknowledged = _count(key, n * k, b["acknowledged"].astype(int) > 0).reshape(n, k) > 0
+    for i, side_name in enumerate(SIDES):
+        out[f"briefed_{side_name}"] = briefed[:, i]
+        out[f"acknowledged_{side_name}"] = acknowledged[:, i]
+    return out
 
 
 # --- strategy workbook: the one-page document, the communication log, crack 2 evidence ---
