@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from alliance_kit import formatting
 from alliance_kit.model import (
     BUSINESS_CASE_CATEGORIES,
     PLAN_OR_ACTUAL,
@@ -1130,16 +1131,11 @@ def _warnings(lines: pd.DataFrame, us: Flows, problems: dict[str, str]) -> list[
 
 
 def _money(value: float | None, currency: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    text = f"{value:,.0f}"
-    return f"{text} {currency}".strip()
+    return formatting.money(value, currency, style="full", missing="n/a")
 
 
 def _pct(value: float | None, nd: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{nd}%}"
+    return formatting.pct(value, nd, missing="n/a")
 
 
 def _years(value: float | None) -> str:
@@ -1181,14 +1177,14 @@ def render_document(
     template = env.get_template(f"business_case.{fmt}.j2")
     svgs: dict[str, Any] = {}
     if charts and fmt == "html":
-        from alliance_kit.charts import bands_chart, to_svg, tornado_chart
+        from alliance_kit.charts import bands_chart, chart_svg, tornado_chart
 
         svgs["tornado"] = markupsafe.Markup(
-            to_svg(tornado_chart(summary.tornado, currency=summary.currency))
+            chart_svg(tornado_chart(summary.tornado, currency=summary.currency))
         )
         if summary.monte_carlo is not None:
             svgs["bands"] = markupsafe.Markup(
-                to_svg(bands_chart(summary.monte_carlo.bands, currency=summary.currency))
+                chart_svg(bands_chart(summary.monte_carlo.bands, currency=summary.currency))
             )
     return template.render(s=summary, mc=summary.monte_carlo, cur=summary.currency, charts=svgs)
 

@@ -3,8 +3,9 @@
 Charts are Altair specs built from small, already-aggregated frames. They render as
 static SVG through vl-convert (no JavaScript, nothing fetched from a CDN), so they show
 in notebooks, Voila pages and HTML reports on machines without internet:
-call ``offline()`` once in a notebook, or ``chart_html(chart)`` / ``chart_svg(chart)``
-for reports. Status colours are defined once here (``STATUS_COLOURS``).
+call ``offline()`` once in a notebook, or ``chart_html(chart)`` (a ``div`` to embed in a
+page) / ``chart_svg(chart)`` (the bare SVG) for reports and dashboards. Status colours are
+defined once here (``STATUS_COLOURS``, ``status_scale()``).
 
 Sections: health charts (this module's owner); other modules append their own
 section at the end, never editing the functions of another section.
@@ -18,6 +19,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from alliance_kit.formatting import money, signed
+
 if TYPE_CHECKING:
     from alliance_kit.business_case import MonteCarloResult
     from alliance_kit.health import PortfolioScores
@@ -26,6 +29,9 @@ if TYPE_CHECKING:
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828"}
 NO_DATA_COLOUR = "#9aa5b1"
 SIDE_COLOURS = {"us": "#1f5f8b", "partner": "#9c6ade"}
+EVIDENCE_COLOUR = NO_DATA_COLOUR  # the records' score beside the two surveys
+#: Health thresholds drawn as dashed lines: amber from 50, green from 70.
+THRESHOLDS = (50.0, 70.0)
 FONT = "Helvetica, Arial, sans-serif"
 
 
@@ -45,14 +51,17 @@ def side_scale() -> alt.Scale:
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG string (vl-convert; nothing is fetched)."""
+    """The chart as a bare SVG string (vl-convert; nothing is fetched)."""
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(chart.to_dict())
 
 
-def chart_html(chart: alt.TopLevelMixin) -> str:
-    """The chart as inline SVG in a ``div``: safe to embed in any HTML report offline."""
+def chart_html(chart: alt.TopLevelMixin | None) -> str:
+    """The chart as inline SVG in a ``div``: safe to embed in any HTML report offline
+    ('' for no chart)."""
+    if chart is None:
+        return ""
     return f'<div class="ak-chart">{chart_svg(chart)}</div>'
 
 
@@ -66,15 +75,26 @@ def _crack_labels(cracks: pd.DataFrame) -> pd.Series:
     return cracks["crack"].astype(int).astype(str) + " " + cracks["crack"].map(short)
 
 
-def cracks_by_side(scores: PortfolioScores, alliance_id: str) -> alt.LayerChart:
-    """One alliance: survey mean per crack for each side (grouped bars), the blended
-    score as a status-coloured tick, and the perception gap written above each crack."""
+def cracks_by_side(
+    scores: PortfolioScores,
+    alliance_id: str,
+    *,
+    evidence: bool = False,
+) -> alt.LayerChart:
+    """One alliance: survey mean per crack for each side (grouped bars; with ``evidence``
+    a third bar for the records' evidence score), the blended score as a status-coloured
+    tick, and the perception gap written above each crack."""
     c = scores.cracks[scores.cracks["alliance_id"] == alliance_id].copy()
     c["label"] = _crack_labels(c)
-    bars = c.melt(
-        id_vars=["label"], value_vars=["survey_us", "survey_partner"], value_name="mean"
-    ).dropna(subset=["mean"])
-    bars["side"] = bars["variable"].str.replace("survey_", "", regex=False)
+    sources = {"survey_us": "us", "survey_partner": "partner"}
+    colours = dict(SIDE_COLOURS)
+    if evidence:
+        sources["evidence"] = "evidence"
+        colours["evidence"] = EVIDENCE_COLOUR
+    bars = c.melt(id_vars=["label"], value_vars=list(sources), value_name="mean").dropna(
+        subset=["mean"]
+    )
+    bars["side"] = bars["variable"].map(sources)
     order = list(c["label"])
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
     bar = (
@@ -82,9 +102,17 @@ def cracks_by_side(scores: PortfolioScores, alliance_id: str) -> alt.LayerChart:
         .mark_bar()
         .encode(
             x=x,
-            xOffset=alt.XOffset("side:N", sort=list(SIDE_COLOURS)),
-            y=alt.Y("mean:Q", scale=alt.Scale(domain=[0, 100]), title="survey mean (0-100)"),
-            color=alt.Color("side:N", scale=side_scale(), title="side"),
+            xOffset=alt.XOffset("side:N", sort=list(colours)),
+            y=alt.Y(
+                "mean:Q",
+                scale=alt.Scale(domain=[0, 100]),
+                title="score (0-100)" if evidence else "survey mean (0-100)",
+            ),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                title="source" if evidence else "side",
+            ),
             tooltip=["label", "side", alt.Tooltip("mean:Q", format=".1f")],
         )
     )
@@ -98,9 +126,7 @@ def cracks_by_side(scores: PortfolioScores, alliance_id: str) -> alt.LayerChart:
             color=alt.Color("status:N", scale=status_scale(), title="crack score"),
         )
     )
-    gaps = marks.dropna(subset=["gap"]).assign(
-        text=lambda d: "gap " + d["gap"].map("{:+.0f}".format)
-    )
+    gaps = marks.dropna(subset=["gap"]).assign(text=lambda d: "gap " + d["gap"].map(signed))
     text = alt.Chart(gaps).mark_text(dy=-6, fontSize=11).encode(x=x, y=alt.datum(100), text="text")
     return (
         alt.layer(bar, tick, text)
@@ -109,12 +135,22 @@ def cracks_by_side(scores: PortfolioScores, alliance_id: str) -> alt.LayerChart:
     )
 
 
-def crack_heatmap(scores: PortfolioScores) -> alt.LayerChart:
-    """Every alliance against the six cracks, coloured by status, with the score."""
+def crack_heatmap(
+    scores: PortfolioScores,
+    *,
+    weakest_first: bool = False,
+) -> alt.LayerChart:
+    """Every alliance against the six cracks, coloured by status, with the score; rows by
+    id, or with ``weakest_first`` by mean crack score, lowest on top."""
     c = scores.cracks.merge(scores.alliances[["alliance_id", "name"]], on="alliance_id")
     c = c.assign(label=_crack_labels(c), who=c["alliance_id"] + " " + c["name"])
+    if weakest_first:
+        mean = c.groupby("who")["score"].mean().sort_values(kind="stable")
+        rows = list(mean.index)
+    else:
+        rows = sorted(c["who"].unique())
     c = c[["who", "label", "score", "status"]].fillna({"status": "no data"})
-    y = alt.Y("who:N", title=None, sort=sorted(c["who"].unique()))
+    y = alt.Y("who:N", title=None, sort=rows)
     x = alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0))
     domain = [*STATUS_COLOURS, "no data"]
     rect = (
@@ -161,7 +197,7 @@ def trend(history: pd.DataFrame, alliance_id: str) -> alt.Chart:
         .encode(x=x, y=y, tooltip=tooltip)
     )
     rules = (
-        alt.Chart(pd.DataFrame({"y": [50.0, 70.0]}))
+        alt.Chart(pd.DataFrame({"y": list(THRESHOLDS)}))
         .mark_rule(strokeDash=[4, 4], color=NO_DATA_COLOUR)
         .encode(y="y:Q")
     )
@@ -170,12 +206,18 @@ def trend(history: pd.DataFrame, alliance_id: str) -> alt.Chart:
     )
 
 
-def health_vs_value(scores: PortfolioScores) -> alt.Chart:
-    """Health index against strategic importance; bubble size = expected revenue."""
+def health_vs_value(
+    scores: PortfolioScores,
+    *,
+    labels: bool = False,
+) -> alt.Chart | alt.LayerChart:
+    """Health index against strategic importance; bubble size = expected revenue. With
+    ``labels``, each bubble carries its alliance id and dashed lines mark the amber and
+    green thresholds (printed reports, which have no tooltips)."""
     a = scores.alliances.dropna(subset=["health_index"])
     a = a[["alliance_id", "name", "health_index", "importance", "expected_revenue",
            "currency", "status"]]  # fmt: skip
-    return (
+    points = (
         alt.Chart(a)
         .mark_circle(opacity=0.8, stroke="white")
         .encode(
@@ -196,8 +238,21 @@ def health_vs_value(scores: PortfolioScores) -> alt.Chart:
                 "currency",
             ],  # fmt: skip
         )
-        .properties(title="Health against strategic value", width=420, height=260)
     )
+    chart = points
+    if labels:
+        ids = (
+            alt.Chart(a)
+            .mark_text(dx=12, align="left", fontSize=10)
+            .encode(x="health_index:Q", y="importance:Q", text="alliance_id:N")
+        )
+        rules = (
+            alt.Chart(pd.DataFrame({"x": list(THRESHOLDS)}))
+            .mark_rule(strokeDash=[4, 3], color=NO_DATA_COLOUR)
+            .encode(x="x:Q")
+        )
+        chart = rules + points + ids
+    return chart.properties(title="Health against strategic value", width=420, height=260)
 
 
 def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:
@@ -339,11 +394,6 @@ def npv_histogram(result: MonteCarloResult, *, bins: int = 40, currency: str = "
         )
         .properties(title=f"P(NPV > 0) = {result.p_positive:.0%}", width=420, height=180)
     )
-
-
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """An Altair chart as standalone SVG markup, rendered offline (same as chart_svg)."""
-    return chart_svg(chart)
 
 
 # --- align charts (agreements and governance workbooks) -----------------------------------
@@ -662,3 +712,71 @@ def lifecycle_chart(stages: pd.DataFrame) -> alt.Chart:
         )
         .properties(title="ISO 44001 artefacts per stage", width=320, height=24 * len(d))
     )  # fmt: skip
+
+
+# --- dashboard charts --------------------------------------------------------------------
+# The executive dashboard's own charts (alliance_kit.dashboard builds their frames; statuses
+# come in the frames' order, worst first). Compact, for cards beside each other.
+
+
+def dashboard_revenue_at_risk(top: pd.DataFrame) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+    """Bars of revenue at risk for the alliances most at risk, each labelled with its
+    amount in its own currency (``$1.23M``), one panel per currency."""
+    data = top.assign(
+        label=[
+            money(v, c, style="symbol")
+            for v, c in zip(top["revenue_at_risk"], top["currency"], strict=True)
+        ],
+        alliance=top["name"].astype(str),
+    )[["alliance", "revenue_at_risk", "currency", "status", "label"]]
+    order = data.sort_values("revenue_at_risk", ascending=False)["alliance"].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y("alliance:N", sort=order, title=None, axis=alt.Axis(labelLimit=190)),
+        x=alt.X("revenue_at_risk:Q", title="revenue at risk", axis=alt.Axis(format="~s")),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("status:N", scale=status_scale(), legend=None),
+        tooltip=["alliance", "label", "status"],
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
+    layered = alt.layer(bars, text, data=data).properties(width=400)
+    if data["currency"].nunique() > 1:
+        return layered.facet(row=alt.Row("currency:N", title=None)).resolve_scale(
+            x="independent", y="independent"
+        )
+    return layered
+
+
+def status_counts_chart(counts: pd.DataFrame) -> alt.LayerChart:
+    """Alliances per status (columns status, alliances) in the status colours."""
+    base = alt.Chart(counts).encode(
+        x=alt.X("status:N", sort=list(counts["status"]), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
+    )
+    bars = base.mark_bar(size=48).encode(
+        color=alt.Color("status:N", scale=status_scale(), legend=None)
+    )
+    text = base.mark_text(dy=-7, fontSize=13, fontWeight="bold").encode(text="alliances:Q")
+    return (bars + text).properties(width=420, height=150)
+
+
+def status_trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    """Alliances per status, period by period (columns period, status, alliances), stacked
+    in the frame's status order from the bottom (the dashboard's: red at the bottom)."""
+    order = {s: i for i, s in enumerate(dict.fromkeys(trend["status"]))}
+    data = trend.assign(order=trend["status"].map(order))
+    return (
+        alt.Chart(data)
+        .mark_bar(size=26)
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "status:N",
+                scale=status_scale(),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("order:Q"),
+        )
+        .properties(width=420, height=150)
+    )

@@ -13,8 +13,8 @@ loads it, and rebuilds it only when the store's row counts changed or it is olde
 
 Three layers, each tested on its own:
 
-* formatting (``format_money``, ``format_percent``): money is never summed across
-  currencies, every figure is shown in its own currency;
+* formatting (:mod:`alliance_kit.formatting`, money with currency symbols): money is never
+  summed across currencies, every figure is shown in its own currency;
 * frames (``portfolio_table``, ``apply_filters``, ``revenue_by_currency``, ``status_counts``,
   ``scores_for``, ``trend_frame``, ``one_alliance``, ``kpi_status``, ``governance_adherence``,
   ``open_actions``, ``open_risks``): plain DataFrames with exact values;
@@ -34,74 +34,22 @@ from typing import Any
 
 import pandas as pd
 
+from alliance_kit.formatting import day, is_missing, measure, money, number, pct, plural
+
 ALL = "All"
 STATUSES = ("red", "amber", "green")
 
-CURRENCY_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "CNY": "CN¥",
-    "INR": "₹",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "CHF": "CHF ",
-    "SEK": "SEK ",
-}
-
-# --- formatting ----------------------------------------------------------------------
+# --- formatting (alliance_kit.formatting, in the dashboard's style) --------------------
 
 
-def format_money(value: float | None, currency: str) -> str:
-    """Compact money for tiles and tables: ``$1.23M``, ``€850K``, ``£950``.
-
-    Three significant digits above a thousand; ``-`` for a missing value. The currency is
-    always shown because a portfolio may hold several.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "-"
-    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
-    sign = "-" if value < 0 else ""
-    v = abs(float(value))
-    if round(v) < 1000:
-        return f"{sign}{symbol}{v:,.0f}"
-    units = ((1e3, "K"), (1e6, "M"), (1e9, "B"))
-    i = max(i for i, (limit, _) in enumerate(units) if v >= limit or i == 0)
-    while True:
-        limit, suffix = units[i]
-        scaled = v / limit
-        digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-        text = f"{scaled:.{digits}f}"
-        if float(text) < 1000 or i == len(units) - 1:  # 999.96K is shown as 1.00M
-            return f"{sign}{symbol}{text}{suffix}"
-        i += 1
-
-
-def format_percent(value: float | None, digits: int = 0) -> str:
-    """A share 0..1 as ``42%``; ``-`` when missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{100 * float(value):.{digits}f}%"
-
-
-def format_score(value: float | None) -> str:
-    """A 0-100 score as a whole number; ``-`` when missing (no answers, no evidence)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{float(value):.0f}"
-
-
-def plural(n: int, noun: str) -> str:
-    """``1 alliance``, ``2 alliances``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def format_money(value: Any, currency: str) -> str:
+    """Compact money with the currency's symbol: ``$1.23M``, ``€850K``, ``-`` if missing."""
+    return money(value, currency, style="symbol")
 
 
 def escape(value: Any) -> str:
     """User text as safe HTML (names, titles and notes are data, never markup)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
+    return "" if is_missing(value) else html.escape(str(value), quote=True)
 
 
 # --- the portfolio frame and its filters ---------------------------------------------
@@ -367,88 +315,6 @@ def css() -> str:
 
     root = "".join(f"--ak-{s}: {STATUS_COLOURS[s]};" for s in STATUSES)
     return CSS.replace("<style>", f"<style>\n.ak-page, :root {{ {root} }}")
-
-
-def svg(chart: Any) -> str:
-    """A chart as inline SVG (vl-convert: no JavaScript, nothing fetched from a CDN)."""
-    from alliance_kit.charts import chart_svg
-
-    return chart_svg(chart)
-
-
-# --- charts (aggregated in pandas first, drawn as SVG) ---------------------------------
-
-
-def _colour_scale() -> Any:
-    from alliance_kit.charts import status_scale
-
-    return status_scale()
-
-
-def chart_revenue_at_risk(top: pd.DataFrame) -> Any:
-    """Bars of revenue at risk for the alliances most at risk, one panel per currency."""
-    import altair as alt
-
-    data = top.assign(
-        label=[
-            format_money(v, c) for v, c in zip(top["revenue_at_risk"], top["currency"], strict=True)
-        ],
-        alliance=top["name"].astype(str),
-    )[["alliance", "revenue_at_risk", "currency", "status", "label"]]
-    order = data.sort_values("revenue_at_risk", ascending=False)["alliance"].tolist()
-    base = alt.Chart(data).encode(
-        y=alt.Y("alliance:N", sort=order, title=None, axis=alt.Axis(labelLimit=190)),
-        x=alt.X("revenue_at_risk:Q", title="revenue at risk", axis=alt.Axis(format="~s")),
-    )
-    bars = base.mark_bar().encode(
-        color=alt.Color("status:N", scale=_colour_scale(), legend=None),
-        tooltip=["alliance", "label", "status"],
-    )
-    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
-    layered = alt.layer(bars, text, data=data).properties(width=400)
-    if data["currency"].nunique() > 1:
-        return layered.facet(row=alt.Row("currency:N", title=None)).resolve_scale(
-            x="independent", y="independent"
-        )
-    return layered
-
-
-def chart_status_counts(counts: pd.DataFrame) -> Any:
-    """Alliances per status in the status colours."""
-    import altair as alt
-
-    base = alt.Chart(counts).encode(
-        x=alt.X("status:N", sort=list(STATUSES), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
-    )
-    bars = base.mark_bar(size=48).encode(
-        color=alt.Color("status:N", scale=_colour_scale(), legend=None)
-    )
-    text = base.mark_text(dy=-7, fontSize=13, fontWeight="bold").encode(text="alliances:Q")
-    return (bars + text).properties(width=420, height=150)
-
-
-def chart_trend(trend: pd.DataFrame) -> Any:
-    """Alliances per status, period by period (stacked, red at the bottom)."""
-    import altair as alt
-
-    order = {s: i for i, s in enumerate(STATUSES)}
-    data = trend.assign(order=trend["status"].map(order))
-    return (
-        alt.Chart(data)
-        .mark_bar(size=26)
-        .encode(
-            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color(
-                "status:N",
-                scale=_colour_scale(),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-            order=alt.Order("order:Q"),
-        )
-        .properties(width=420, height=150)
-    )
 
 
 # --- one alliance --------------------------------------------------------------------
@@ -1003,12 +869,16 @@ class DashboardApp:
         self.rar.value = self._card(
             "Revenue at risk by alliance",
             "rar",
-            lambda: chart_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None,
+            lambda: (
+                _charts().dashboard_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None
+            ),
             f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk "
             "(expected annual revenue x failure probability), each in its own currency.",
         )
         self.status.value = self._card(
-            "Alliances by status", "status", lambda: chart_status_counts(status_counts(table))
+            "Alliances by status",
+            "status",
+            lambda: _charts().status_counts_chart(status_counts(table)),
         )
         self.heat.value = self._card(
             "Cracks across alliances",
@@ -1026,7 +896,7 @@ class DashboardApp:
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
-            "Trend", "trend", lambda: chart_trend(self.trend_data()),
+            "Trend", "trend", lambda: _charts().status_trend_chart(self.trend_data()),
             "Alliances per status over the last quarters (type and owner filters apply).",
         )  # fmt: skip
         options = [("Choose an alliance…", ""), *options_for_alliances(table)]
@@ -1038,12 +908,10 @@ class DashboardApp:
 
     def _health_chart(self, name: str, table: pd.DataFrame) -> Any:
         """One of :mod:`alliance_kit.charts`' portfolio charts for the alliances in ``table``."""
-        from alliance_kit import charts
-
         if table.empty:
             return None
         part = scores_for(self.scores(self.period), table["alliance_id"])
-        return _untitled(getattr(charts, name)(part))
+        return _untitled(getattr(_charts(), name)(part))
 
     def _header(self, table: pd.DataFrame) -> str:
         f = self.filters
@@ -1064,7 +932,7 @@ class DashboardApp:
                 tile(
                     f"Revenue at risk ({r.currency})",
                     format_money(r.revenue_at_risk, r.currency),
-                    f"{format_percent(r.share_at_risk)} of "
+                    f"{pct(r.share_at_risk)} of "
                     f"{format_money(r.expected_revenue, r.currency)} expected",
                     kind="money",
                     test_id=f"rar-{r.currency}",
@@ -1084,7 +952,7 @@ class DashboardApp:
         cache_key = f"{self.period}|{self.filters}|{key}"
         if cache_key not in self.charts:
             chart = build()
-            self.charts[cache_key] = svg(chart) if chart is not None else None
+            self.charts[cache_key] = _charts().chart_svg(chart) if chart is not None else None
         drawn = self.charts[cache_key]
         body = (
             f"<div class='ak-chart' data-chart='{key}'>{drawn}</div>"
@@ -1150,12 +1018,12 @@ def render_alliance(
         "<div class='ak-tiles'>"
         + tile(
             "Health index",
-            format_score(r["health_index"]),
+            number(r["health_index"]),
             str(r["status"]),
             kind=str(r["status"]),
             test_id="drill-health",
         )  # fmt: skip
-        + tile("Failure probability", format_percent(r["failure_probability"]))
+        + tile("Failure probability", pct(r["failure_probability"]))
         + tile(
             "Revenue at risk",
             format_money(r["revenue_at_risk"], r["currency"]),
@@ -1173,12 +1041,12 @@ def render_alliance(
             crack_cols[col] = label
     names = crack_names()
     shown = cracks.assign(crack_name=cracks["crack"].map(lambda c: names.get(int(c), "")))
-    fmt = {c: (lambda x, c=c: format_score(x[c])) for c in ("score", "survey_us",
+    fmt = {c: (lambda x, c=c: number(x[c])) for c in ("score", "survey_us",
                                                              "survey_partner", "gap")}  # fmt: skip
     crack_table = html_table(shown, crack_cols, fmt, status_column="status")
     by_side = (
         f"<div class='ak-chart' data-chart='drill-sides'>"
-        f"{svg(_untitled(charts.cracks_by_side(scores, alliance_id)))}</div>"
+        f"{charts.chart_svg(_untitled(charts.cracks_by_side(scores, alliance_id)))}</div>"
         if {"survey_us", "survey_partner"} <= set(cracks.columns)
         else ""
     )
@@ -1196,10 +1064,10 @@ def render_alliance(
             "agreed_by_both": "Agreed",
         },  # fmt: skip
         {
-            "baseline": lambda x: _num(x["baseline"]),
-            "target": lambda x: _num(x["target"]),
-            "actual": lambda x: _num(x["actual"]),
-            "progress": lambda x: format_percent(x["progress"]),
+            "baseline": lambda x: _measure(x["baseline"]),
+            "target": lambda x: _measure(x["target"]),
+            "actual": lambda x: _measure(x["actual"]),
+            "progress": lambda x: pct(x["progress"]),
             "agreed_by_both": lambda x: "yes" if x["agreed_by_both"] else "no",
         },
         empty="No KPIs defined.",
@@ -1207,20 +1075,20 @@ def render_alliance(
     gov = governance_adherence(one, period)
     gov_html = html_table(
         gov, {"figure": "Governance (last 4 quarters)", "value": "", "rate": "Rate"},
-        {"rate": lambda x: format_percent(x["rate"])}, empty="No governance recorded.",
+        {"rate": lambda x: pct(x["rate"])}, empty="No governance recorded.",
     )  # fmt: skip
     acts = open_actions(one, period)
     acts_html = html_table(
         acts.head(10),
         {"title": "Open action", "owner": "Owner", "owner_side": "Side", "due_on": "Due"},
-        {"due_on": lambda x: _date(x["due_on"]) + (" overdue" if x.get("overdue") else "")},
+        {"due_on": lambda x: day(x["due_on"]) + (" overdue" if x.get("overdue") else "")},
         empty="No open actions.",
     )
     risks = open_risks(one, period)
     risks_html = html_table(
         risks.head(10),
         {"title": "Open risk", "owner": "Owner", "status": "Status", "exposure": "L x I"},
-        {"exposure": lambda x: _num(x["exposure"])},
+        {"exposure": lambda x: _measure(x["exposure"])},
         empty="No open risks.",
     )
     return (
@@ -1243,17 +1111,13 @@ def _untitled(chart: Any) -> Any:
     return chart.properties(title="")
 
 
-def _num(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    v = float(value)
-    return f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.2f}"
+def _charts() -> Any:
+    """:mod:`alliance_kit.charts`, imported on first draw (Altair is slow to import)."""
+    from alliance_kit import charts
+
+    return charts
 
 
-def _date(value: Any) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    try:
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    except (ValueError, TypeError):
-        return str(value)
+def _measure(value: Any) -> str:
+    """A KPI value or exposure: whole from 100 up and for whole numbers, else 2 decimals."""
+    return measure(value, 2, whole_from=100, whole_if_integer=True)

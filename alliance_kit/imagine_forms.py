@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from alliance_kit import business_case as bc
+from alliance_kit import formatting as fmt
 from alliance_kit import kpis, schemas
 from alliance_kit.store import Store, StoreError
 from alliance_kit.widgets import (
@@ -407,17 +408,13 @@ def document_preview(fragment: str) -> str:
 
 
 def money(value: Any, currency: str = "") -> str:
-    """An amount with thousands separators (no decimals), or empty when missing."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return f"{float(value):,.0f}{' ' + currency if currency else ''}"
+    """An amount in whole units with its currency, ``1,234,567 EUR`` (empty when missing)."""
+    return fmt.money(value, currency, style="full", missing="")
 
 
 def pct(value: Any, digits: int = 1) -> str:
-    """A fraction as a percentage, or empty when missing."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return f"{float(value):.{digits}%}"
+    """A fraction as a percentage, ``12.5%`` (empty when missing)."""
+    return fmt.pct(value, digits, missing="")
 
 
 def formatted(
@@ -439,7 +436,7 @@ def formatted(
         out[c] = out[c].map(pct)
         numeric.append(c)
     for c, nd in (number_cols or {}).items():
-        out[c] = out[c].map(lambda v, nd=nd: "" if pd.isna(v) else f"{float(v):,.{nd}f}")
+        out[c] = out[c].map(lambda v, nd=nd: fmt.number(v, nd, missing=""))
         numeric.append(c)
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):

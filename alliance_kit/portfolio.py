@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_kit import formatting
+
 REGISTER_COLUMNS = (
     "id",
     "name",
@@ -182,17 +184,8 @@ DISPLAY_NOWRAP = ("id", "start_date", "open_items")
 
 
 def money(amount: float | None, currency: str | None = None) -> str:
-    """A compact amount with its currency: ``USD 40.0M``, ``EUR 850k``, ``GBP 900``."""
-    if amount is None or pd.isna(amount):
-        return ""
-    a = float(amount)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(a) >= size:
-            figure = f"{a / size:,.1f}{suffix}" if suffix != "k" else f"{a / size:,.0f}k"
-            break
-    else:
-        figure = f"{a:,.0f}"
-    return f"{currency} {figure}" if currency else figure
+    """A compact amount with its currency, ``USD 40.0M``, ``EUR 850k`` (empty if missing)."""
+    return formatting.money(amount, currency, missing="")
 
 
 def _sponsor(name: object, level: object) -> str:
@@ -274,7 +267,7 @@ def headline(reg: pd.DataFrame, as_of: dt.date | str | pd.Timestamp | None = Non
         money(r.expected_revenue, r.currency) for r in totals(reg).itertuples(index=False)
     )
     active = int(counts.get("active", 0))
-    text = f"{active} active alliance{'' if active == 1 else 's'}"
+    text = f"{formatting.plural(active, 'active alliance')}"
     if active:
         text += f" expecting {money_text} a year"
     text += f"; {int(counts.get('planned', 0))} planned, {int(counts.get('ended', 0))} ended"

@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 import nbformat
 
-from alliance_kit import config
+from alliance_kit import config, formatting
 
 #: Tag of the notebook cell that records a report's key figures; it never shows in HTML.
 RESULTS_TAG = "results"
@@ -153,6 +153,14 @@ def chromium_path() -> str:
     return found
 
 
+def launch_chromium(playwright: Any, executable: str | None = None) -> Any:
+    """Headless Chromium with the suite's flags, from a started Playwright: used for PDFs
+    here, and by the browser tests and the dashboard bench."""
+    return playwright.chromium.launch(
+        executable_path=executable or chromium_path(), args=CHROMIUM_ARGS
+    )
+
+
 def _browser():
     """A headless Chromium kept open for this thread (started on first use)."""
     browser = getattr(_local, "browser", None)
@@ -161,7 +169,7 @@ def _browser():
 
         pw = getattr(_local, "playwright", None) or sync_playwright().start()
         _local.playwright = pw
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         _local.browser = browser
     return browser
 
@@ -242,14 +250,13 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["money"] = _money_filter
+    env.filters.update(
+        money=formatting.money,
+        number=formatting.number,
+        pct=formatting.pct,
+        signed=formatting.signed,
+    )
     return env
-
-
-def _money_filter(value: Any, currency: str = "") -> str:
-    from alliance_kit.reporting import money
-
-    return money(value, currency)
 
 
 def write_index(folder: str | Path, manifest: Mapping[str, Any], previous: Mapping | None = None):

@@ -21,15 +21,8 @@ from typing import Any
 import pandas as pd
 
 from alliance_kit import periods
+from alliance_kit.formatting import day, is_missing, measure, money, number, pct, signed, text
 
-CRACK_NAMES = {
-    1: "Senior management commitment",
-    2: "Strategy and scope",
-    3: "Trusting working relationship",
-    4: "Goals, objectives and KPIs",
-    5: "Governance",
-    6: "Resources",
-}
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
 
 
@@ -93,64 +86,21 @@ def load(
     return prepare(open_store(db).read_all(), period)
 
 
-# --- formatting ------------------------------------------------------------------------
+# --- names ---------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+@functools.cache
+def _crack_names() -> dict[int, str]:
+    from alliance_kit import questionnaire
 
-
-def money(amount: Any, currency: str | None = "") -> str:
-    """``USD 40.0M``, ``EUR 850k``: compact amounts with their currency ("-" if missing)."""
-    if _missing(amount):
-        return "-"
-    a = float(amount)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(a) >= size:
-            figure = f"{a / size:,.1f}{suffix}" if suffix != "k" else f"{a / size:,.0f}k"
-            break
-    else:
-        figure = f"{a:,.0f}"
-    return f"{currency} {figure}" if currency else figure
-
-
-def pct(value: Any, digits: int = 0) -> str:
-    """A fraction as a percentage: 0.42 -> ``42%``."""
-    return "-" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
-
-
-def number(value: Any, digits: int = 0) -> str:
-    return "-" if _missing(value) else f"{float(value):,.{digits}f}"
-
-
-def measure(value: Any) -> str:
-    """A KPI value: one decimal for small figures, none from 1,000 up."""
-    if _missing(value):
-        return "-"
-    return number(value, 0 if abs(float(value)) >= 1000 else 1)
-
-
-def signed(value: Any, digits: int = 0) -> str:
-    return "-" if _missing(value) else f"{float(value):+,.{digits}f}"
-
-
-def day(value: Any) -> str:
-    return "-" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def text(value: Any) -> str:
-    return "" if _missing(value) else str(value)
+    return {n: c.name for n, c in questionnaire.cracks().items()}
 
 
 def crack_name(crack: Any) -> str:
-    if _missing(crack):
+    """``4. Goals, objectives and KPIs``: the questionnaire's name of the crack."""
+    if is_missing(crack):
         return "-"
-    return f"{int(crack)}. {CRACK_NAMES.get(int(crack), f'Crack {crack}')}"
+    return f"{int(crack)}. {_crack_names().get(int(crack), f'Crack {crack}')}"
 
 
 # --- HTML rendering (everything escaped) -----------------------------------------------
@@ -183,7 +133,7 @@ def render_table(df: pd.DataFrame, columns: Sequence[Column], empty: str = "None
             value = row.get(c.key)
             attrs = ' class="num"' if c.numeric else ""
             if c.figure:
-                raw = "" if _missing(value) else str(value)
+                raw = "" if is_missing(value) else str(value)
                 attrs += f' data-figure="{html.escape(c.figure)}" data-value="{html.escape(raw)}"'
             cells.append(f"<td{attrs}>{html.escape(c.fmt(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -198,7 +148,7 @@ def status_badge(status: Any) -> str:
 def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
     attrs = ""
     if figure:
-        raw = "" if _missing(value) else str(value)
+        raw = "" if is_missing(value) else str(value)
         attrs = f' data-figure="{html.escape(figure)}" data-value="{html.escape(raw)}"'
     return (
         f'<div class="ak-card"><div class="label">{html.escape(label)}</div>'
@@ -214,16 +164,6 @@ class Html:
 
     def _repr_html_(self) -> str:
         return self.body
-
-
-def chart_svg(chart: Any) -> str:
-    """An Altair chart as inline SVG (vl-convert, offline); '' if it cannot render."""
-    if chart is None:
-        return ""
-    import vl_convert as vlc
-
-    svg = vlc.vegalite_to_svg(chart.to_dict())
-    return f'<div class="ak-chart">{svg}</div>'
 
 
 # --- score accessors -------------------------------------------------------------------
@@ -242,7 +182,7 @@ def _pick(df: pd.DataFrame, *names: str) -> str | None:
 
 def _get(row: Mapping[str, Any] | pd.Series, *names: str, default: Any = None) -> Any:
     for n in names:
-        if n in row and not _missing(row[n]):
+        if n in row and not is_missing(row[n]):
             return row[n]
     return default
 
@@ -369,7 +309,7 @@ class ExecutiveSummary:
 
 
 def _round(value: Any, digits: int) -> float | None:
-    return None if _missing(value) else round(float(value), digits)
+    return None if is_missing(value) else round(float(value), digits)
 
 
 def _alliance_score(scores: Any, alliance_id: str) -> pd.Series:
@@ -573,11 +513,11 @@ KPI_COLUMNS = [
     Column("kpi", "KPI"),
     Column("unit", "Unit"),
     Column("owner_side", "Whose"),
-    Column("baseline", "Baseline", lambda v: measure(v), True),
-    Column("actual", "Actual", lambda v: measure(v), True, figure="kpi_actual"),
-    Column("target", "Target", lambda v: measure(v), True),
+    Column("baseline", "Baseline", measure, True),
+    Column("actual", "Actual", measure, True, figure="kpi_actual"),
+    Column("target", "Target", measure, True),
     Column("progress", "Progress", pct, True),
-    Column("on_track", "On track", lambda v: "-" if _missing(v) else ("yes" if v else "NO")),
+    Column("on_track", "On track", lambda v: "-" if is_missing(v) else ("yes" if v else "NO")),
     Column("due_date", "Due", day),
     Column("agreed_by_both", "Agreed by both", lambda v: "yes" if v else "no"),
 ]
@@ -747,7 +687,7 @@ def risks_and_issues(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
 
 
 def _risk_band(score: Any) -> str:
-    if _missing(score):
+    if is_missing(score):
         return "not reviewed"
     return "high" if score >= 15 else "medium" if score >= 8 else "low"
 
@@ -842,43 +782,6 @@ def business_case_section(inputs: PortfolioInputs, alliance_id: str) -> Business
     return BusinessCaseSection(summ.currency, summ.headline(), pva.reset_index(drop=True), note)
 
 
-def crack_chart(inputs: PortfolioInputs, alliance_id: str):
-    """Each crack's survey score per side with the blended score (Altair, for SVG)."""
-    import altair as alt
-
-    c = cracks_by_side(inputs, alliance_id)
-    if c.empty:
-        return None
-    long = c.melt(
-        id_vars=["name"],
-        value_vars=["us", "partner", "evidence"],
-        var_name="source",
-        value_name="value",
-    ).dropna(subset=["value"])
-    long["source"] = long["source"].map(
-        {"us": "our survey", "partner": "partner's survey", "evidence": "evidence"}
-    )
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("name:N", title=None, sort=list(c["name"])),
-            x=alt.X("value:Q", title="score (0-100)", scale=alt.Scale(domain=[0, 100])),
-            yOffset=alt.YOffset("source:N", sort=["our survey", "partner's survey", "evidence"]),
-            color=alt.Color(
-                "source:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["our survey", "partner's survey", "evidence"],
-                    range=["#1f4e79", "#d97706", "#9aa5b1"],
-                ),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-        .properties(width=520, height=alt.Step(10), title="Cracks by side")
-    )
-
-
 def record_figures(figures: Mapping[str, Any]) -> None:
     """Record the key figures of a report (notebook convention: one ``record`` each)."""
     from alliance_kit.notebook import record
@@ -899,7 +802,9 @@ def show(*items: Any) -> None:
         elif isinstance(item, pd.DataFrame):
             display(HTML(render_table(item, [Column(c, str(c)) for c in item.columns])))
         elif type(item).__module__.startswith("altair"):
-            display(HTML(chart_svg(item)))
+            from alliance_kit.charts import chart_html
+
+            display(HTML(chart_html(item)))
         elif item is None:
             continue
         else:
@@ -1060,83 +965,6 @@ def crack_heatmap(inputs: PortfolioInputs) -> pd.DataFrame:
     return grid
 
 
-def heatmap_chart(inputs: PortfolioInputs):
-    import altair as alt
-
-    c = _frame(inputs.scores, "cracks")
-    if c.empty:
-        return None
-    names = inputs.frames["alliances"].set_index("id")["name"]
-    order = crack_heatmap(inputs)
-    d = c[["alliance_id", "crack", "score", "status"]].copy()
-    d["alliance"] = d["alliance_id"] + "  " + d["alliance_id"].map(names).fillna("")
-    d["crack_name"] = d["crack"].map(crack_name)
-    sort = [f"{i}  {names.get(i, '')}" for i in order.index]
-    base = alt.Chart(d).encode(
-        x=alt.X(
-            "crack_name:N",
-            title=None,
-            sort=[crack_name(i) for i in CRACK_NAMES],
-            axis=alt.Axis(labelAngle=-30, labelLimit=220),
-        ),
-        y=alt.Y("alliance:N", title=None, sort=sort, axis=alt.Axis(labelLimit=260)),
-    )
-    rect = base.mark_rect().encode(
-        color=alt.Color(
-            "score:Q",
-            title="score",
-            scale=alt.Scale(
-                domain=[0, 50, 70, 100], range=["#c53030", "#dd6b20", "#9ae6b4", "#2f855a"]
-            ),
-        )
-    )
-    label = base.mark_text(fontSize=11).encode(text=alt.Text("score:Q", format=".0f"))
-    return (rect + label).properties(width=520, height=alt.Step(22), title="Crack scores")
-
-
-def value_chart(inputs: PortfolioInputs):
-    import altair as alt
-
-    d = health_vs_value(inputs).dropna(subset=["health_index"])
-    if d.empty:
-        return None
-    d = d.assign(label=d["alliance_id"])
-    points = (
-        alt.Chart(d)
-        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.5)
-        .encode(
-            x=alt.X("health_index:Q", title="health index", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y(
-                "importance:Q",
-                title="strategic importance (1-5)",
-                scale=alt.Scale(domain=[0.5, 5.5]),
-            ),
-            size=alt.Size(
-                "expected_revenue:Q",
-                title="expected revenue",
-                legend=None,
-                scale=alt.Scale(range=[60, 900]),
-            ),
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(
-                    domain=["red", "amber", "green"], range=["#c53030", "#dd6b20", "#2f855a"]
-                ),
-                title="status",
-            ),
-        )
-    )
-    labels = (
-        alt.Chart(d)
-        .mark_text(dx=12, align="left", fontSize=10)
-        .encode(x="health_index:Q", y="importance:Q", text="label:N")
-    )
-    rule = alt.Chart(pd.DataFrame({"x": [50, 70]})).mark_rule(strokeDash=[4, 3], color="#999")
-    return (rule.encode(x="x:Q") + points + labels).properties(
-        width=520, height=280, title="Health against strategic value"
-    )
-
-
 def alerts(inputs: PortfolioInputs) -> pd.DataFrame:
     """This period's early-warning alerts with the alliance's name."""
     al = _frame(inputs.scores, "alerts")
@@ -1182,11 +1010,11 @@ def executive_attention(inputs: PortfolioInputs, importance: int = 4) -> pd.Data
             why.append("red")
         elif (
             r["status"] == "amber"
-            and not _missing(r["importance"])
+            and not is_missing(r["importance"])
             and r["importance"] >= importance
         ):
             why.append(f"amber with importance {int(r['importance'])}")
-        if not _missing(r["failure_probability"]) and r["failure_probability"] > 0.5:
+        if not is_missing(r["failure_probability"]) and r["failure_probability"] > 0.5:
             why.append(f"failure {pct(r['failure_probability'])} likely")
         if why and n_alerts.get(r["alliance_id"], 0):
             why.append(f"{n_alerts[r['alliance_id']]} alert(s)")

@@ -96,6 +96,15 @@ def voila_command(
     return VoilaCommand(argv, env, url)
 
 
+def free_port() -> int:
+    """A free local TCP port for a Voila server (tests and benches start several)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def serve(command: VoilaCommand) -> int:
     """Run Voila in the foreground until interrupted; returns its exit code."""
     try:

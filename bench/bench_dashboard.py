@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -34,21 +32,6 @@ DASHBOARD = ROOT / "notebooks" / "dashboards" / "portfolio_dashboard.ipynb"
 TRIVIAL = ROOT / "bench" / "trivial_dashboard.ipynb"
 PERIOD = "2026-Q3"
 TOKEN = "bench-token"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def kernel_processes(server_pid: int) -> list:
@@ -99,7 +82,7 @@ class Server:
 
     def __init__(self, notebook: Path, db: str, preheat: int = 1) -> None:
         from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE, prepare_snapshot
-        from alliance_kit.serve import voila_command
+        from alliance_kit.serve import free_port, voila_command
 
         self.cmd = voila_command(
             notebook, free_port(), db, TOKEN, preheat=preheat, template=DASHBOARD_TEMPLATE
@@ -233,6 +216,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from alliance_kit import sample
+    from alliance_kit.publish import launch_chromium
     from alliance_kit.store import open_store
 
     tmp = Path(tempfile.mkdtemp(prefix="ak-bench-"))
@@ -246,10 +230,9 @@ def main() -> None:
     store.engine.dispose()
     del frames
 
-    exe = os.environ.get("ALLIANCE_KIT_CHROMIUM", "/usr/bin/chromium")
     results: dict = {"alliances": args.alliances}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=ARGS)
+        browser = launch_chromium(p)
         servers = {"trivial": (Server(TRIVIAL, db), 1), "dashboard": (Server(DASHBOARD, db), 5)}
         try:
             times = measure_views(browser, servers, args.runs)

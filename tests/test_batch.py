@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from alliance_kit import batch, reporting, sample
+from alliance_kit import batch, formatting, reporting, sample
 from alliance_kit.cli import main
 
 pytestmark = pytest.mark.notebook
@@ -126,8 +126,8 @@ def test_figures_in_html_equal_alliance_kits(built, frames):
         assert float(value) == pytest.approx(expected[name]), name
     assert found["status"][0][0] == expected["status"]
     # the shown text is the formatted figure
-    assert found["health_index"][0][1] == reporting.number(expected["health_index"])
-    assert found["revenue_at_risk"][0][1] == reporting.money(
+    assert found["health_index"][0][1] == formatting.number(expected["health_index"])
+    assert found["revenue_at_risk"][0][1] == formatting.money(
         expected["revenue_at_risk"], expected["currency"]
     )
     # crack scores, in crack order, equal the scores frame's

@@ -87,38 +87,11 @@ def table() -> pd.DataFrame:
 # --- formatting -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("value", "currency", "text"),
-    [
-        (1_234_567, "USD", "$1.23M"),
-        (12_345_678, "USD", "$12.3M"),
-        (123_456_789, "EUR", "€123M"),
-        (850_000, "GBP", "£850K"),
-        (999_999, "USD", "$1.00M"),
-        (950, "USD", "$950"),
-        (0, "USD", "$0"),
-        (2_500_000_000, "JPY", "¥2.50B"),
-        (1_500, "SEK", "SEK 1.50K"),
-        (-2_000_000, "USD", "-$2.00M"),
-        (None, "USD", "-"),
-        (float("nan"), "USD", "-"),
-    ],
-)
-def test_format_money(value, currency, text):
-    assert d.format_money(value, currency) == text
-
-
-def test_format_percent_and_score():
-    assert d.format_percent(0.425) == "42%"
-    assert d.format_percent(0.425, 1) == "42.5%"
-    assert d.format_percent(None) == "-"
-    assert d.format_score(69.6) == "70"
-    assert d.format_score(float("nan")) == "-"
-
-
-def test_plural():
-    assert d.plural(1, "alliance") == "1 alliance"
-    assert d.plural(0, "alliance") == "0 alliances"
+def test_format_money_is_the_symbol_style():
+    """The dashboard's money (every style is tested in test_formatting.py)."""
+    assert d.format_money(1_234_567, "USD") == "$1.23M"
+    assert d.format_money(850_000, "EUR") == "€850K"
+    assert d.format_money(None, "USD") == "-"
 
 
 def test_escape_neutralizes_markup():
@@ -601,11 +574,11 @@ def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path, mo
     path = tmp_path / "snap.pickle"
     snap = d.load_snapshot(sample_db, path)
     assert len([k for k, v in snap.charts.items() if v and "<svg" in v]) == 5
-    real_svg = d.svg
-    monkeypatch.setattr(d, "svg", lambda chart: pytest.fail("the first view is drawn again"))
+    real_charts = d._charts
+    monkeypatch.setattr(d, "_charts", lambda: pytest.fail("the first view is drawn again"))
     app = d.DashboardApp.from_store(sample_db, snapshot=path)
     assert app.rar.value.count("<svg") == 1
-    monkeypatch.setattr(d, "svg", real_svg)
+    monkeypatch.setattr(d, "_charts", real_charts)
     store = open_store(sample_db)
     frames = store.read_all()
     store.engine.dispose()

@@ -131,7 +131,7 @@ def test_index_escapes_names_and_errors(tmp_path):
                 "name": "<script>alert(1)</script>",
                 "status": "ok",
                 "figures": {"status": "red", "health_index": 41.0, "currency": "EUR",
-                            "revenue_at_risk": 1234567.0, "open_cracks": 2},
+                            "revenue_at_risk": 1234567.0, "open_cracks": 2, "change": -0.3},
                 "files": {"html": "alliances/A001.html"},
             },
             "A002": {
@@ -148,6 +148,7 @@ def test_index_escapes_names_and_errors(tmp_path):
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page and "&lt;img src=x" in page
     assert 'href="alliances/A001.html"' in page and "EUR 1.2M" in page
+    assert '<td class="num">+0</td>' in page and "-0<" not in page  # change -0.3 rounds to +0
     assert 'href="notebooks/A002.failed.ipynb"' in page
 
 

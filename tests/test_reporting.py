@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alliance_kit import periods, reporting, sample
+from alliance_kit import charts, periods, reporting, sample
 
 PERIOD = "2026-Q3"
 
@@ -16,14 +16,9 @@ def inputs():
     return reporting.prepare(sample.portfolio(n_alliances=12, seed=7, last_period=PERIOD), PERIOD)
 
 
-def test_formatting():
-    assert reporting.money(40_000_000, "USD") == "USD 40.0M"
-    assert reporting.money(850_000, "EUR") == "EUR 850k"
-    assert reporting.money(None, "EUR") == "-"
-    assert reporting.pct(0.425) == "42%" and reporting.pct(0.425, 1) == "42.5%"
-    assert reporting.signed(-3.6) == "-4" and reporting.signed(2) == "+2"
-    assert reporting.measure(22_420_000.0) == "22,420,000" and reporting.measure(14.44) == "14.4"
+def test_crack_name():
     assert reporting.crack_name(4) == "4. Goals, objectives and KPIs"
+    assert reporting.crack_name(None) == "-"
 
 
 def test_render_table_escapes_every_cell():
@@ -157,14 +152,27 @@ def test_portfolio_views(inputs):
     assert figs["red"] + figs["amber"] + figs["green"] == len(inputs.scores.alliances)
 
 
-def test_charts_render_offline_as_svg(inputs):
-    for chart in (
-        reporting.crack_chart(inputs, "A001"),
-        reporting.heatmap_chart(inputs),
-        reporting.value_chart(inputs),
-    ):
-        svg = reporting.chart_svg(chart)
+def test_report_charts_render_offline_in_the_status_colours(inputs):
+    """The reports draw charts.py's charts with the report variants (evidence bars,
+    weakest alliance on top, ids on the bubbles)."""
+    scores = inputs.scores
+    by_side = charts.chart_html(charts.cracks_by_side(scores, "A001", evidence=True))
+    heat = charts.chart_html(charts.crack_heatmap(scores, weakest_first=True))
+    value = charts.chart_html(charts.health_vs_value(scores, labels=True))
+    for svg in (by_side, heat, value):
         assert svg.startswith('<div class="ak-chart"><svg') and "http" not in svg.split("<svg")[0]
+    assert charts.EVIDENCE_COLOUR in by_side and charts.SIDE_COLOURS["partner"] in by_side
+    for status in ("red", "amber", "green"):
+        assert charts.STATUS_COLOURS[status] in heat and charts.STATUS_COLOURS[status] in value
+    assert ">A011<" in value  # the labelled bubble of the failing alliance
+    assert charts.chart_html(None) == ""
+
+
+def test_report_heat_map_rows_are_weakest_first(inputs):
+    chart = charts.crack_heatmap(inputs.scores, weakest_first=True)
+    rows = chart.to_dict()["layer"][0]["encoding"]["y"]["sort"]
+    weakest = reporting.crack_heatmap(inputs)
+    assert [r.split(" ")[0] for r in rows] == list(weakest.index)
 
 
 def test_unknown_alliance_is_a_clear_error(inputs):

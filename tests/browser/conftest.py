@@ -1,6 +1,7 @@
 """Reusable fixtures for tests that drive real headless Chromium against Voila pages.
 
-- ``chromium_path``: Debian's chromium ($ALLIANCE_KIT_CHROMIUM or /usr/bin/chromium);
+- ``chromium_path``: Debian's chromium (``publish.chromium_path``: $ALLIANCE_KIT_CHROMIUM or
+  /usr/bin/chromium), launched with the package's flags (``publish.launch_chromium``);
   the tests FAIL, not skip, when it is missing (run `bash .ci/services.sh`).
 - ``browser``: one Chromium per test module (Playwright, sync API).
 - ``voila_server``: a factory starting Voila (alliance_kit.serve.voila_command) on a free
@@ -13,10 +14,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -27,38 +25,20 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit.serve import voila_command
+from alliance_kit import publish
+from alliance_kit.serve import free_port, voila_command
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 START_TIMEOUT = 90.0  # seconds for Voila to answer its first request
 PAGE_TIMEOUT = 60_000  # ms for a page's widgets to render (a kernel starts per visit)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = os.environ.get("ALLIANCE_KIT_CHROMIUM") or "/usr/bin/chromium"
-    found = shutil.which(path) or (path if Path(path).is_file() else None)
-    if not found:
-        pytest.fail(
-            f"Chromium not found at {path}: install it (`bash .ci/services.sh` runs "
-            "`apt-get install chromium`) or set ALLIANCE_KIT_CHROMIUM"
-        )
-    return found
+    try:
+        return publish.chromium_path()
+    except FileNotFoundError as exc:
+        pytest.fail(f"{exc} (`bash .ci/services.sh` runs `apt-get install chromium`)")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +46,7 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        b = publish.launch_chromium(pw, chromium_path)
         yield b
         b.close()
 
