@@ -9,6 +9,9 @@ later records are added.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +30,7 @@ SPONSOR_LEVEL_SCORE = {
     "manager": 15.0,
     "staff": 0.0,
 }
+T = TypeVar("T")
 #: Executives are people at VP level or above.
 EXECUTIVE_RANK = ORG_LEVEL_RANK["vp"]
 STEERING = "executive steering committee"
@@ -49,14 +53,29 @@ def _alliance_ids(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _by_side(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    ids = _alliance_ids(frames)
-    return ids.merge(pd.DataFrame({"side": list(SIDES)}), how="cross")
+    """One row per alliance and side (alliance by alliance, SIDES in order)."""
+    ids = table(frames, "alliances")["id"]
+    sides = pd.array(list(SIDES) * len(ids), dtype="str")
+    alliance = pd.Series(ids.to_numpy().repeat(len(SIDES)), dtype=ids.dtype)
+    return pd.DataFrame({"alliance_id": alliance, "side": sides})
 
 
 # Per-alliance figures are summed with np.bincount over each row's position in the
 # alliances table instead of a groupby and a merge back onto the alliances: one hash
 # lookup per row, then plain array arithmetic (the portfolio scoring calls these twice
 # on every record).
+
+
+def _memo(frames: dict[str, pd.DataFrame], key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in ``frames["__cache__"]`` when the caller gives one: the
+    portfolio scoring computes each period's evidence on the same frames, and what does
+    not depend on the period is then found once."""
+    cache = frames.get("__cache__")
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def _rows(keys: pd.Series, ids: pd.Series) -> np.ndarray:
@@ -162,6 +181,36 @@ def _active_quarters(frames: dict[str, pd.DataFrame], period: str, window: int) 
     return pd.Series(_quarters_running(frames, period, window), index=ids)
 
 
+def _meetings(frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Per meeting (table order), whatever the period: status held, its body's row, the
+    planned and held dates."""
+
+    def compute() -> dict[str, np.ndarray]:
+        m = table(frames, "meetings")
+        return {
+            "held": _is(m["status"], "held"),
+            "body": _rows(m["body_id"], table(frames, "governance_bodies")["id"]),
+            "planned_on": _days(m["planned_on"]),
+            "held_on": _days(m["held_on"]),
+        }
+
+    return _memo(frames, ("governance", "meetings"), compute)
+
+
+def _bodies(frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Per governance body (table order), whatever the period: its alliance's row and
+    whether it is the executive steering committee."""
+
+    def compute() -> dict[str, np.ndarray]:
+        b = table(frames, "governance_bodies")
+        return {
+            "alliance": _positions(frames, b["alliance_id"]),
+            "steering": _is(b["kind"], STEERING),
+        }
+
+    return _memo(frames, ("governance", "bodies"), compute)
+
+
 def meeting_adherence(
     frames: dict[str, pd.DataFrame], period: str, window: int = 4
 ) -> pd.DataFrame:
@@ -176,14 +225,13 @@ def meeting_adherence(
     """
     since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
     bodies = table(frames, "governance_bodies")
-    m = table(frames, "meetings")
-    planned_on, held_on = _days(m["planned_on"]), _days(m["held_on"])
+    m = _meetings(frames)
+    planned_on, held_on = m["planned_on"], m["held_on"]
     in_window = (planned_on >= since) & (planned_on <= asof)
-    held = in_window & _is(m["status"], "held") & (np.isnat(held_on) | (held_on <= asof))
-    body = _rows(m["body_id"], bodies["id"])
-    scheduled_b = _count(body, len(bodies), in_window)
-    held_b = _count(body, len(bodies), held)
-    apos = _positions(frames, bodies["alliance_id"])
+    held = in_window & m["held"] & (np.isnat(held_on) | (held_on <= asof))
+    scheduled_b = _count(m["body"], len(bodies), in_window)
+    held_b = _count(m["body"], len(bodies), held)
+    apos = _bodies(frames)["alliance"]
     quarters = _take(_quarters_running(frames, period, window), apos, 0)
     per_year = bodies["meetings_per_year"].to_numpy(dtype=float, na_value=np.nan)
     expected_b = per_year * quarters / 4
@@ -210,15 +258,18 @@ def meeting_adherence(
 def _held_meetings(frames: dict[str, pd.DataFrame], period: str, window: int) -> np.ndarray:
     """Per meeting (table order): held in the window (held on, else planned on)."""
     since, asof = (np.datetime64(d, "ns") for d in window_bounds(period, window))
-    m = table(frames, "meetings")
-    held_on = _days(m["held_on"])
-    when = np.where(np.isnat(held_on), _days(m["planned_on"]), held_on)
-    return _is(m["status"], "held") & (when >= since) & (when <= asof)
+    m = _meetings(frames)
+    when = np.where(np.isnat(m["held_on"]), m["planned_on"], m["held_on"])
+    return m["held"] & (when >= since) & (when <= asof)
 
 
 def _executives_present(frames: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
     """(meeting row, side code) of each attendance by an executive, once per meeting and
-    side; the same for every period, so the portfolio scoring can share it."""
+    side; the same in every period."""
+    return _memo(frames, ("governance", "executives present"), lambda: _find_executives(frames))
+
+
+def _find_executives(frames: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
     att = table(frames, "attendance")
     people = table(frames, "people")
     rank = people["org_level"].map(ORG_LEVEL_RANK).fillna(-1).to_numpy()
@@ -239,26 +290,13 @@ def executive_attendance(
     """Share of held executive steering committee meetings in the window that at least
     one executive (VP or above) of the side attended, per alliance and side.
     ``rate`` is NaN when no steering meeting was held (meeting adherence shows that)."""
-    return _executive_attendance(frames, period, window, _executives_present(frames))
-
-
-def _executive_attendance(
-    frames: dict[str, pd.DataFrame],
-    period: str,
-    window: int,
-    present: tuple[np.ndarray, np.ndarray],
-) -> pd.DataFrame:
-    """executive_attendance with the executives present (``_executives_present``)
-    given, so that scoring two periods finds them once."""
-    bodies = table(frames, "governance_bodies")
-    steering = np.where(
-        _is(bodies["kind"], STEERING), _positions(frames, bodies["alliance_id"]), -1
-    )
-    body = _rows(table(frames, "meetings")["body_id"], bodies["id"])
+    bodies = _bodies(frames)
+    steering = np.where(bodies["steering"], bodies["alliance"], -1)
     # alliance of each held steering meeting; -1 for every other meeting
+    body = _meetings(frames)["body"]
     alliance = np.where(_held_meetings(frames, period, window), _take(steering, body, -1), -1)
     n, k = len(table(frames, "alliances")), len(SIDES)
-    meeting, side = present
+    meeting, side = _executives_present(frames)
     present = _take(alliance, meeting, -1)
     with_exec = _count(np.where(present >= 0, present * k + side, -1), n * k)
     steering_meetings = np.repeat(_count(alliance, n), k)

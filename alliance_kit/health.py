@@ -48,6 +48,11 @@ from alliance_kit import strategy as strategy_mod
 from alliance_kit.governance import table
 from alliance_kit.model import RECORD_TYPES, TABLES
 
+try:  # pandas' merge join of sorted keys (private: hashing stays the fallback)
+    from pandas._libs.join import left_join_indexer_unique
+except ImportError:  # pragma: no cover
+    left_join_indexer_unique = None
+
 CRACKS = (1, 2, 3, 4, 5, 6)
 STATUSES = ("green", "amber", "red")
 READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
@@ -137,19 +142,15 @@ def _survey(
         rounds["period"].isin(period_list), ["id", "alliance_id", "period", "questionnaire_version"]
     ].rename(columns={"id": "round_id"})
     resp = table(frames, "respondents")[["id", "round_id", "side"]].merge(rounds, on="round_id")
-    keys = ["alliance_id", "period", "side"]
-    resp = resp.sort_values([*keys, "id"], ignore_index=True)
-    grouped = resp.groupby(keys, sort=False)
-    gcode = grouped.ngroup().to_numpy()
-    groups = grouped.size().rename("invited").reset_index()
+    resp, gcode, groups = _side_groups(resp)
     n_groups, n_resp, k = len(groups), len(resp), len(CRACKS)
 
     ans = table(frames, "answers")
-    ridx = pd.Index(resp["id"]).get_indexer(ans["respondent_id"])
-    keep = ridx >= 0
-    ridx = ridx[keep]
+    ridx = _find(resp["id"], ans["respondent_id"])
     scodes, suniq = pd.factorize(ans["statement_id"])
-    scodes = scodes[keep]
+    keep = ridx >= 0
+    if not keep.all():  # answers of respondents outside these rounds
+        ridx, scodes = ridx[keep], scodes[keep]
     vcodes, vuniq = pd.factorize(resp["questionnaire_version"])
     known_versions = set(questionnaire.versions())
     unknown = sorted(set(vuniq) - known_versions)
@@ -164,15 +165,23 @@ def _survey(
     si = pd.Index(suniq).get_indexer(smap["statement_id"])
     ok = (vi >= 0) & (si >= 0)
     lut[vi[ok], si[ok]] = smap["crack"].to_numpy()[ok]
-    crack = lut[vcodes[ridx], scodes] if len(ridx) else np.zeros(0, dtype=np.int64)
+    if len(vuniq) == 1:  # one questionnaire version: no per-answer version lookup
+        crack = lut[0, scodes]
+    else:
+        crack = lut[vcodes[ridx], scodes] if len(ridx) else np.zeros(0, dtype=np.int64)
+    values = to_points(ans["score"].to_numpy(dtype=float, na_value=np.nan))
+    if not keep.all():
+        values = values[keep]
+    rc = ridx * k + crack - 1  # respondent x crack
     on_crack = crack > 0
-    values = to_points(ans["score"].to_numpy(dtype=float, na_value=np.nan)[keep][on_crack])
-    rc = ridx[on_crack] * k + crack[on_crack] - 1  # respondent x crack
+    if not on_crack.all():  # statements no crack has (none in a known version)
+        values, rc = values[on_crack], rc[on_crack]
     known = ~np.isnan(values)
     size = n_resp * k
     n_all = np.bincount(rc, minlength=size)
-    n_known = np.bincount(rc[known], minlength=size)
-    total = np.bincount(rc[known], weights=values[known], minlength=size)
+    n_known = n_all - np.bincount(rc[~known], minlength=size)
+    # don't know adds 0.0, which leaves every partial sum as it was
+    total = np.bincount(rc, weights=np.where(known, values, 0.0), minlength=size)
     has = n_known > 0
     rmean = np.divide(total, n_known, out=np.zeros(size), where=has)
 
@@ -211,6 +220,36 @@ def _survey(
     answered = np.bincount(ridx, minlength=n_resp) > 0 if n_resp else np.zeros(0, bool)
     groups["responded"] = np.bincount(gcode[answered], minlength=n_groups) if n_resp else 0
     return by_side, groups
+
+
+def _find(ids: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each key among the unique ``ids``, -1 when absent: an array lookup
+    when both hold _encode's integer codes, else a hash lookup."""
+    i, k = ids.to_numpy(), keys.to_numpy()
+    if i.dtype.kind == k.dtype.kind == "i" and len(i) and len(k):
+        high = max(i.max(), k.max())
+        if i.min() >= 0 and k.min() >= -1 and high < 4 * (len(i) + len(k)):
+            where = np.full(high + 2, -1)  # the last entry answers the code -1
+            where[i] = np.arange(len(i))
+            return where[k]
+    return pd.Index(ids).get_indexer(keys)
+
+
+def _side_groups(resp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Respondents sorted by alliance, period, side and id; each one's group number; and
+    the groups (alliance_id, period, side, invited) in that order."""
+    keys = ["alliance_id", "period", "side"]
+    codes = [pd.factorize(resp[c], sort=True)[0] for c in [*keys, "id"]]
+    order = np.lexsort(codes[::-1])
+    resp = resp.take(order).reset_index(drop=True)
+    key = np.column_stack(codes[:-1])[order]
+    new = np.ones(len(resp), dtype=bool)
+    new[1:] = (key[1:] != key[:-1]).any(axis=1)
+    gcode = np.cumsum(new) - 1
+    # keys as a groupby gives them (text inferred as str)
+    groups = pd.DataFrame({c: pd.Index(resp[c].to_numpy()[new]) for c in keys})
+    groups["invited"] = np.bincount(gcode, minlength=len(groups))
+    return resp, gcode, groups
 
 
 def survey_by_side(
@@ -341,10 +380,7 @@ def _ind_sponsor(frames, period, window, detail):
 
 
 def _ind_attendance(frames, period, window, detail):
-    present = _cached(
-        frames, ("executives present",), lambda: governance._executives_present(frames)
-    )
-    ea = governance._executive_attendance(frames, period, window, present)
+    ea = governance.executive_attendance(frames, period, window)
     rate = _side_pivot(ea, "rate")
     raw = rate.min(axis=1, skipna=False)
 
@@ -362,13 +398,9 @@ def _ind_attendance(frames, period, window, detail):
 
 
 def _cached(frames, key, compute):
-    """Domain figures several indicators share, computed once per evidence() call."""
-    cache = frames.get("__cache__")
-    if cache is None:
-        return compute()
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
+    """Domain figures several indicators share, computed once per evidence() call (and
+    once for both periods of score_portfolio when they do not depend on the period)."""
+    return governance._memo(frames, key, compute)
 
 
 def _strategy(frames, period):
@@ -641,9 +673,7 @@ def _evidence_by_crack(ev: pd.DataFrame, row: np.ndarray, size: int) -> dict[str
     known = ~np.isnan(score)
     w = np.where(known, ev["weight"].to_numpy(dtype=float), 0.0)
     inside = row >= 0
-    # pandas' group sums (compensated), so weighted means stay exactly as they were
-    tmp = pd.DataFrame({"w": w, "ws": w * np.where(known, score, 0.0)})[inside]
-    sums = tmp.groupby(row[inside]).sum().reindex(range(size), fill_value=0.0)
+    sums = _group_sums({"w": w, "ws": w * np.where(known, score, 0.0)}, row, size)
     n = np.bincount(row[inside], weights=known[inside], minlength=size).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sums["ws"].to_numpy() / np.where(sums["w"] > 0, sums["w"], np.nan)
@@ -736,22 +766,26 @@ def _crack_scores(
     return out
 
 
+def _group_sums(values: dict[str, np.ndarray], group: np.ndarray, n: int) -> pd.DataFrame:
+    """Per group 0..n-1 (-1: none), the sum of each column: pandas' compensated group
+    sums, so results match a groupby to the last digit, on codes without hashing."""
+    by = pd.Categorical.from_codes(group, categories=pd.RangeIndex(n))
+    return pd.DataFrame(values).groupby(by, observed=False).sum()
+
+
 def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     w = cracks["crack"].map(cfg.crack_weights).astype(float).where(cracks["score"].notna(), 0)
-    tmp = pd.DataFrame(
-        {
-            "alliance_id": cracks["alliance_id"],
-            "w": w,
-            "ws": w * cracks["score"].fillna(0),
-            "red": cracks["status"] == "red",
-        }
+    row, ids = pd.factorize(cracks["alliance_id"])  # first-seen order, as groupby(sort=False)
+    g = _group_sums(
+        {"w": w.to_numpy(), "ws": (w * cracks["score"].fillna(0)).to_numpy()}, row, len(ids)
     )
-    g = tmp.groupby("alliance_id", sort=False).sum()
+    g.index = pd.Index(ids, name="alliance_id")
+    red = governance._is(cracks["status"], "red") & (row >= 0)
+    g["red"] = np.bincount(row[red], minlength=len(ids))
     out = pd.DataFrame({"health_index": g["ws"] / g["w"].where(g["w"] > 0)})
     out["index_status"] = status(out["health_index"], cfg)
     out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
-    row = pd.Index(out.index).get_indexer(cracks["alliance_id"])
     column, crack_values = pd.factorize(cracks["crack"], sort=True)
     names = [str(c) for c in crack_values]
     # each set of cracks as a bit mask, spelled out once per possible set
@@ -761,7 +795,8 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     )
     bits = (1 << np.arange(len(names)))[column]
     for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
-        hit = cracks["status"].isin(which).to_numpy()
+        hit = np.logical_or.reduce([governance._is(cracks["status"], w) for w in which])
+        hit &= row >= 0
         mask = np.bincount(row[hit], weights=bits[hit], minlength=len(out)).astype(np.int64)
         out[col] = spelled[mask] if len(out) else []
     return out
@@ -812,6 +847,30 @@ def _row_codes(ids: pd.Series, by_id: bool) -> np.ndarray:
     return rank
 
 
+def _ascending(values: np.ndarray, strict: bool) -> bool:
+    """Whether the values are sorted (``strict``: and unique); False when they do not
+    compare (missing values, mixed types)."""
+    try:
+        step = values[1:] > values[:-1] if strict else values[1:] >= values[:-1]
+        return bool(np.all(step))
+    except TypeError:
+        return False
+
+
+def _lookup(ids: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position of each key among ``ids`` (a primary key), -1 when absent. The store
+    reads tables in primary key order, so ids and the keys of child rows (answers by
+    respondent, attendance by meeting) usually come sorted: then one merge pass over
+    both replaces hashing every key."""
+    pk, fk = ids.to_numpy(), keys.to_numpy()
+    merge = left_join_indexer_unique is not None and pk.dtype == fk.dtype == object
+    if merge and _ascending(pk, strict=True) and _ascending(fk, strict=False):
+        return left_join_indexer_unique(fk, pk)
+    if pd.isna(fk).all():  # an unused optional key: nothing to hash
+        return np.full(len(fk), -1, dtype=np.intp)
+    return ids.get_indexer(keys)
+
+
 def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Index]:
     """The frames with text ids replaced by integer codes: positions in their table
     (ranks for ID_ORDER tables), foreign keys by the code of the row they reference,
@@ -839,7 +898,7 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
             for fk in col.foreign_keys:
                 target = fk.column.table.name
                 if target in keys:
-                    row = keys[target].get_indexer(df[col.name])
+                    row = _lookup(keys[target], df[col.name])
                     new[col.name] = np.append(codes[target], -1)[row]
         if new:
             out[name] = df.assign(**new)
@@ -921,22 +980,21 @@ def _alerts(cracks: pd.DataFrame, response: pd.DataFrame, cfg: ScoringConfig) ->
     only written for the rows that trip a rule."""
     labels = {n: f"crack {n} {c.short}" for n, c in questionnaire.cracks().items()}
     c = cracks
+    alliance, crack = c["alliance_id"].to_numpy(), c["crack"].to_numpy()
     rows: list[pd.DataFrame] = []
 
     def add(mask: pd.Series, kind: str, severity, say: Callable[..., str], *cols) -> None:
         """Alerts where ``mask``; ``cols`` are (column, format or None): numbers are
         formatted once per distinct value before ``say`` writes the sentence."""
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
+        hit = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+        if not len(hit):
             return
-        hit = c[mask]
-        label = [labels[n] for n in hit["crack"].tolist()]
-        values = [_texts(v[mask], f) if f else v[mask].tolist() for v, f in cols]
-        msg = [say(lbl, *v) for lbl, *v in zip(label, *values, strict=True)]
-        sev = severity if isinstance(severity, str) else severity[mask].to_numpy()
-        rows.append(pd.DataFrame({"alliance_id": hit["alliance_id"].to_numpy(),
-                                  "crack": hit["crack"].to_numpy(), "kind": kind,
-                                  "severity": sev, "message": msg}))  # fmt: skip
+        label = [labels[n] for n in crack[hit].tolist()]
+        values = [_texts(v.to_numpy()[hit], f) if f else v.iloc[hit].tolist() for v, f in cols]
+        msg = list(map(say, label, *values))
+        sev = severity if isinstance(severity, str) else severity.to_numpy()[hit]
+        rows.append(pd.DataFrame({"alliance_id": alliance[hit], "crack": crack[hit],
+                                  "kind": kind, "severity": sev, "message": msg}))  # fmt: skip
 
     one = _n1
     score, prev = (c["score"], one), (c["prev_score"], one)

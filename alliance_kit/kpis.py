@@ -16,6 +16,7 @@ from alliance_kit import config, periods
 from alliance_kit.governance import (
     _count,
     _days,
+    _memo,
     _per_alliance,
     _positions,
     _quarters_running,
@@ -110,20 +111,19 @@ def actuals_on_time(
     quarter ended (an actual without a report date counts as on time). ``rate`` =
     on_time / expected (NaN when nothing was expected).
     """
-    k = table(frames, "kpis")
     quarters = periods.span(periods.shift(period, -(window - 1)), period)
-    pos = _positions(frames, k["alliance_id"])
+    rows = _report_rows(frames)
+    pos = rows["alliance"]
     running = _take(_quarters_running(frames, period, window), pos, 0)
-    expected = _expected_reports(k["cadence"], quarters) & (
+    expected = _expected_reports(*rows["cadence"], quarters) & (
         np.arange(window) >= (window - running)[:, None]
     )  # KPI x quarter of the window
-    act = table(frames, "kpi_actuals")
-    kpi = _rows(act["kpi_id"], k["id"])
-    quarter = _rows(act["period"], pd.Series(quarters, dtype=object))
+    kpi, (codes, periods_seen) = rows["kpi"], rows["period"]
+    quarter = _take(_rows(periods_seen, pd.Series(quarters, dtype=object)), codes, -1)
     deadline = np.array(
         [np.datetime64(periods.end(p), "ns") + np.timedelta64(grace_days, "D") for p in quarters]
     )
-    reported_on = _days(act["reported_on"])
+    reported_on = rows["reported_on"]
     cell = (kpi >= 0) & (quarter >= 0)
     cell[cell] = expected[kpi[cell], quarter[cell]]  # an actual for an expected report
     on_time = cell & (
@@ -142,10 +142,27 @@ def actuals_on_time(
     )
 
 
-def _expected_reports(cadence: pd.Series, quarters: list[str]) -> np.ndarray:
-    """KPI x quarter: does the KPI's cadence report in that quarter (REPORTING_QUARTERS;
-    no or an unknown cadence counts as quarterly)."""
-    codes, uniques = pd.factorize(cadence)
+def _report_rows(frames: dict[str, pd.DataFrame]) -> dict:
+    """What actuals_on_time reads, whatever the period: per KPI its alliance's row and
+    its cadence, per actual its KPI's row, its period and report date (distinct
+    values factorized, each a pair of codes and values)."""
+
+    def compute() -> dict:
+        k, act = table(frames, "kpis"), table(frames, "kpi_actuals")
+        return {
+            "alliance": _positions(frames, k["alliance_id"]),
+            "cadence": pd.factorize(k["cadence"]),
+            "kpi": _rows(act["kpi_id"], k["id"]),
+            "period": pd.factorize(act["period"]),
+            "reported_on": _days(act["reported_on"]),
+        }
+
+    return _memo(frames, ("kpis", "report rows"), compute)
+
+
+def _expected_reports(codes: np.ndarray, uniques: object, quarters: list[str]) -> np.ndarray:
+    """KPI x quarter: does the KPI's cadence (factorized: codes, values) report in that
+    quarter (REPORTING_QUARTERS; no or an unknown cadence counts as quarterly)."""
     number = [int(p[-1]) for p in quarters]
     by_cadence = np.array(
         [

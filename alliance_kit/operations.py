@@ -5,14 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliance_kit.governance import _by_side, _positions, _side_codes, _take, table
+from alliance_kit.governance import _by_side, _memo, _positions, _side_codes, _take, table
 from alliance_kit.model import SIDES
 
 
-def _quarter_numbers(period_values: pd.Series, upto: str) -> np.ndarray:
+def _lines(frames: dict[str, pd.DataFrame]) -> dict:
+    """Per resource line, whatever the period: its (alliance, side) cell (alliance row x
+    sides + side; -1 outside) and its period (factorized: codes, values)."""
+
+    def compute() -> dict:
+        r = table(frames, "resources")
+        pos, side = _positions(frames, r["alliance_id"]), _side_codes(r["side"])
+        cell = np.where((pos >= 0) & (side >= 0), pos * len(SIDES) + side, -1)
+        return {"cell": cell, "period": pd.factorize(r["period"])}
+
+    return _memo(frames, ("operations", "resource lines"), compute)
+
+
+def _quarter_numbers(codes: np.ndarray, uniques: object, upto: str) -> np.ndarray:
     """Per row: year x 4 + quarter of its period when it is ``upto`` or earlier, else -1
     ('YYYY-Qn' strings sort in time order; each distinct value is parsed once)."""
-    codes, uniques = pd.factorize(period_values)
     number = [int(p[0:4]) * 4 + int(p[6:7]) if p <= upto else -1 for p in uniques]
     return _take(np.array(number, dtype=np.int64), codes, -1)
 
@@ -28,18 +40,18 @@ def resource_fulfilment(frames: dict[str, pd.DataFrame], period: str) -> pd.Data
     r = table(frames, "resources")
     k = len(SIDES)
     n = len(table(frames, "alliances")) * k
-    quarter = _quarter_numbers(r["period"], period)
-    pos, side = _positions(frames, r["alliance_id"]), _side_codes(r["side"])
-    key = np.where((quarter >= 0) & (pos >= 0) & (side >= 0), pos * k + side, -1)
+    lines = _lines(frames)
+    quarter = _quarter_numbers(*lines["period"], period)
+    key = np.where(quarter >= 0, lines["cell"], -1)
     latest = np.full(n, -1)
     np.maximum.at(latest, key[key >= 0], quarter[key >= 0])
     rows = np.flatnonzero((key >= 0) & (quarter == _take(latest, key, -2)))
     cols = ["fte_committed", "fte_assigned", "budget_committed", "budget_assigned"]
-    lines = r.iloc[rows]
+    latest_lines = r.iloc[rows]
     by = key[rows]  # pandas' group sums (compensated), as the lines summed before
     out = _by_side(frames)
-    out["period"] = lines["period"].groupby(by).first().reindex(range(n))
-    out[cols] = lines[cols].groupby(by).sum().reindex(range(n))
+    out["period"] = latest_lines["period"].groupby(by).first().reindex(range(n))
+    out[cols] = latest_lines[cols].groupby(by).sum().reindex(range(n))
     for kind in ("fte", "budget"):
         committed = out[f"{kind}_committed"].astype(float)
         ratio = out[f"{kind}_assigned"].astype(float) / committed.where(committed > 0)

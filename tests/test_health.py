@@ -641,3 +641,40 @@ def test_sample_failing_alliance_is_red_and_flagship_green():
         if aid in a.index:
             for crack in cracks:
                 assert c[(aid, crack)] in ("amber", "red"), (aid, crack)
+
+
+def _by_key(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def test_sample_scores_do_not_depend_on_row_order():
+    """Shuffled tables (ids no longer sorted, so keys are hashed instead of merge-joined)
+    give the same scores as the store's primary-key order."""
+    sample = pytest.importorskip("alliance_kit.sample")
+    f = sample.portfolio(last_period=P)
+    rng = np.random.default_rng(3)
+    shuffled = {k: v.iloc[rng.permutation(len(v))].reset_index(drop=True) for k, v in f.items()}
+    a, b = health.score_portfolio(f, P), health.score_portfolio(shuffled, P)
+    for name, keys in (("cracks", ["alliance_id", "crack"]), ("alliances", ["alliance_id"]),
+                       ("evidence", ["alliance_id", "indicator"]),
+                       ("by_side", ["alliance_id", "crack", "side"]),
+                       ("alerts", ["alliance_id", "crack", "kind"])):  # fmt: skip
+        pd.testing.assert_frame_equal(
+            _by_key(getattr(a, name), keys), _by_key(getattr(b, name), keys), rtol=1e-9
+        )
+
+
+@pytest.mark.parametrize(
+    ("ids", "keys"),
+    [
+        (["a", "b", "c"], ["a", "a", "c", "z"]),  # sorted: merge join
+        (["a", "b", "c"], ["c", "a", None, "b"]),  # unsorted, a missing key: hashing
+        (["b", "a"], ["a", "b"]),  # ids not sorted
+        (["a", "b"], [None, None]),  # an unused optional key
+        (["a"], []),
+    ],
+)
+def test_key_lookup_matches_hashing(ids, keys):
+    got = health._lookup(pd.Index(ids, dtype=object), pd.Series(keys, dtype=object))
+    want = pd.Index(ids, dtype=object).get_indexer(pd.Series(keys, dtype=object))
+    assert got.tolist() == want.tolist()
