@@ -195,7 +195,7 @@ def _survey(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, s1 / n, np.nan)
         var = np.where(n > 1, np.clip(s2 - n * mean**2, 0, None) / (n - 1), np.nan)
-        half = stats.t.ppf(0.5 + cfg.confidence / 2, np.where(n > 1, n - 1, np.nan)) * np.sqrt(
+        half = _t_quantile(0.5 + cfg.confidence / 2, np.where(n > 1, n - 1, np.nan)) * np.sqrt(
             var / n
         )
         dk_rate = np.where(answers > 0, dk / answers, np.nan)
@@ -222,6 +222,18 @@ def _survey(
     return by_side, groups
 
 
+def _t_quantile(q: float, dof: np.ndarray) -> np.ndarray:
+    """stats.t.ppf(q, dof), computed once per distinct number of degrees of freedom."""
+    values, inverse = np.unique(dof, return_inverse=True)
+    return stats.t.ppf(q, values)[inverse.reshape(dof.shape)]
+
+
+def _sort_key(values: pd.Series) -> np.ndarray:
+    """Integers that sort like the values (integer codes as they are)."""
+    v = values.to_numpy()
+    return v if v.dtype.kind in "iu" else pd.factorize(v, sort=True)[0]
+
+
 def _find(ids: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each key among the unique ``ids``, -1 when absent: an array lookup
     when both hold _encode's integer codes, else a hash lookup."""
@@ -239,7 +251,7 @@ def _side_groups(resp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataF
     """Respondents sorted by alliance, period, side and id; each one's group number; and
     the groups (alliance_id, period, side, invited) in that order."""
     keys = ["alliance_id", "period", "side"]
-    codes = [pd.factorize(resp[c], sort=True)[0] for c in [*keys, "id"]]
+    codes = [_sort_key(resp[c]) for c in [*keys, "id"]]
     order = np.lexsort(codes[::-1])
     resp = resp.take(order).reset_index(drop=True)
     key = np.column_stack(codes[:-1])[order]
@@ -780,7 +792,8 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
         {"w": w.to_numpy(), "ws": (w * cracks["score"].fillna(0)).to_numpy()}, row, len(ids)
     )
     g.index = pd.Index(ids, name="alliance_id")
-    red = governance._is(cracks["status"], "red") & (row >= 0)
+    st = cracks["status"].to_numpy(dtype=object)
+    red = (st == "red") & (row >= 0)
     g["red"] = np.bincount(row[red], minlength=len(ids))
     out = pd.DataFrame({"health_index": g["ws"] / g["w"].where(g["w"] > 0)})
     out["index_status"] = status(out["health_index"], cfg)
@@ -795,8 +808,7 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     )
     bits = (1 << np.arange(len(names)))[column]
     for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
-        hit = np.logical_or.reduce([governance._is(cracks["status"], w) for w in which])
-        hit &= row >= 0
+        hit = np.logical_or.reduce([st == w for w in which]) & (row >= 0)
         mask = np.bincount(row[hit], weights=bits[hit], minlength=len(out)).astype(np.int64)
         out[col] = spelled[mask] if len(out) else []
     return out
@@ -851,22 +863,27 @@ def _ascending(values: np.ndarray, strict: bool) -> bool:
     """Whether the values are sorted (``strict``: and unique); False when they do not
     compare (missing values, mixed types)."""
     try:
-        step = values[1:] > values[:-1] if strict else values[1:] >= values[:-1]
-        return bool(np.all(step))
+        for part in (values[:1024], values):  # an unsorted column mostly shows it early
+            step = part[1:] > part[:-1] if strict else part[1:] >= part[:-1]
+            if not np.all(step):
+                return False
     except TypeError:
         return False
+    return True
 
 
-def _lookup(ids: pd.Index, keys: pd.Series) -> np.ndarray:
+def _lookup(ids: pd.Index, keys: pd.Series, ids_sorted: bool | None = None) -> np.ndarray:
     """Position of each key among ``ids`` (a primary key), -1 when absent. The store
     reads tables in primary key order, so ids and the keys of child rows (answers by
     respondent, attendance by meeting) usually come sorted: then one merge pass over
-    both replaces hashing every key."""
+    both replaces hashing every key. ``ids_sorted``: known already (else checked)."""
     pk, fk = ids.to_numpy(), keys.to_numpy()
-    merge = left_join_indexer_unique is not None and pk.dtype == fk.dtype == object
-    if merge and _ascending(pk, strict=True) and _ascending(fk, strict=False):
-        return left_join_indexer_unique(fk, pk)
-    if pd.isna(fk).all():  # an unused optional key: nothing to hash
+    if left_join_indexer_unique is not None and pk.dtype == fk.dtype == object:
+        if ids_sorted is None:
+            ids_sorted = _ascending(pk, strict=True)
+        if ids_sorted and _ascending(fk, strict=False):
+            return left_join_indexer_unique(fk, pk)
+    if len(fk) and pd.isna(fk[0]) and pd.isna(fk).all():  # an unused optional key
         return np.full(len(fk), -1, dtype=np.intp)
     return ids.get_indexer(keys)
 
@@ -881,11 +898,13 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
     """
     keys: dict[str, pd.Index] = {}
     codes: dict[str, np.ndarray] = {}
+    in_order: dict[str, bool] = {}
     for name, t in TABLES.items():
         df = frames.get(name)
         if df is not None and [c.name for c in t.primary_key.columns] == ["id"]:
             keys[name] = pd.Index(df["id"])
             codes[name] = _row_codes(df["id"], name in ID_ORDER)
+            in_order[name] = _ascending(keys[name].to_numpy(), strict=True)
     out = dict(frames)
     for name, t in TABLES.items():
         df = frames.get(name)
@@ -898,7 +917,7 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
             for fk in col.foreign_keys:
                 target = fk.column.table.name
                 if target in keys:
-                    row = _lookup(keys[target], df[col.name])
+                    row = _lookup(keys[target], df[col.name], in_order[target])
                     new[col.name] = np.append(codes[target], -1)[row]
         if new:
             out[name] = df.assign(**new)
@@ -1063,8 +1082,9 @@ def score_portfolio(
     prev = periods.previous(period)
     coded, ids = _encode(frames)
     by_side_all, groups = _survey(coded, [period, prev], cfg)
-    by_side = by_side_all[by_side_all["period"] == period].drop(columns="period")
-    by_prev = by_side_all[by_side_all["period"] == prev].drop(columns="period")
+    is_period = governance._is(by_side_all["period"], period)
+    by_side = by_side_all[is_period].drop(columns="period")
+    by_prev = by_side_all[governance._is(by_side_all["period"], prev)].drop(columns="period")
     cache: dict = {}
     cracks, index, ev = _period_scores(coded, period, by_side, cfg, cache=cache)
     prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, False, cache)
@@ -1103,9 +1123,8 @@ def score_portfolio(
     alliances["change"] = alliances["health_index"] - alliances["prev_health_index"]
     alliances["respondents"] = alliances["alliance_id"].map(resp["invited"]).fillna(0).astype(int)
     alliances["response_rate"] = alliances["alliance_id"].map(resp["rate"]).astype(float)
-    alliances["alerts"] = (
-        alliances["alliance_id"].map(alerts.groupby("alliance_id").size()).fillna(0).astype(int)
-    )
+    alert_rows = pd.Index(alliances["alliance_id"]).get_indexer(alerts["alliance_id"])
+    alliances["alerts"] = np.bincount(alert_rows[alert_rows >= 0], minlength=len(alliances))
     alliances["failure_probability"] = model.probability(alliances["health_index"].to_numpy())
     alliances["expected_revenue"] = a["expected_revenue"].to_numpy()
     alliances["revenue_at_risk"] = risk.revenue_at_risk(

@@ -233,8 +233,8 @@ def main() -> None:
           f"(median {ratio:.1f}x)")  # fmt: skip
     print(f"{verdict(med(s_wall) < TARGET_SECONDS)}  under {TARGET_SECONDS:.0f} s "
           f"(median {med(s_wall):.3f} s)")  # fmt: skip
-    a = health.score_portfolio(frames, P).alliances
-    n_alerts = int(a["alerts"].sum())
+    scores = health.score_portfolio(frames, P)
+    a, n_alerts = scores.alliances, len(scores.alerts)
     print(f"scored {a['health_index'].notna().sum():,} alliances; status counts "
           f"{a['status'].value_counts().to_dict()}; {n_alerts:,} alerts")  # fmt: skip
 
