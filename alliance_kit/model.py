@@ -124,6 +124,23 @@ def rule(
     }
 
 
+def value_kind(column: Any) -> str:
+    """What a column holds, as intake, store and forms treat it: datetime, date, bool,
+    int, float or text."""
+    t = column.type
+    if isinstance(t, DateTime):
+        return "datetime"
+    if isinstance(t, Date):
+        return "date"
+    if isinstance(t, Boolean):
+        return "bool"
+    if isinstance(t, Integer):
+        return "int"
+    if isinstance(t, Float):
+        return "float"
+    return "text"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(
         naming_convention={

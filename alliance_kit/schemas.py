@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
+from sqlalchemy import String, Table
 
-from alliance_kit.model import RECORD_TYPES, TABLES
+from alliance_kit.model import RECORD_TYPES, TABLES, value_kind
 
 #: Text starting with one of these is a formula to a spreadsheet; exports prefix a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -137,21 +137,6 @@ class TableSpec:
     required_columns: tuple[str, ...] = field(default=())
 
 
-def _kind(col: Any) -> str:
-    t = col.type
-    if isinstance(t, DateTime):
-        return "datetime"
-    if isinstance(t, Date):
-        return "date"
-    if isinstance(t, Boolean):
-        return "bool"
-    if isinstance(t, Integer):
-        return "int"
-    if isinstance(t, Float):
-        return "float"
-    return "text"
-
-
 def _column_spec(col: Any) -> ColumnSpec:
     info = col.info
     ref = None
@@ -164,7 +149,7 @@ def _column_spec(col: Any) -> ColumnSpec:
     length = col.type.length if isinstance(col.type, String) else None
     return ColumnSpec(
         name=col.name,
-        kind=_kind(col),
+        kind=value_kind(col),
         required=not col.nullable and col.default is None,
         note=info.get("note", ""),
         choices=info.get("choices"),

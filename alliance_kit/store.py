@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from alliance_kit import config
-from alliance_kit.model import RECORD_TYPES, TABLES, Base
+from alliance_kit.model import RECORD_TYPES, TABLES, Base, value_kind
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -405,24 +405,9 @@ def _py(value: Any, kind: str) -> Any:
     return value
 
 
-def _kind(col: Any) -> str:
-    t = col.type
-    if isinstance(t, DateTime):
-        return "datetime"
-    if isinstance(t, Date):
-        return "date"
-    if isinstance(t, Boolean):
-        return "bool"
-    if isinstance(t, Integer):
-        return "int"
-    if isinstance(t, Float):
-        return "float"
-    return "text"
-
-
 def _sqlite_column(col: Any, s: pd.Series) -> list[Any]:
     """One column as SQLite stores it through SQLAlchemy (dates as ISO text, flags 0/1)."""
-    kind = _kind(col)
+    kind = value_kind(col)
     if kind in ("date", "datetime"):
         s = pd.to_datetime(s, errors="coerce")
         fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S.%f"
@@ -479,7 +464,7 @@ def to_records(table: Table, rows: pd.DataFrame | list[dict]) -> list[dict[str, 
     cols = [c for c in table.c if c.name in df.columns]
     converted = {}
     for col in cols:
-        kind = _kind(col)
+        kind = value_kind(col)
         values = df[col.name].tolist()
         converted[col.name] = [_py(v, kind) for v in values]
     names = list(converted)

@@ -23,10 +23,10 @@ from typing import Any
 
 import ipywidgets as W
 import pandas as pd
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String
+from sqlalchemy import String
 from sqlalchemy.exc import SQLAlchemyError
 
-from alliance_kit.model import TABLES
+from alliance_kit.model import TABLES, value_kind
 from alliance_kit.store import Store, StoreError
 
 #: Prefix and digits of generated ids per table (tables not listed: first letters + "-").
@@ -174,18 +174,14 @@ class RecordForm:
             return "ref"
         if info.get("choices"):
             return "choice"
-        t = col.type
-        if isinstance(t, DateTime):
-            return "datetime"
-        if isinstance(t, Date):
-            return "date"
-        if isinstance(t, Boolean):
+        kind = value_kind(col)
+        if kind == "bool":
             return "flag"
-        if isinstance(t, Integer):
-            return "int" if not col.nullable else "optional int"
-        if isinstance(t, Float):
-            return "float" if not col.nullable else "optional float"
-        if isinstance(t, String) and t.length:
+        if kind in ("int", "float"):
+            return f"optional {kind}" if col.nullable else kind
+        if kind in ("date", "datetime"):
+            return kind
+        if isinstance(col.type, String) and col.type.length:
             return "text"
         return "long text"
 
