@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from alliance_kit import formatting
+from alliance_kit import documents, formatting
 from alliance_kit.model import (
     BUSINESS_CASE_CATEGORIES,
     PLAN_OR_ACTUAL,
@@ -40,7 +40,6 @@ from alliance_kit.model import (
 Perspective = Literal["us", "partner", "joint"]
 PERSPECTIVES: tuple[str, ...] = ("us", "partner", "joint")
 CATEGORY_SIGN = {"revenue": 1.0, "cost": -1.0, "investment": -1.0}
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 # The field reports roughly half of alliances failing (DOMAIN.md: ASAP ~53% success,
 # McKinsey 40-60% of JVs under-perform or fail). Spread over a typical five-year alliance
@@ -1144,36 +1143,19 @@ def _years(value: float | None) -> str:
     return f"{value:.1f} years"
 
 
-def _md_text(value: Any) -> str:
-    """User text made inert in Markdown: no HTML, no table breaks, one line."""
-    if _missing(value):
-        return ""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
 def render_document(
     summary: BusinessCaseSummary, fmt: str = "html", *, charts: bool = False
 ) -> str:
     """The business-case document from ``templates/business_case.{html,md}.j2``.
 
     HTML is autoescaped (user text such as assumptions is data); Markdown escapes HTML
-    characters and table pipes in user text. ``charts=True`` embeds the tornado and the
+    and Markdown characters in user text. ``charts=True`` embeds the tornado and the
     Monte Carlo band as inline SVG in HTML (offline; about 50 ms a chart).
     """
-    import jinja2
     import markupsafe
 
-    if fmt not in ("html", "md"):
-        raise ValueError(f"fmt is 'html' or 'md', not {fmt!r}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=(fmt == "html"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(money=_money, pct=_pct, years=_years, md=_md_text)
+    env = documents.environment(fmt)
+    env.filters.update(money=_money, pct=_pct, years=_years)
     template = env.get_template(f"business_case.{fmt}.j2")
     svgs: dict[str, Any] = {}
     if charts and fmt == "html":

@@ -725,17 +725,6 @@ def adherence_summary(figures: pd.Series | dict) -> pd.DataFrame:
 # --- governance charter -------------------------------------------------------------------
 
 
-def _md(value: object) -> str:
-    """User text made inert in Markdown: HTML characters escaped, Markdown characters
-    backslashed, one line."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in ("\\", "`", "*", "_", "[", "]", "#", "|"):
-        text = text.replace(ch, "\\" + ch)
-    return " ".join(text.split())
-
-
 def _clean(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return value
@@ -786,20 +775,9 @@ def render_charter(
     and members, cadence, escalation path, RACI and the adherence figures. HTML is
     autoescaped (user text is data); Markdown escapes user text with the ``md`` filter.
     ``fragment=True`` leaves out the page around the HTML (to preview in a notebook)."""
-    import jinja2
+    from alliance_kit import documents
 
-    from alliance_kit import config
-
-    if fmt not in ("html", "md"):
-        raise ValueError(f"fmt is 'html' or 'md', not {fmt!r}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.project_root() / "templates")),
-        autoescape=(fmt == "html"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["md"] = _md
+    env = documents.environment(fmt)
     env.filters["level"] = lambda v: v or "—"
     ctx = charter_context(frames, alliance_id, period, window)
     return env.get_template(f"governance_charter.{fmt}.j2").render(**ctx, fragment=fragment)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import config
+from alliance_kit import documents
 from alliance_kit.governance import (
     _count,
     _days,
@@ -62,7 +62,6 @@ def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFram
 # indicators (which read strategy_status above), so the workbook shows the same figures as
 # the health assessment.
 
-TEMPLATES = config.project_root() / "templates"
 #: The strategy's text fields in the order the document shows them, with their headings.
 SECTIONS = {
     "vision": "Vision",
@@ -169,16 +168,6 @@ def document_context(
     }  # fmt: skip
 
 
-def _md(value: Any) -> str:
-    """User text made inert in Markdown: HTML characters escaped, one paragraph."""
-    if not _present(value):
-        return ""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in ("\\", "`", "*", "_", "[", "]", "#", "|"):
-        text = text.replace(ch, "\\" + ch)
-    return " ".join(text.split())
-
-
 def render_document(
     frames: dict[str, pd.DataFrame],
     alliance_id: str,
@@ -191,18 +180,7 @@ def render_document(
     ``templates/strategy.{html,md}.j2``. HTML is autoescaped (user text is data);
     Markdown escapes HTML and Markdown characters in user text. ``fragment=True`` gives
     the HTML without the page around it, with scoped styles, to show inside a notebook."""
-    import jinja2
-
-    if fmt not in ("html", "md"):
-        raise ValueError(f"fmt is 'html' or 'md', not {fmt!r}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=(fmt == "html"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["md"] = _md
+    env = documents.environment(fmt)
     ctx = document_context(frames, alliance_id, period)
     return env.get_template(f"strategy.{fmt}.j2").render(**ctx, fragment=fragment)
 
