@@ -230,6 +230,10 @@ def _joined(values: list[str]) -> str:
 
 def as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text, with empty cells as None (object dtype)."""
+    if s.dtype == object:
+        values = s.to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            return _text_cells(values, s.index)
     obj = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
     if pd.api.types.infer_dtype(obj, skipna=True) not in ("string", "empty"):
         obj = obj.map(_cell_text, na_action="ignore")
@@ -249,15 +253,39 @@ def as_text(s: pd.Series) -> pd.Series:
     return pd.Series(values, index=obj.index, dtype=object)
 
 
+def _text_cells(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """``as_text`` for cells that are all str (a CSV read as text): no null checks."""
+    given = values.tolist()
+    stripped = list(map(str.strip, given))
+    owned = stripped != given  # one C-level comparison; rarely true
+    if owned:
+        values = np.array(stripped + [None], dtype=object)[:-1]  # stays 1-d object
+    empty = values == ""
+    if empty.any():
+        if not owned:
+            values = values.copy()
+            owned = True
+        values[empty] = None
+    return pd.Series(values, index=index, dtype=object, copy=not owned)
+
+
 def unneutralize(text: pd.Series) -> pd.Series:
     """Undo the export's formula guard: ``'=x`` reads back as ``=x``."""
-    present = text.notna().to_numpy()
-    if not present.any() or _SEP + "'" not in _joined(text[present].tolist()):
+    if not _any_quoted(text):
         return text
     quoted = text.str.startswith("'", na=False)
     text = text.copy()
     text[quoted] = text[quoted].str.replace(_NEUTRALIZED, "", regex=True)
     return text
+
+
+def _any_quoted(text: pd.Series) -> bool:
+    """Whether some cell starts with a quote: one join of the cells that are text (C-level
+    loops, no null mask), or a per-cell test when other values are mixed in."""
+    try:
+        return _SEP + "'" in _SEP + _SEP.join(filter(None, text.tolist()))
+    except TypeError:  # not only text and None
+        return bool(text.str.startswith("'", na=False).any())
 
 
 def neutralize(text: pd.Series) -> pd.Series:
@@ -286,6 +314,15 @@ def _parse_dates(text: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
+def _numbers(text: pd.Series) -> pd.Series:
+    """Text cells as float64 (NaN where not a number): each distinct text parsed once,
+    since number columns repeat few values (scores 1 to 5)."""
+    codes, uniques = pd.factorize(text)  # empty cells (None) get code -1
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+    table = np.append(parsed.to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    return pd.Series(table[codes], index=text.index)
+
+
 def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Typed values, a mask of cells that could not be parsed, and the cells as text."""
     kind = spec.kind
@@ -311,7 +348,7 @@ def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series
         bad = lower.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
         return lower.isin(TRUE_WORDS).astype(bool), bad, text
     if values is None:
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
+        values = _numbers(text)
     bad = (text.notna() & values.isna()) | np.isinf(values)
     if kind == "int":
         bad |= values.notna() & (values % 1 != 0)
