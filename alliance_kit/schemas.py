@@ -463,12 +463,13 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
     name = t.spec.name
     for col, cspec in t.spec.columns.items():
         values, bad = t.typed[col], t.bad[col]
+        na = values.isna()  # one null scan serves both masks
         if cspec.required and col in present:
-            missing = values.isna() & ~bad
+            missing = na & ~bad
             out.add_rows(
                 name, t.rows, missing, col, t.text[col], f"a value ({cspec.note}; required)"
             )
-        ok = values.notna() & ~bad
+        ok = ~na & ~bad
         if not ok.any():
             continue
         if cspec.choices:
@@ -645,6 +646,8 @@ def _check_same_alliance(t: _Table, out: _Problems, look: _Lookups) -> None:
             continue
         theirs = _lookup(t.typed[col], look.alliance_of(parent))
         wrong = own.notna() & theirs.notna() & (own != theirs)
+        if not wrong.any():  # the per-row message text is built only when needed
+            continue
         expected = (
             f"a record of sheet {parent} from this row's alliance "
             + own.astype(str)
@@ -675,6 +678,8 @@ def _check_dates(t: _Table, out: _Problems, look: _Lookups) -> None:
         if table != t.spec.name:
             continue
         wrong = frame[later] < frame[earlier]
+        if not wrong.any():  # messages are built only for rows that need one
+            continue
         shown = frame[earlier].dt.strftime("%Y-%m-%d")
         expected = f"a date on or after {called} " + shown + f" ({earlier})"
         out.add_rows(table, t.rows, wrong, later, frame[later], expected)
@@ -682,6 +687,8 @@ def _check_dates(t: _Table, out: _Problems, look: _Lookups) -> None:
         starts = look.frame("alliances").set_index("id")["start_date"]
         start = _lookup(frame["alliance_id"], starts)
         wrong = frame["ended_on"] < start
+        if not wrong.any():
+            return
         expected = "a date on or after the alliance's start date " + start.dt.strftime("%Y-%m-%d")
         out.add_rows("outcomes", t.rows, wrong, "ended_on", frame["ended_on"], expected)
 
@@ -710,6 +717,8 @@ def _check_attendance(t: _Table, out: _Problems, look: _Lookups) -> None:
     is_member = pd.MultiIndex.from_arrays([body, f["person_id"]]).isin(member_keys)
     has_members = body.isin(members["body_id"])
     wrong = f["attended"].astype(bool) & body.notna() & has_members & ~is_member
+    if not wrong.any():
+        return
     expected = "a member of body " + body.astype(str) + " (see sheet body_members)"
     out.add_rows("attendance", t.rows, wrong, "person_id", f["person_id"], expected)
 
