@@ -4,25 +4,12 @@ decision latency, action closure (period 2026-Q3, window 2025-Q4..2026-Q3)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from frame_helpers import alliances, tf
 
 from alliance_kit import governance
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
 
 P = "2026-Q3"
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
-
-
-def alliances(*rows):
-    base = dict(name="n", partner="p", type="co-sell", stage="5 working together",
-                start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
-                importance=3)  # fmt: skip
-    return tf("alliances", [dict(base, **r) for r in rows])
 
 
 def test_sponsor_levels_score_each_side():

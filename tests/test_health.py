@@ -25,19 +25,14 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from frame_helpers import tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alliance_kit import health, risk
 from alliance_kit.health import ScoringConfig
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
 
 P, PREV = "2026-Q3", "2026-Q2"
-
-
-def tf(name: str, rows: list[dict]) -> pd.DataFrame:
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def alliance(aid: str, **kw) -> dict:

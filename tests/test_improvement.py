@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from frame_helpers import tf
 
 from alliance_kit import improvement
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def frames():

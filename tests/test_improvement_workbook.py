@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from frame_helpers import tf
 
 from alliance_kit import improvement as im
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
                 importance=3)  # fmt: skip
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def risk(id_, status="open", raised="2026-01-10", crack=None, alliance="A1"):

@@ -7,20 +7,15 @@ import math
 
 import pandas as pd
 import pytest
+from frame_helpers import tf
 
 from alliance_kit import kpi_reporting as kr
 from alliance_kit import kpis
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
                 importance=3)  # fmt: skip
 T_95_2 = 2.919985580355516  # t quantile 0.95 with 2 degrees of freedom (tables: 2.920)
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def test_forecast_by_hand():

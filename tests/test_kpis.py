@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from frame_helpers import alliances, tf
 
 from alliance_kit import kpis
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
 
 P = "2026-Q3"
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
-
-
-def alliances(*rows):
-    base = dict(name="n", partner="p", type="co-sell", stage="5 working together",
-                start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
-                importance=3)  # fmt: skip
-    return tf("alliances", [dict(base, **r) for r in rows])
 
 
 FULL = dict(owner="o", baseline=0.0, target=1.0, due_date="2027-01-01", cadence="quarterly",

@@ -7,18 +7,14 @@ import math
 
 import pandas as pd
 import pytest
+from frame_helpers import tf
 
 from alliance_kit import lifecycle as lc
-from alliance_kit.model import STAGES, TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.model import STAGES
 
 ALLIANCE = dict(id="A1", name="n", partner="p", type="co-sell", stage="3 internal assessment",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
                 importance=3, our_sponsor=None)  # fmt: skip
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def doc(id_, kind, status="approved", dated="2026-01-01", alliance="A1"):

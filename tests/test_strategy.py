@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from frame_helpers import tf
 
 from alliance_kit import strategy
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
-
-
-def tf(name, rows):
-    return typed_frame(TABLES[name], pd.DataFrame(rows))
 
 
 def test_strategy_status_as_of_the_period_end():
