@@ -29,6 +29,9 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance') THEN CREATE ROLE alliance LOGIN PASSWORD 'alliance' CREATEDB; END IF; END\\\$\\\$;\"" \
     && as_root su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='alliance_test'\" | grep -q 1 || createdb -p $port -O alliance alliance_test" \
     && echo "export ALLIANCE_KIT_TEST_PG=postgresql://alliance:alliance@127.0.0.1:$port/alliance_test" >> "$env_file"
+  # a second role that owns nothing, as a team's application account often is
+  as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance_app') THEN CREATE ROLE alliance_app LOGIN PASSWORD 'alliance_app'; END IF; END\\\$\\\$;\"" \
+    && echo "export ALLIANCE_KIT_TEST_PG_APP=postgresql://alliance_app:alliance_app@127.0.0.1:$port" >> "$env_file"
 fi
 
 # Chromium for the browser tests

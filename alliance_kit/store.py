@@ -35,7 +35,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from alliance_kit import config
 from alliance_kit.model import RECORD_TYPES, TABLES, Base, value_kind
@@ -140,9 +140,14 @@ class Store:
 
     @contextmanager
     def _bulk_transaction(self) -> Iterator[Connection]:
-        """A write transaction for loading a whole portfolio. On SQLite, foreign keys
-        are checked once, in one pass at the end (``PRAGMA foreign_key_check``), instead
-        of at every inserted row; a dangling reference still rolls everything back."""
+        """A write transaction for loading a whole portfolio, with foreign keys checked
+        once, in one pass at the end, instead of at every inserted row (SQLite: ``PRAGMA
+        foreign_key_check``; PostgreSQL: constraints dropped and added again); a dangling
+        reference still rolls everything back."""
+        if self.engine.dialect.name == "postgresql":
+            with self.transaction() as conn, _foreign_keys_checked_at_end(conn):
+                yield conn
+            return
         if self.engine.dialect.name != "sqlite":
             with self.transaction() as conn:
                 yield conn
@@ -210,6 +215,8 @@ class Store:
         t = _table(table)
         if isinstance(rows, pd.DataFrame) and self.engine.dialect.name == "sqlite":
             return self._insert_sqlite(t, rows, conn)
+        if isinstance(rows, pd.DataFrame) and len(rows) >= _COPY_FROM and _copies(self.engine):
+            return self._insert_copy(t, rows, conn)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -227,7 +234,7 @@ class Store:
         if df.empty:
             return 0
         cols = [c for c in t.c if c.name in df.columns]
-        flat = _interleaved([_sqlite_column(c, df[c.name]) for c in cols])
+        flat = _interleaved([_bulk_column(c, df[c.name]) for c in cols])
         per = max(1, _SQLITE_MAX_PARAMS // len(cols))  # rows per statement
         step = per * len(cols)
         chunks = [tuple(flat[i : i + step]) for i in range(0, len(flat), step)]
@@ -237,6 +244,31 @@ class Store:
                 c.exec_driver_sql(_insert_sql(t, cols, per), chunks[:-1])
             last = chunks[-1]
             c.exec_driver_sql(_insert_sql(t, cols, len(last) // len(cols)), last)
+
+        with _paused_gc():
+            if conn is None:
+                with self.transaction() as c:
+                    run(c)
+            else:
+                run(conn)
+        return len(df)
+
+    def _insert_copy(self, t: Table, df: pd.DataFrame, conn: Connection | None) -> int:
+        """Bulk path for a frame into PostgreSQL: ``COPY ... FROM STDIN`` (rows streamed
+        in one statement, not one INSERT each)."""
+        cols = [c for c in t.c if c.name in df.columns]
+        columns = [_bulk_column(c, df[c.name]) for c in cols]
+        names = ", ".join(f'"{c.name}"' for c in cols)
+        sql = f'COPY "{t.name}" ({names}) FROM STDIN'
+
+        def run(c: Connection) -> None:
+            dbapi_error = c.dialect.loaded_dbapi.Error
+            try:
+                with c.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+                    for row in zip(*columns, strict=True):
+                        copy.write_row(row)
+            except dbapi_error as exc:  # as SQLAlchemy reports it (IntegrityError, ...)
+                raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
 
         with _paused_gc():
             if conn is None:
@@ -311,9 +343,7 @@ class Store:
         """
         written: dict[str, int] = {}
         with self._bulk_transaction() as conn:
-            for rt in reversed(RECORD_TYPES):
-                conn.execute(delete(rt.model.__table__))
-            conn.execute(delete(TABLES_WITH_SECRETS["invitations"]))
+            _empty_all(conn)
             for rt in RECORD_TYPES:
                 frame = frames.get(rt.table)
                 written[rt.table] = 0 if frame is None else self.insert(rt.table, frame, conn=conn)
@@ -329,6 +359,51 @@ class Store:
 
 
 TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+
+
+def _empty_all(conn: Connection) -> None:
+    """Delete every record (and every survey invitation) within the transaction.
+    PostgreSQL truncates (far faster than deleting row by row, and leaves no dead rows),
+    which locks the tables until commit; without the privilege to, rows are deleted."""
+    tables = [rt.model.__table__ for rt in reversed(RECORD_TYPES)]
+    tables.append(TABLES_WITH_SECRETS["invitations"])
+    if conn.dialect.name == "postgresql":
+        quote = conn.dialect.identifier_preparer.quote
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in tables))
+            return
+        except DBAPIError:
+            pass
+    for t in tables:
+        conn.execute(delete(t))
+
+
+@contextmanager
+def _foreign_keys_checked_at_end(conn: Connection) -> Iterator[None]:
+    """PostgreSQL: drop the foreign keys of the record tables, let the caller load, then
+    add them again, which checks every row in one pass per key (a join) rather than by a
+    trigger per inserted row. DDL is transactional there: a failure restores them. A role
+    that does not own the tables keeps the row-by-row checks."""
+    names = [rt.table for rt in RECORD_TYPES] + list(TABLES_WITH_SECRETS)
+    keys = conn.exec_driver_sql(
+        "SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid) "
+        "FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
+        "WHERE co.contype = 'f' AND cl.relnamespace = current_schema()::regnamespace "
+        "AND cl.relname = ANY(%(names)s) ORDER BY cl.relname, co.conname",
+        {"names": names},
+    ).all()
+    quote = conn.dialect.identifier_preparer.quote
+    try:
+        with conn.begin_nested():
+            for table, name, _ in keys:
+                conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    except DBAPIError:
+        keys = []
+    yield
+    for table, name, definition in keys:
+        add = f"ADD CONSTRAINT {quote(name)} {definition}"
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table)} {add}")
 
 
 def _check_foreign_keys(conn: Connection) -> None:
@@ -405,8 +480,9 @@ def _py(value: Any, kind: str) -> Any:
     return value
 
 
-def _sqlite_column(col: Any, s: pd.Series) -> list[Any]:
-    """One column as SQLite stores it through SQLAlchemy (dates as ISO text, flags 0/1)."""
+def _bulk_column(col: Any, s: pd.Series) -> list[Any]:
+    """One column for the bulk paths: as SQLite stores it through SQLAlchemy (dates as
+    ISO text, flags 0/1), which is also text PostgreSQL's COPY reads for each type."""
     kind = value_kind(col)
     if kind in ("date", "datetime"):
         s = pd.to_datetime(s, errors="coerce")
@@ -421,6 +497,14 @@ def _sqlite_column(col: Any, s: pd.Series) -> list[Any]:
     else:
         out = s.astype(object)
     return out.where(out.notna(), None).tolist()
+
+
+#: Rows from which a frame goes to PostgreSQL by COPY (forms save a row or two).
+_COPY_FROM = 1_000
+
+
+def _copies(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
 #: Bound parameters per statement: SQLite's limit before 3.32 (newer builds allow more).

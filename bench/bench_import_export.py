@@ -1,10 +1,16 @@
 """Import and export of a generated portfolio, against a plain pandas read of the same files.
 
 Usage: python bench/bench_import_export.py [--alliances 10000] [--xlsx-alliances 200]
+                                           [--postgres postgresql://user:pw@host/emptydb]
 
 Each measured step runs in its own process so that its peak memory (max RSS) is its own:
   plain read   pandas.read_csv of every CSV file (the baseline)
+  SQLite floor the plain read plus SQLite's own work: the rows, already turned into
+               Python values off the clock, inserted with the sqlite3 module alone
+               (multi-row INSERTs, one transaction, no foreign-key checks) into the
+               store's schema; no validation, no typing. No SQLite import can beat it
   import       read + validate + write into a fresh SQLite store (one transaction)
+  import (pg)  the same into PostgreSQL (COPY), when --postgres names an empty database
   export       read the store + write the CSV folder
 The xlsx workbook is measured on a smaller portfolio (--xlsx-alliances): openpyxl writes
 and reads cells one by one, so a 10,000-alliance workbook takes far too long (and is past
@@ -31,10 +37,45 @@ import pandas as pd
 from alliance_kit import io
 from alliance_kit.store import Store
 t0 = time.perf_counter()
+seconds = None
 if step == "plain-csv":
     rows = sum(len(pd.read_csv(f)) for f in sorted(path.glob("*.csv")))
 elif step == "plain-xlsx":
     rows = sum(len(f) for f in pd.read_excel(path, sheet_name=None).values())
+elif step == "sqlite-floor":
+    import sqlite3
+    from alliance_kit.model import RECORD_TYPES
+    Store(db).migrate()
+    t0 = time.perf_counter()
+    frames = {f.stem: pd.read_csv(f) for f in sorted(path.glob("*.csv"))}
+    reading = time.perf_counter() - t0
+    batches = []  # off the clock: every row already a run of Python values
+    for rt in RECORD_TYPES:
+        frame = frames[rt.table]
+        if frame.empty:
+            continue
+        cols = list(frame.columns)
+        obj = frame.astype(object).where(frame.notna(), None)
+        flat = [v for row in obj.itertuples(index=False) for v in row]
+        per = 999 // len(cols)
+        step_ = per * len(cols)
+        chunks = [tuple(flat[i : i + step_]) for i in range(0, len(flat), step_)]
+        names = ", ".join(f'"{c}"' for c in cols)
+        one = "(" + ", ".join("?" * len(cols)) + ")"
+        for size, group in ((per, chunks[:-1]), (len(chunks[-1]) // len(cols), chunks[-1:])):
+            if group:
+                sql = f'INSERT INTO "{rt.table}" ({names}) VALUES ' + ", ".join([one] * size)
+                batches.append((sql, group))
+    con = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF"):
+        con.execute(f"PRAGMA {pragma}")
+    t1 = time.perf_counter()
+    con.execute("BEGIN IMMEDIATE")
+    for sql, group in batches:
+        con.executemany(sql, group)
+    con.execute("COMMIT")
+    seconds = reading + time.perf_counter() - t1
+    rows = sum(len(f) for f in frames.values())
 elif step == "import":
     store = Store(db)
     store.migrate()
@@ -47,7 +88,8 @@ elif step == "export":
     rows = sum(len(f) for f in io.export_frames(Store(db)).values())
     t0 = time.perf_counter()
     io.export_portfolio(Store(db), path, fmt)
-seconds = time.perf_counter() - t0
+if seconds is None:
+    seconds = time.perf_counter() - t0
 # VmHWM: this process's own peak RSS (ru_maxrss would include the parent's before exec)
 hwm = [x for x in open("/proc/self/status") if x.startswith("VmHWM")]
 usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -95,18 +137,29 @@ def line(name: str, r: dict, base: dict | None, target: float | None = None) -> 
     )
 
 
-def bench(fmt: str, n: int, work: Path) -> float:
+def bench(fmt: str, n: int, work: Path, postgres: str | None = None) -> float:
     name = "portfolio.xlsx" if fmt == "xlsx" else "portfolio"
     path, gen = generate(n, work / name, fmt)
     print(f"{fmt}: {n:,} alliances generated and written in {gen:.1f} s")
     base = run_step(f"plain-{fmt}", path, work / "unused.sqlite")
+    raw = run_step("sqlite-floor", path, work / "floor.sqlite") if fmt == "csv" else None
     imp = run_step("import", path, work / f"{fmt}.sqlite")
+    pg = run_step("import", path, postgres) if postgres and fmt == "csv" else None
     exp = run_step(
         "export", work / ("again.xlsx" if fmt == "xlsx" else "again"), work / f"{fmt}.sqlite"
     )
     print(line("plain pandas read", base, None))
+    if raw:
+        print(line("SQLite floor", raw, base))
     print(line("validate + import", imp, base, TARGET))
+    if pg:
+        print(line("import (PostgreSQL)", pg, base))
     print(line("export", exp, base))
+    if raw:
+        print(
+            f"  reading and SQLite alone take {raw['seconds'] / base['seconds']:.2f}x the plain "
+            f"read; the import takes {imp['seconds'] / raw['seconds']:.2f}x that floor"
+        )
     return imp["seconds"] / base["seconds"]
 
 
@@ -114,10 +167,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--alliances", type=int, default=10_000)
     ap.add_argument("--xlsx-alliances", type=int, default=200)
+    ap.add_argument("--postgres", help="URL of an empty PostgreSQL database to import into too")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ratio = bench("csv", args.alliances, work)
+        ratio = bench("csv", args.alliances, work, args.postgres)
         if args.xlsx_alliances:
             bench("xlsx", args.xlsx_alliances, work)
     verdict = "PASS" if ratio <= TARGET else "MISS"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pandas as pd
 import pytest
+from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError
 
 from alliance_kit.model import TABLES
@@ -124,3 +126,151 @@ def test_unmigrated_store_is_refused_with_advice(tmp_path) -> None:
 def test_sqlite_store_uses_wal(sqlite_store: Store) -> None:
     with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+# --- bulk paths (multi-row INSERTs on SQLite, COPY on PostgreSQL) --------------------------
+
+TRICKY = [
+    "tab\there",
+    "line\nbreak\r\nand CR",
+    "back\\slash \\N \\.",
+    '"quoted", comma',
+    "Ünïcødé — 数据 🚀",
+    "=1+2",
+    "",
+    None,
+]
+
+
+def _bulk_frames(n: int = 1_200) -> dict[str, pd.DataFrame]:
+    """Enough rows for the bulk paths, with every value kind and text that COPY escapes."""
+    alliances = pd.DataFrame(
+        [
+            alliance(
+                f"A{i:04d}",
+                notes=TRICKY[i % len(TRICKY)],
+                expected_revenue=[0.1 + 0.2, 1e-17, 123456789.123456789, 0.0][i % 4],
+                importance=1 + i % 5,
+                end_date=None if i % 2 else dt.date(2030, 12, 31),
+            )
+            for i in range(n)
+        ]
+    )
+    kpis = pd.DataFrame(
+        {
+            "id": [f"K{i:04d}" for i in range(n)],
+            "alliance_id": alliances["id"],
+            "name": [TRICKY[i % 6] or "x" for i in range(n)],
+            "direction": "increase",
+            "baseline": [None if i % 3 == 0 else i / 7 for i in range(n)],
+            "agreed_by_both": [i % 2 == 0 for i in range(n)],
+        }
+    )
+    rounds = pd.DataFrame(
+        [
+            dict(
+                id="R1",
+                alliance_id="A0000",
+                period="2026-Q3",
+                questionnaire_version="2026.1",
+                opened_on=dt.date(2026, 9, 1),
+            )
+        ]
+    )
+    respondents = pd.DataFrame([dict(id="R1-P1", round_id="R1", side="partner")])
+    base = pd.Timestamp("2026-09-03 10:15:00.123456")
+    answers = pd.DataFrame(
+        {
+            "respondent_id": "R1-P1",
+            "statement_id": [f"S{i:04d}" for i in range(n)],
+            "score": pd.array([None if i % 6 == 0 else 1 + i % 5 for i in range(n)], "Int64"),
+            "comment": [TRICKY[i % len(TRICKY)] for i in range(n)],
+            "answered_at": [
+                None if i % 9 == 0 else base + pd.Timedelta(seconds=i) for i in range(n)
+            ],
+        }
+    )
+    return {
+        "alliances": alliances,
+        "kpis": kpis,
+        "assessment_rounds": rounds,
+        "respondents": respondents,
+        "answers": answers,
+    }
+
+
+def test_bulk_writes_keep_every_value_exactly(store: Store) -> None:
+    frames = _bulk_frames()
+    written = store.replace_all(frames)
+    assert written["answers"] == written["alliances"] == 1_200
+    for table, given in frames.items():
+        got = store.read(table)[list(given.columns)]
+        expected = given.copy()
+        for col in expected:
+            if "date" in col or col.endswith("_at") or col.endswith("_on"):
+                expected[col] = pd.to_datetime(expected[col]).astype("datetime64[ns]")
+        pd.testing.assert_frame_equal(
+            got.astype(object).where(got.notna(), None),
+            expected.astype(object).where(expected.notna(), None),
+            check_dtype=False,
+            obj=table,
+        )
+    # the same rows added by insert (not replace) take the same path
+    store.replace_all({})
+    with store.transaction() as conn:
+        for table in ("alliances", "kpis", "assessment_rounds", "respondents", "answers"):
+            store.insert(table, frames[table], conn=conn)
+    comments = [TRICKY[i % len(TRICKY)] for i in range(1_200)]
+    assert store.read("answers")["comment"].tolist() == comments
+
+
+@pytest.mark.postgres
+def test_postgresql_replace_restores_its_foreign_keys(pg_store: Store) -> None:
+    def keys() -> list[tuple]:
+        with pg_store.engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2"
+            ).all()
+
+    before = keys()
+    assert len(before) > 20
+    pg_store.replace_all(_bulk_frames(50))
+    assert keys() == before
+    dangling = _bulk_frames(50)
+    dangling["answers"].loc[3, "respondent_id"] = "nobody"
+    with pytest.raises(IntegrityError):
+        pg_store.replace_all(dangling)
+    assert keys() == before
+    assert len(pg_store.read("answers")) == 50
+    with pytest.raises(IntegrityError):  # and they still hold for ordinary writes
+        pg_store.insert(
+            "people", [dict(id="P1", alliance_id="nope", side="us", name="x", org_level="vp")]
+        )
+
+
+@pytest.mark.postgres
+def test_postgresql_replace_by_a_role_that_owns_no_tables(pg_store: Store) -> None:
+    """A team's application account may only read and write rows: the replacement then
+    deletes instead of truncating and keeps the row-by-row key checks, with the same result."""
+    app = os.environ.get("ALLIANCE_KIT_TEST_PG_APP")
+    if not app:
+        pytest.fail("ALLIANCE_KIT_TEST_PG_APP is not set: run the suite with `make test`")
+    role = make_url(app).username
+    with pg_store.engine.begin() as conn:
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+        conn.exec_driver_sql(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+        )
+    pg_store.replace_all(_bulk_frames(20))
+    app_store = Store(f"{app}/{pg_store.engine.url.database}")
+    try:
+        written = app_store.replace_all(_bulk_frames(1_200))
+        assert written["answers"] == 1_200 and pg_store.counts()["alliances"] == 1_200
+        dangling = _bulk_frames(1_200)
+        dangling["kpis"].loc[7, "alliance_id"] = "nobody"
+        with pytest.raises(IntegrityError):
+            app_store.replace_all(dangling)
+        assert pg_store.counts()["kpis"] == 1_200
+    finally:
+        app_store.engine.dispose()
