@@ -827,6 +827,7 @@ class RevenueAtRisk:
     portfolio_failure_rate: float | None
     shortfall_field: float
     shortfall_portfolio: float | None
+    rate_basis: str = "weighted by expected revenue"
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -869,7 +870,7 @@ class RevenueAtRisk:
             f"{html.escape(money(self.shortfall_field, cur))}</strong> a year if "
             f"{html.escape(pct(self.field_failure_rate))} of them fail, the rate the field "
             f"reports. At this portfolio's own modelled failure rate "
-            f"(<strong>{html.escape(rate)}</strong>, weighted by expected revenue) the "
+            f"(<strong>{html.escape(rate)}</strong>, {html.escape(self.rate_basis)}) the "
             f'shortfall is <strong data-figure="shortfall_portfolio" data-value="'
             f'{"" if self.shortfall_portfolio is None else f"{self.shortfall_portfolio:.2f}"}">'
             f"{html.escape(shortfall_p)}</strong>.</p>"
@@ -883,7 +884,10 @@ def revenue_at_risk(
     alliance_share: float = 0.4,
     company_currency: str = "USD",
     field_failure_rate: float = 0.5,
+    exchange_rates: Mapping[str, float] | None = None,
 ) -> RevenueAtRisk:
+    """Per-currency revenue at risk, and the seed's shortfall on the company's figures at
+    the field's failure rate and at this portfolio's own (see :func:`failure_rate`)."""
     from alliance_kit import risk
 
     a = _frame(inputs.scores, "alliances")
@@ -901,11 +905,10 @@ def revenue_at_risk(
             ]
         )
     )
-    weight = active["expected_revenue"].astype(float).sum() if len(active) else 0.0
     fail_col = _pick(active, *FAILURE_COLS)
-    rate = None
-    if weight > 0 and fail_col:
-        rate = float((active["expected_revenue"] * active[fail_col]).sum() / weight)
+    rate, basis = (
+        failure_rate(active, fail_col, company_currency, exchange_rates) if fail_col else (None, "")
+    )
     return RevenueAtRisk(
         by_currency=by_currency,
         company_revenue=float(company_revenue),
@@ -917,6 +920,44 @@ def revenue_at_risk(
         shortfall_portfolio=None
         if rate is None
         else risk.shortfall(company_revenue, alliance_share, rate),
+        rate_basis=basis,
+    )
+
+
+def failure_rate(
+    alliances: pd.DataFrame,
+    column: str,
+    company_currency: str,
+    exchange_rates: Mapping[str, float] | None = None,
+) -> tuple[float | None, str]:
+    """The portfolio's failure rate weighted by expected revenue, and in words how.
+
+    Amounts in different currencies are only added once converted: ``exchange_rates``
+    gives units of the company currency per unit of another. Alliances in a currency
+    without a rate are left out of the weighting (and the words say which); when none
+    can be weighted, the plain mean is used.
+    """
+    rates = {company_currency: 1.0, **(exchange_rates or {})}
+    f = alliances.dropna(subset=[column])
+    if f.empty:
+        return None, ""
+    fx = f["currency"].map(rates)
+    known = fx.notna() & (f["expected_revenue"].astype(float) > 0)
+    missing = sorted(set(f.loc[fx.isna(), "currency"].dropna()))
+    if not known.any():
+        why = "no exchange rate to add the revenues up" if missing else "no revenue to weigh"
+        return float(f[column].mean()), f"unweighted: {why}"
+    weight = f.loc[known, "expected_revenue"].astype(float) * fx[known]
+    rate = float((weight * f.loc[known, column]).sum() / weight.sum())
+    if not missing:
+        multi = f["currency"].nunique() > 1
+        return rate, "weighted by expected revenue" + (
+            f" converted to {company_currency}" if multi else ""
+        )
+    weighted = ", ".join(sorted(set(f.loc[known, "currency"])))
+    return rate, (
+        f"weighted by expected revenue of the alliances in {weighted}; those in "
+        f"{', '.join(missing)} are left out for want of an exchange rate"
     )
 
 

@@ -259,13 +259,18 @@ def test_cli_report_and_its_exit_codes(tmp_path, sample_db):
     assert bad.exit_code != 0 and "unknown report parameter" in bad.output
     bad = runner.invoke(main, [*args, "--alliance", "NOPE"])
     assert bad.exit_code != 0 and "NOPE" in bad.output
+    bad = runner.invoke(main, [*args, "--exchange-rate", "EUR=-1"])
+    assert bad.exit_code != 0 and "CUR=RATE" in bad.output
     ok = runner.invoke(
-        main, [*args, "--alliance", "A003", "--company-revenue", "2e9", "--no-progress"]
+        main,
+        [*args, "--alliance", "A003", "--company-revenue", "2e9", "--exchange-rate", "eur=1.1"]
+        + ["--no-progress"],
     )
     assert ok.exit_code == 0, ok.output
     assert "index:" in ok.output
     found = figures_in(out / PERIOD / "portfolio.html")
     assert float(found["shortfall_field"][0][0]) == pytest.approx(2e9 * 0.4 * 0.5)
+    assert "converted to USD" in (out / PERIOD / "portfolio.html").read_text()
 
 
 def test_period_previous_and_formats():

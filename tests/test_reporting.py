@@ -131,10 +131,40 @@ def test_revenue_at_risk_rollup_and_the_seeds_arithmetic(inputs):
     for cur, group in a.groupby("currency"):
         row = rar.by_currency.set_index("currency").loc[cur]
         assert row["revenue_at_risk"] == pytest.approx(group["revenue_at_risk"].sum())
-    rate = (a["expected_revenue"] * a["failure_probability"]).sum() / a["expected_revenue"].sum()
+    assert set(a["currency"]) == {"USD", "EUR"}  # the sample mixes currencies
+    usd = a[a["currency"] == "USD"]
+    rate = (usd["expected_revenue"] * usd["failure_probability"]).sum() / usd[
+        "expected_revenue"
+    ].sum()
     assert rar.portfolio_failure_rate == pytest.approx(rate)
     assert rar.shortfall_portfolio == pytest.approx(1e9 * 0.4 * rate)
-    assert "USD 200.0M" in rar._repr_html_()
+    page = rar._repr_html_()
+    assert "USD 200.0M" in page and "EUR are left out for want of an exchange rate" in page
+    converted = reporting.revenue_at_risk(inputs, exchange_rates={"EUR": 1.1})
+    w = a["expected_revenue"] * a["currency"].map({"USD": 1.0, "EUR": 1.1})
+    rate = (w * a["failure_probability"]).sum() / w.sum()
+    assert converted.portfolio_failure_rate == pytest.approx(rate)
+    assert "converted to USD" in converted._repr_html_()
+
+
+def test_failure_rate_never_adds_up_amounts_in_different_currencies():
+    a = pd.DataFrame(
+        {
+            "currency": ["USD", "JPY", "USD"],
+            "expected_revenue": [10.0, 1_000_000.0, 30.0],
+            "p": [0.9, 0.0, 0.1],
+        }
+    )
+    rate, basis = reporting.failure_rate(a, "p", "USD")
+    assert rate == pytest.approx((10 * 0.9 + 30 * 0.1) / 40) and "JPY are left out" in basis
+    rate, basis = reporting.failure_rate(a, "p", "USD", {"JPY": 0.0067})
+    w = [10.0, 6_700.0, 30.0]
+    assert rate == pytest.approx((w[0] * 0.9 + w[2] * 0.1) / sum(w)) and "converted" in basis
+    rate, basis = reporting.failure_rate(a, "p", "EUR")
+    assert rate == pytest.approx(a["p"].mean()) and basis.startswith("unweighted")
+    one = a[a["currency"] == "USD"]
+    assert reporting.failure_rate(one, "p", "USD")[1] == "weighted by expected revenue"
+    assert reporting.failure_rate(one.iloc[0:0], "p", "USD") == (None, "")
 
 
 def test_portfolio_views(inputs):

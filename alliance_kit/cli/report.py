@@ -26,6 +26,23 @@ def _param(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _rates(values: tuple[str, ...]) -> dict[str, float]:
+    """``--exchange-rate EUR=1.08`` pairs as ``{"EUR": 1.08}``."""
+    out: dict[str, float] = {}
+    for item in values:
+        cur, _, raw = item.partition("=")
+        try:
+            rate = float(raw)
+        except ValueError:
+            rate = 0.0
+        if len(cur.strip()) != 3 or not rate > 0:
+            raise click.BadParameter(
+                f"{item!r} is not CUR=RATE with a positive rate", param_hint="--exchange-rate"
+            )
+        out[cur.strip().upper()] = rate
+    return out
+
+
 def run_reports(**kw: Any):
     """Run the batch and print its summary (shared with ``demo``)."""
     from alliance_kit import batch
@@ -72,6 +89,15 @@ def run_reports(**kw: Any):
 @click.option(
     "--alliance-share", type=float, help="Portfolio report: share of it from alliances (0-1)."
 )
+@click.option("--company-currency", metavar="CUR", help="Portfolio report: your currency.")
+@click.option(
+    "--exchange-rate",
+    "exchange_rates",
+    multiple=True,
+    metavar="CUR=RATE",
+    help="Portfolio report: units of your currency per unit of CUR, to weigh alliances in "
+    "other currencies (repeatable, e.g. EUR=1.08).",
+)
 @click.option(
     "-p",
     "--param",
@@ -94,6 +120,8 @@ def report(
     force: bool,
     company_revenue: float | None,
     alliance_share: float | None,
+    company_currency: str | None,
+    exchange_rates: tuple[str, ...],
     params: tuple[str, ...],
     no_progress: bool,
     db: str | None,
@@ -110,6 +138,10 @@ def report(
         extra["company_revenue"] = company_revenue
     if alliance_share is not None:
         extra["alliance_share"] = alliance_share
+    if company_currency:
+        extra["company_currency"] = company_currency.upper()
+    if exchange_rates:
+        extra["exchange_rates"] = _rates(exchange_rates)
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     result = run_reports(
