@@ -21,6 +21,9 @@ from alliance_kit import config
 
 #: Holds share/jupyter/voila/templates/alliance-kit (added to JUPYTER_PATH).
 SHARE = Path(__file__).with_name("share") / "jupyter"
+#: Holds voila.py, Voila config that reads the token from ENV_TOKEN (on JUPYTER_CONFIG_PATH).
+CONFIG = Path(__file__).with_name("share") / "config"
+ENV_TOKEN = "ALLIANCE_KIT_VOILA_TOKEN"
 TEMPLATE = "alliance-kit"
 
 
@@ -50,6 +53,7 @@ def voila_command(
 
     ``db``: the store URL or file the kernels use (default: the configured store).
     ``token``: require this token (``?token=...`` on the first visit); None = no token.
+    It travels in the environment (see share/config/voila.py), never in argv.
     ``preheat``: keep that many kernels warm per notebook (0 = start one per visit); a
     preheated notebook must call ``voila.utils.wait_for_request()`` before reading the
     query string (alliance_kit.survey_widgets.query_string does).
@@ -82,16 +86,16 @@ def voila_command(
             f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
             f"--MappingKernelManager.cull_interval={max(10, min(60, int(cull_idle) // 2))}",
         ]
-    if token is not None:
-        argv.append(f"--token={token}")
     if preheat > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={int(preheat)}"]
     argv += list(extra or [])
     env = dict(os.environ if base_env is None else base_env)
     env[config.ENV_DB] = config.db_url(db)
-    env["JUPYTER_PATH"] = os.pathsep.join(
-        [str(SHARE), *([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])]
-    )
+    env.pop(ENV_TOKEN, None)
+    if token is not None:
+        env[ENV_TOKEN] = token
+    for name, folder in (("JUPYTER_PATH", SHARE), ("JUPYTER_CONFIG_PATH", CONFIG)):
+        env[name] = os.pathsep.join([str(folder), *([env[name]] if env.get(name) else [])])
     url = f"http://{ip}:{int(port)}/"
     return VoilaCommand(argv, env, url)
 

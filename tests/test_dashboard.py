@@ -462,14 +462,16 @@ def test_dashboard_commands_serve_securely(tmp_path):
     db = str(tmp_path / "s.sqlite")
     dash, survey, token = dashboard_commands(port=9001, db=db, root=tmp_path)
     assert len(token) >= 24
-    assert f"--token={token}" in dash.argv
+    # in the environment (private to the user), never on the command line (listed by ps)
+    assert dash.env["ALLIANCE_KIT_VOILA_TOKEN"] == token
+    assert not any(token in a for a in dash.argv)
     for flag in ("--Voila.ip=127.0.0.1", "--strip_sources=True", "--show_tracebacks=False",
                  "--preheat_kernel=True", "--pool_size=1", "--port=9001"):  # fmt: skip
         assert flag in dash.argv
     assert dash.env["ALLIANCE_KIT_DB"].endswith("s.sqlite")
     # the survey page: its own server, its own port, never the executive token
     assert survey is not None and "--port=9002" in survey.argv
-    assert not any(a.startswith("--token") for a in survey.argv)
+    assert "ALLIANCE_KIT_VOILA_TOKEN" not in survey.env
     assert str((tmp_path / SURVEY_NOTEBOOK).resolve()) in survey.argv
     assert "--preheat_kernel=True" in survey.argv and "--Voila.ip=127.0.0.1" in survey.argv
     _, _, other = dashboard_commands(port=9001, db=db, root=tmp_path)
@@ -502,7 +504,7 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
     # the scores were computed once, in a private folder removed when the servers stop
     [(path, existed, mode)] = snapshots
     assert existed and mode == "0o700" and not path.exists()
-    token = next(a.split("=", 1)[1] for a in cmds[0].argv if a.startswith("--token="))
+    token = cmds[0].env["ALLIANCE_KIT_VOILA_TOKEN"]
     assert result.output.count(token) == 1
     assert "http://127.0.0.1:9100/?token=" in result.output
     survey_exists = (cli_dashboard.config.project_root() / cli_dashboard.SURVEY_NOTEBOOK).exists()
@@ -511,7 +513,7 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
         main, ["dashboard", "--db", db, "--token", "given-token", "--no-survey", "--ip", "0.0.0.0"]
     )
     assert result.exit_code == 0
-    assert "--token=given-token" in ran[-1][0].argv and len(ran[-1]) == 1
+    assert ran[-1][0].env["ALLIANCE_KIT_VOILA_TOKEN"] == "given-token" and len(ran[-1]) == 1
     assert "--Voila.ip=0.0.0.0" in ran[-1][0].argv
 
 

@@ -409,7 +409,7 @@ def test_cli_serve_builds_the_voila_command(sqlite_store, monkeypatch):
     assert "http://127.0.0.1:8999/?code=CODE" in out.output
     argv = seen["cmd"].argv
     assert argv[3].endswith("notebooks/survey/survey.ipynb") and "--port=8999" in argv
-    assert not any(a.startswith("--token") for a in argv)
+    assert "ALLIANCE_KIT_VOILA_TOKEN" not in seen["cmd"].env
 
 
 def test_workshop_round_defaults(store):

@@ -310,7 +310,6 @@ def test_voila_command(tmp_path):
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--no-browser",
-        "--token=tok",
         "--preheat_kernel=True",
         "--pool_size=2",
         "--template=alliance-kit",
@@ -318,10 +317,13 @@ def test_voila_command(tmp_path):
         assert arg in cmd.argv
     assert cmd.env["ALLIANCE_KIT_DB"] == f"sqlite:///{tmp_path / 's.sqlite'}"
     assert cmd.env["JUPYTER_PATH"].split(":") == [str(serve.SHARE), "/x"]
+    assert cmd.env["JUPYTER_CONFIG_PATH"].split(":")[0] == str(serve.CONFIG)
+    assert cmd.env["ALLIANCE_KIT_VOILA_TOKEN"] == "tok" and "tok" not in " ".join(cmd.argv)
     assert (serve.SHARE / "voila/templates/alliance-kit/index.html.j2").exists()
     assert cmd.url == "http://127.0.0.1:8123/"
-    plain = serve.voila_command(nb, 8124, base_env={})
-    assert not any(a.startswith(("--token", "--preheat")) for a in plain.argv)
+    plain = serve.voila_command(nb, 8124, base_env={"ALLIANCE_KIT_VOILA_TOKEN": "inherited"})
+    assert not any(a.startswith("--preheat") for a in plain.argv)
+    assert "ALLIANCE_KIT_VOILA_TOKEN" not in plain.env  # no token: none inherited either
     with pytest.raises(FileNotFoundError):
         serve.voila_command(tmp_path / "nope.ipynb", 1)
 
