@@ -429,8 +429,35 @@ def _table(name: str) -> Table:
     return TABLES[name] if name in TABLES else TABLES_WITH_SECRETS[name]
 
 
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names when it does not exist (None: it exists, or the URL is
+    not a plain SQLite file: PostgreSQL, in-memory, ``file:`` URI)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
+        return None
+    name = parsed.database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path
+
+
 def open_store(url: str | None = None, *, create: bool = False) -> Store:
-    """Open the store at ``url`` (or the configured default), creating it if asked."""
+    """Open the store at ``url`` (or the configured default), creating it if asked.
+
+    Without ``create``, a SQLite file that does not exist is refused before anything is
+    opened, so a mistyped path neither creates a stray file nor passes for an empty store.
+    """
+    if not create:
+        missing = _missing_sqlite_file(config.db_url(url))
+        if missing is not None:
+            raise StoreError(
+                f"no store at {missing.resolve()} (file not found); check --db or "
+                f"${config.ENV_DB}, or create one with `alliance-kit init` (empty) or "
+                "`alliance-kit demo` (sample portfolio)"
+            )
     store = Store(url)
     if create:
         store.migrate()

@@ -274,3 +274,23 @@ def test_postgresql_replace_by_a_role_that_owns_no_tables(pg_store: Store) -> No
         assert pg_store.counts()["kpis"] == 1_200
     finally:
         app_store.engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["alliance_kit.sqlit", "no_such_folder/alliance_kit.sqlite"])
+def test_missing_sqlite_file_is_refused_and_never_created(tmp_path, name) -> None:
+    path = tmp_path / name
+    with pytest.raises(StoreError, match="no store at .*file not found") as err:
+        open_store(str(path))
+    assert "is empty" not in str(err.value) and "alliance-kit init" in str(err.value)
+    assert list(tmp_path.iterdir()) == []  # no stray file, no folder
+    with pytest.raises(StoreError, match="no store at"):
+        open_store(f"sqlite:///{path}")
+    assert open_store(str(path), create=True).revision()  # creating still creates
+    assert path.exists()
+
+
+def test_existing_empty_sqlite_file_is_still_reported_as_empty(tmp_path) -> None:
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    with pytest.raises(StoreError, match="is empty"):
+        open_store(str(path))

@@ -45,7 +45,8 @@ db_option = click.option(
 
 
 def store_for(db: str | None, *, create: bool = False) -> Store:
-    """Open the store a command was pointed at."""
+    """Open the store a command was pointed at. Only commands that make a store (init,
+    demo, import) pass ``create``; the others refuse a SQLite file that does not exist."""
     return open_store(db, create=create)
 
 
