@@ -137,6 +137,14 @@ def signed(value: Any, digits: int = 0, *, missing: str = MISSING) -> str:
     return f"{rounded:+,.{digits}f}"
 
 
+def moved(before: Any, after: Any, digits: int = 0, *, missing: str = MISSING) -> str:
+    """The change between two figures as they are shown (each rounded first), so that
+    ``17 -> 10`` reads ``-7``, not the ``-8`` of the unrounded 16.6 and 9.5."""
+    if is_missing(before) or is_missing(after):
+        return missing
+    return signed(round(float(after), digits) - round(float(before), digits), digits)
+
+
 def day(value: Any, *, missing: str = MISSING) -> str:
     """A date as ``2026-09-30``; text that is not a date is shown as it is."""
     if is_missing(value):

@@ -57,6 +57,14 @@ CRACKS = (1, 2, 3, 4, 5, 6)
 STATUSES = ("green", "amber", "red")
 READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
 ALERT_KINDS = ("drop", "newly red", "gap widening", "response falling", "dont know")
+#: How each kind of alert is named on a page.
+ALERT_LABELS = {
+    "drop": "Drop",
+    "newly red": "Newly red",
+    "gap widening": "Gap widening",
+    "response falling": "Response falling",
+    "dont know": "Don't know",
+}
 
 
 @dataclass(frozen=True)
@@ -109,14 +117,18 @@ def to_points(score: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray |
 
 
 def status(score: pd.Series, config: ScoringConfig | None = None) -> pd.Series:
-    """green / amber / red for each score (missing for a missing score)."""
+    """green / amber / red for each score (missing for a missing score).
+
+    Scores are shown as whole numbers, so the status is that of the whole number shown
+    (halves round up): a 69.99 shown as 70 is green, never an amber "70"."""
     s = pd.Series(score, dtype=float)
     return pd.Series(_status(s.to_numpy(), config or ScoringConfig()), index=s.index, dtype=object)
 
 
 def _status(score: np.ndarray, cfg: ScoringConfig) -> np.ndarray:
     """status() on an array: an object array of words, None where the score is missing."""
-    code = np.where(score >= cfg.green, 0, np.where(score >= cfg.amber, 1, 2))
+    shown = np.floor(score + 0.5)
+    code = np.where(shown >= cfg.green, 0, np.where(shown >= cfg.amber, 1, 2))
     code[np.isnan(score)] = 3
     return np.array([*STATUSES, None], dtype=object)[code]
 

@@ -970,7 +970,8 @@ def _kpis(plan: _Plan, people: _People, obj_owner: np.ndarray, objectives: pd.Da
     target = np.where(increase, base * (1 + change), base * (1 - change))
     pct = unit == "%"
     target = np.where(pct & increase, np.minimum(target, 99.0), target)
-    decimals = np.where(money, -3, 1)
+    whole = (unit == "count") | (unit == "days")  # counts and days are whole numbers
+    decimals = np.where(money, -3, np.where(whole, 0, 1))
     base = np.array([round(v, d) for v, d in zip(base, decimals, strict=True)])
     target = np.array([round(v, d) for v, d in zip(target, decimals, strict=True)])
 
@@ -1003,10 +1004,10 @@ def _kpis(plan: _Plan, people: _People, obj_owner: np.ndarray, objectives: pd.Da
             "agreed_by_both": r[:, 8] < q,
         },
     )
-    return owner, base, target, pct, frame
+    return owner, base, target, pct, whole, frame
 
 
-def _kpi_actuals(plan, kpi_owner, kpi_ids, base, target, pct) -> pd.DataFrame:
+def _kpi_actuals(plan, kpi_owner, kpi_ids, base, target, pct, whole) -> pd.DataFrame:
     rng, T = plan.rng, plan.T
     k_rows, t = _ragged(plan.end_t[kpi_owner] + 1)
     a = kpi_owner[k_rows]
@@ -1018,7 +1019,7 @@ def _kpi_actuals(plan, kpi_owner, kpi_ids, base, target, pct) -> pd.DataFrame:
     value = base[k_rows] + span * progress + np.abs(span) * rng.normal(0, 0.05, t.size)
     value = np.maximum(value, 0)
     value = np.where(pct[k_rows], np.minimum(value, 100), value)
-    value = np.round(value, 2)
+    value = np.where(whole[k_rows], np.round(value), np.round(value, 2))
     keep = rng.random(t.size) < 0.5 + 0.5 * q
     on_time = rng.random(t.size) < q
     end = plan.pend[t]
@@ -1899,9 +1900,11 @@ def portfolio(
     }
     obj_owner, out["objectives"] = _objectives(plan)
     objective_ids = out["objectives"]["id"].to_numpy(dtype=object)
-    kpi_owner, base, target, pct, out["kpis"] = _kpis(plan, people, obj_owner, out["objectives"])
+    kpi_owner, base, target, pct, whole, out["kpis"] = _kpis(
+        plan, people, obj_owner, out["objectives"]
+    )
     out["kpi_actuals"] = _kpi_actuals(
-        plan, kpi_owner, out["kpis"]["id"].to_numpy(dtype=object), base, target, pct
+        plan, kpi_owner, out["kpis"]["id"].to_numpy(dtype=object), base, target, pct, whole
     )
     out["business_cases"], out["business_case_lines"] = _business_cases(plan)
     ag_owner, ag_draft, ag_signed, out["agreements"] = _agreements(plan, people)

@@ -83,3 +83,10 @@ def test_signed_never_prints_minus_zero():
     assert f.signed(-0.3) == f.signed(0.3) == f.signed(0) == f.signed(-0.0) == "+0"
     assert f.signed(-0.04, 1) == "+0.0" and f.signed(-0.06, 1) == "-0.1"
     assert f.signed(1234.4) == "+1,234"
+
+
+def test_moved_is_the_difference_of_the_figures_as_shown():
+    # 16.6 -> 9.5 shows as 17 -> 10: the change reads -7, not the unrounded -8
+    assert f.moved(16.6, 9.4) == "-8" and f.moved(16.6, 9.6) == "-7"
+    assert f.number(16.6) + " -> " + f.number(9.6) == "17 -> 10"
+    assert f.moved(None, 3) == "-" and f.moved(2.04, 2.06, 1) == "+0.1"

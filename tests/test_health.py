@@ -304,11 +304,19 @@ def test_indicator_weights_are_configurable():
 
 
 def test_status_thresholds():
-    s = pd.Series([70.0, 69.99, 50.0, 49.99, np.nan])
+    s = pd.Series([70.0, 69.4, 50.0, 49.4, np.nan])
     assert health.status(s).tolist() == ["green", "amber", "amber", "red", None]
     assert health.status(s, ScoringConfig(green=80, amber=60)).tolist() == [
         "amber", "amber", "red", "red", None
     ]  # fmt: skip
+
+
+def test_status_is_that_of_the_whole_number_shown():
+    from alliance_kit.formatting import number
+
+    s = pd.Series([69.99, 69.5, 69.49, 49.5, 49.49])
+    assert [number(v) for v in s] == ["70", "70", "69", "50", "49"]
+    assert health.status(s).tolist() == ["green", "green", "amber", "amber", "red"]
 
 
 def knock_out_cracks(scores: list[float]) -> pd.DataFrame:
