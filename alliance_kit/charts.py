@@ -126,7 +126,10 @@ def cracks_by_side(
             color=alt.Color("status:N", scale=status_scale(), title="crack score"),
         )
     )
-    gaps = marks.dropna(subset=["gap"]).assign(text=lambda d: "gap " + d["gap"].map(signed))
+    # astype(str): mapping an empty column keeps float64, and "gap " + float64 raises
+    gaps = marks.dropna(subset=["gap"]).assign(
+        text=lambda d: "gap " + d["gap"].map(signed).astype(str)
+    )
     text = alt.Chart(gaps).mark_text(dy=-6, fontSize=11).encode(x=x, y=alt.datum(100), text="text")
     return (
         alt.layer(bar, tick, text)
@@ -227,7 +230,11 @@ def health_vs_value(
                 scale=alt.Scale(domain=[0.5, 5.5]),
                 title="strategic importance (1-5)",
             ),  # fmt: skip
-            size=alt.Size("expected_revenue:Q", title="expected revenue"),
+            size=alt.Size(
+                "expected_revenue:Q",
+                title="expected revenue (own currency)",
+                scale=alt.Scale(range=[40, 1200]),  # the smallest stays visible
+            ),
             color=alt.Color("status:N", scale=status_scale()),
             tooltip=[
                 "alliance_id",
@@ -242,9 +249,9 @@ def health_vs_value(
     chart = points
     if labels:
         ids = (
-            alt.Chart(a)
+            alt.Chart(label_positions(a))
             .mark_text(dx=12, align="left", fontSize=10)
-            .encode(x="health_index:Q", y="importance:Q", text="alliance_id:N")
+            .encode(x="health_index:Q", y="label_y:Q", text="alliance_id:N")
         )
         rules = (
             alt.Chart(pd.DataFrame({"x": list(THRESHOLDS)}))
@@ -253,6 +260,19 @@ def health_vs_value(
         )
         chart = rules + points + ids
     return chart.properties(title="Health against strategic value", width=420, height=260)
+
+
+def label_positions(a: pd.DataFrame, near: float = 7.0, step: float = 0.22) -> pd.DataFrame:
+    """``a`` with ``label_y``: the importance at which each bubble's id is written,
+    staggered up and down where bubbles of the same importance lie within ``near``
+    health points of each other, so that their ids do not print over one another."""
+    a = a.sort_values(["importance", "health_index"]).copy()
+    offsets, last_x, last_y, run = [], None, None, 0
+    for x, y in zip(a["health_index"], a["importance"], strict=True):
+        run = run + 1 if y == last_y and x - last_x < near else 0
+        offsets.append(0.0 if run == 0 else step * ((run + 1) // 2) * (1 if run % 2 else -1))
+        last_x, last_y = x, y
+    return a.assign(label_y=a["importance"].astype(float) + offsets)
 
 
 def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:

@@ -38,6 +38,8 @@ from alliance_kit.formatting import day, is_missing, measure, money, number, pct
 
 ALL = "All"
 STATUSES = ("red", "amber", "green")
+#: Up to this many alliances, the health-against-value bubbles carry their ids.
+LABELLED_BUBBLES = 30
 
 # --- formatting (alliance_kit.formatting, in the dashboard's style) --------------------
 
@@ -890,9 +892,12 @@ class DashboardApp:
         self.scatter.value = self._card(
             "Health against strategic value",
             "scatter",
-            lambda: self._health_chart("health_vs_value", table),
-            "Bubble size: expected annual revenue. Top right is healthy and important; "
-            "bottom right needs attention first.",
+            lambda: self._health_chart(
+                "health_vs_value", table, labels=len(table) <= LABELLED_BUBBLES
+            ),
+            "Bubble size: expected annual revenue (each in its own currency). Top right: "
+            "healthy and important. Top left: important but unhealthy, the alliances to "
+            "act on first. Dashed lines: amber (50) and green (70).",
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
@@ -906,12 +911,12 @@ class DashboardApp:
             self.w_alliance.value = chosen
         self.show_alliance(chosen)
 
-    def _health_chart(self, name: str, table: pd.DataFrame) -> Any:
+    def _health_chart(self, name: str, table: pd.DataFrame, **kw: Any) -> Any:
         """One of :mod:`alliance_kit.charts`' portfolio charts for the alliances in ``table``."""
         if table.empty:
             return None
         part = scores_for(self.scores(self.period), table["alliance_id"])
-        return _untitled(getattr(_charts(), name)(part))
+        return _untitled(getattr(_charts(), name)(part, **kw))
 
     def _header(self, table: pd.DataFrame) -> str:
         f = self.filters

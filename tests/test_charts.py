@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import altair as alt
+import pandas as pd
 import pytest
 
 from alliance_kit import charts, health
@@ -60,3 +61,20 @@ def test_offline_enables_a_static_renderer():
             charts.offline("default")
     finally:
         alt.renderers.enable(before)
+
+
+def test_bubble_ids_are_staggered_where_bubbles_crowd():
+    from alliance_kit.charts import label_positions
+
+    a = pd.DataFrame(
+        {
+            "alliance_id": ["A008", "A010", "A002", "A003", "A001", "A012"],
+            "health_index": [63.8, 70.0, 88.8, 88.2, 88.9, 30.0],
+            "importance": [5, 5, 4, 4, 5, 4],
+        }
+    )
+    y = label_positions(a).set_index("alliance_id")["label_y"]
+    # ids of bubbles within 7 points at the same importance are written apart
+    assert abs(y["A008"] - y["A010"]) > 0.2 and abs(y["A002"] - y["A003"]) > 0.2
+    # lone bubbles keep their own height
+    assert y["A001"] == 5 and y["A012"] == 4
