@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from alliance_kit.formatting import day, is_missing, measure, money, number, pct, plural
+from alliance_kit.formatting import day, is_missing, kpi_value, money, number, pct, plural
 
 ALL = "All"
 STATUSES = ("red", "amber", "green")
@@ -1124,5 +1124,5 @@ def _charts() -> Any:
 
 
 def _measure(value: Any) -> str:
-    """A KPI value or exposure: whole from 100 up and for whole numbers, else 2 decimals."""
-    return measure(value, 2, whole_from=100, whole_if_integer=True)
+    """A KPI value or exposure, as the reports show it."""
+    return kpi_value(value)

@@ -128,6 +128,12 @@ def measure(
     return number(v, 0 if whole else digits)
 
 
+def kpi_value(value: Any, *, missing: str = MISSING) -> str:
+    """A KPI's baseline, target or actual, the same on every page: one decimal, none for
+    whole numbers or from 1,000 up (``12.0`` is ``12``, ``12.01`` is ``12.0``)."""
+    return measure(value, 1, whole_if_integer=True, missing=missing)
+
+
 def signed(value: Any, digits: int = 0, *, missing: str = MISSING) -> str:
     """A change with its sign: ``+2``, ``-4``; a change that rounds to zero is ``+0``
     (never ``-0``)."""

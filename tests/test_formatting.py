@@ -90,3 +90,14 @@ def test_moved_is_the_difference_of_the_figures_as_shown():
     assert f.moved(16.6, 9.4) == "-8" and f.moved(16.6, 9.6) == "-7"
     assert f.number(16.6) + " -> " + f.number(9.6) == "17 -> 10"
     assert f.moved(None, 3) == "-" and f.moved(2.04, 2.06, 1) == "+0.1"
+
+
+def test_kpi_values_read_the_same_on_every_page():
+    from alliance_kit import dashboard, reporting
+
+    assert [f.kpi_value(v) for v in (12.0, 12.01, 18.68, 205.0, 1234.5, None)] == [
+        "12", "12.0", "18.7", "205", "1,234", "-"
+    ]  # fmt: skip
+    cols = {c.key: c.fmt for c in reporting.KPI_COLUMNS if c.key in ("actual", "target")}
+    for v in (12.01, 18.68, 205.0):
+        assert cols["actual"](v) == cols["target"](v) == dashboard._measure(v) == f.kpi_value(v)
