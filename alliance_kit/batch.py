@@ -63,8 +63,12 @@ RESET = (
     "_ip.user_ns.update({'_': '', '__': '', '___': ''})\n"
     "del _ip, _k"
 )
-#: Run once in each new kernel: the imports every report needs, paid once per worker.
+#: Run once in each new kernel: the imports every report needs, paid once per worker, and
+#: no Python warnings (a library's UserWarning is not something a report reader can act on;
+#: the executed notebook still keeps any stderr output for whoever debugs it).
 WARM_UP = (
+    "import warnings\n"
+    "warnings.simplefilter('ignore')\n"
     "import altair, vl_convert\n"
     "import alliance_kit.reporting, alliance_kit.health, alliance_kit.business_case\n"
     "import alliance_kit.governance, alliance_kit.notebook"
@@ -386,7 +390,7 @@ def render(job: Job, inputs: str | bytes) -> Rendered:
         out.outputs["ipynb"] = nbformat.writes(nb).encode("utf-8")
         if status == "ok":
             try:
-                html = publish.to_html(nb, title=job.title)
+                html = publish.to_html(without_stderr(nb), title=job.title)
                 if "html" in job.formats or "pdf" in job.formats:
                     out.outputs["html"] = html.encode("utf-8")
                 if "pdf" in job.formats:
@@ -397,6 +401,21 @@ def render(job: Job, inputs: str | bytes) -> Rendered:
     kernel = getattr(_local, "kernel", None)
     out.peak_rss = _own_peak_rss() + (kernel.peak_rss() if kernel else 0)
     out.worker = f"{os.uname().nodename}:{os.getpid()}"
+    return out
+
+
+def without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook without its stderr streams (warnings, log lines):
+    nbconvert would print them as pink blocks in a report page. The executed .ipynb the
+    batch keeps is left as it ran."""
+    out = nbformat.from_dict(nb)
+    for cell in out.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     return out
 
 
@@ -553,6 +572,7 @@ class BatchResult:
     skipped: list[str]
     failed: dict[str, str]
     seconds: float
+    as_of: dt.date | None = None
 
     @property
     def ok(self) -> bool:
@@ -561,8 +581,9 @@ class BatchResult:
     def summary(self) -> str:
         ok = len(self.ran) - len(self.failed)
         lines = [
-            f"{self.period}: {ok} report(s) built, {len(self.skipped)} up to date, "
-            f"{len(self.failed)} failed, in {self.seconds:.1f} s",
+            f"{periods.label(self.period, self.as_of)}: {ok} report(s) built, "
+            f"{len(self.skipped)} up to date, {len(self.failed)} failed, "
+            f"in {self.seconds:.1f} s",
         ]
         lines += [f"  FAILED {key}: {err}" for key, err in sorted(self.failed.items())]
         lines.append(f"index: {self.index}")
@@ -570,11 +591,32 @@ class BatchResult:
 
 
 def resolve_period(period: str, today: dt.date | None = None) -> str:
-    """``previous`` means the last closed quarter; anything else must be a quarter."""
-    if period.strip().lower() == "previous":
-        return periods.last_closed(today)
-    periods.parse(period)
-    return period.strip()
+    """``previous`` means the last closed quarter; anything else must be a quarter that
+    has started (see :func:`alliance_kit.periods.resolve`)."""
+    return periods.resolve(period, today)
+
+
+def check_alliances(
+    period: str,
+    frames: Mapping[str, pd.DataFrame],
+    alliance_ids: Sequence[str] | None,
+    today: dt.date | None = None,
+) -> None:
+    """Refuse, before anything runs, a period in which no alliance runs and alliance ids
+    that are unknown or not running in the period."""
+    alliances = frames["alliances"]
+    periods.check_running(period, alliances, today)
+    if not alliance_ids:
+        return
+    unknown = sorted(set(alliance_ids) - set(alliances["id"]))
+    if unknown:
+        raise ValueError(f"no alliance with id {', '.join(unknown)} in the store")
+    start, end = pd.Timestamp(periods.start(period)), pd.Timestamp(periods.end(period))
+    ends = pd.to_datetime(alliances["end_date"])
+    runs = (pd.to_datetime(alliances["start_date"]) <= end) & (ends.isna() | (ends >= start))
+    idle = sorted(set(alliance_ids) - set(alliances.loc[runs, "id"]))
+    if idle:
+        raise ValueError(f"alliance(s) {', '.join(idle)} not running in {period}")
 
 
 def parse_formats(formats: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -645,8 +687,10 @@ def plan(
     alliance_nb: str | Path | None = None,
     portfolio_nb: str | Path | None = None,
     include_portfolio: bool = True,
+    as_of: dt.date | None = None,
 ) -> list[Job]:
-    """Every report the run should produce for ``period``, with fingerprints."""
+    """Every report the run should produce for ``period``, with fingerprints (which cover
+    the period's label, so a quarter in progress is redone when its as-of day moves)."""
     alliance_nb = str(alliance_nb or alliance_notebook())
     portfolio_nb = str(portfolio_nb or portfolio_notebook())
     params = dict(params or {})
@@ -657,7 +701,7 @@ def plan(
     names = dict(zip(alliances["id"], alliances["name"], strict=False))
     ids = list(alliance_ids) if alliance_ids else _default_ids(frames, scores)
     base = {"period": period, "db": db}
-    version = f"{__version__}|{period}|{sorted(params.items())}"
+    version = f"{__version__}|{periods.label(period, as_of)}|{sorted(params.items())}"
     a_extra = f"{version}|{file_digest(alliance_nb)}"
     prints = fingerprints(frames, scores, ids, extra=a_extra)
     jobs = []
@@ -843,32 +887,33 @@ def run(
     alliance_nb: str | Path | None = None,
     portfolio_nb: str | Path | None = None,
     progress: bool = True,
+    as_of: dt.date | None = None,
 ) -> BatchResult:
     """Produce a period's reports under ``out/<period>/`` and return what happened.
 
-    Reads the store once (or takes ``frames``), scores the portfolio once, plans every
-    report, skips those already built from the same inputs (unless ``force``), runs the
-    rest on the chosen executor, writes files atomically, then the manifest and index.
+    Refuses, before anything runs or is written, a quarter that has not started by
+    ``as_of`` (default today) or in which no alliance runs. Reads the store once (or takes
+    ``frames``), scores the portfolio once, plans every report, skips those already built
+    from the same inputs (unless ``force``), runs the rest on the chosen executor, writes
+    files atomically, then the manifest and index.
     """
     quiet_logs()
     started = time.monotonic()
-    period = resolve_period(period)
+    as_of = as_of or dt.date.today()
+    period = resolve_period(period, as_of)
     fmts = parse_formats(formats)
     if executor not in ("local", "dask"):
         raise ValueError(f"unknown executor {executor!r}; choose local or dask")
     check_parameters(
         params or {}, [alliance_nb or alliance_notebook(), portfolio_nb or portfolio_notebook()]
     )
+    frames = _load_inputs(db, frames)
+    check_alliances(period, frames, alliance_ids, as_of)
     folder = Path(out or config.project_root() / "reports") / period
     folder.mkdir(parents=True, exist_ok=True)
     publish.clean_stale_temps(folder)
-    frames = _load_inputs(db, frames)
     if scores is None:
         scores = _score(frames, period)
-    if alliance_ids:
-        unknown = sorted(set(alliance_ids) - set(frames["alliances"]["id"]))
-        if unknown:
-            raise ValueError(f"no alliance with id {', '.join(unknown)} in the store")
     jobs = plan(
         period,
         frames=frames,
@@ -881,6 +926,7 @@ def run(
         db=db,
         alliance_nb=alliance_nb,
         portfolio_nb=portfolio_nb,
+        as_of=as_of,
     )
     previous = publish.read_manifest(folder)
     todo = [job for job in jobs if _needs_run(job, previous, folder, force)]
@@ -890,7 +936,7 @@ def run(
     if todo:
         from alliance_kit.reporting import PortfolioInputs
 
-        inputs = PortfolioInputs(period=period, frames=dict(frames), scores=scores)
+        inputs = PortfolioInputs(period=period, frames=dict(frames), scores=scores, as_of=as_of)
         blob = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
         publish.atomic_write(inputs_path, blob)
 
@@ -956,6 +1002,7 @@ def run(
         skipped=skipped,
         failed=failed,
         seconds=seconds,
+        as_of=as_of,
     )
 
 
@@ -970,4 +1017,5 @@ def _progress(total: int, enabled: bool, period: str):
 def as_dict(result: BatchResult) -> dict[str, Any]:
     d = asdict(result)
     d["folder"], d["index"] = str(result.folder), str(result.index)
+    d["as_of"] = result.as_of.isoformat() if result.as_of else None
     return d

@@ -9,6 +9,7 @@ report renders instead of recomputing. A notebook run by hand reads the store in
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import math
@@ -36,6 +37,7 @@ class PortfolioInputs:
     period: str
     frames: dict[str, pd.DataFrame]
     scores: Any  # health.PortfolioScores of the period
+    as_of: dt.date | None = None  # the day the inputs were read (None: today)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str, compute: Callable[[], Any]) -> Any:
@@ -82,7 +84,7 @@ def load(
         return inputs
     from alliance_kit.store import open_store
 
-    period = period or periods.last_closed()
+    period = periods.check_started(period) if period else periods.last_closed()
     return prepare(open_store(db).read_all(), period)
 
 
@@ -416,7 +418,7 @@ def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
     notes_html = f'<p class="ak-note">{html.escape(notes)}</p>' if notes else ""
     return Html(
         f'<h1 data-figure="title">{html.escape(text(a["name"]))} &mdash; alliance report '
-        f"{html.escape(inputs.period)}</h1>"
+        f"{html.escape(periods.label(inputs.period, inputs.as_of))}</h1>"
         f'<p class="ak-meta">{meta}</p>{notes_html}'
     )
 
@@ -1099,8 +1101,9 @@ def portfolio_header(inputs: PortfolioInputs) -> Html:
         f"{int(counts.get(s, 0))} {s}" for s in ("red", "amber", "green") if counts.get(s, 0)
     )
     return Html(
-        f"<h1>Alliance portfolio report &mdash; {html.escape(inputs.period)}</h1>"
-        f'<p class="ak-meta">{len(inputs.frames["alliances"])} alliances; '
+        "<h1>Alliance portfolio report &mdash; "
+        f"{html.escape(periods.label(inputs.period, inputs.as_of))}</h1>"
+        f'<p class="ak-meta">{len(a)} alliances running this period; '
         f"health this period: {html.escape(summary or 'not scored')}</p>"
     )
 

@@ -3,6 +3,7 @@ isolation, timeouts, re-runs, parameters refused up front, the CLI and the demo.
 
 from __future__ import annotations
 
+import datetime as dt
 import html.parser
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from alliance_kit.cli import main
 pytestmark = pytest.mark.notebook
 
 PERIOD = "2026-Q3"
+TODAY = dt.date(2026, 11, 27)  # PERIOD is closed; 2026-Q4 is in progress
 XSS_NAME = "<script>alert(1)</script> Co-Sell"
 XSS_NOTE = '<img src=x onerror="alert(2)"> & notes'
 
@@ -82,6 +84,7 @@ def built(tmp_path_factory, frames):
         alliance_ids=["A001", "A002", "A011"],
         workers=2,
         progress=False,
+        as_of=TODAY,
     )
     return result
 
@@ -105,6 +108,15 @@ def test_reports_build_with_index_manifest_and_executed_notebooks(built):
     for link in ("alliances/A001.html", "alliances/A011.html", "portfolio.html"):
         assert f'href="{link}"' in index
     assert "notebooks/A001.ipynb" in index
+
+
+def test_portfolio_header_counts_the_alliances_running_in_the_period(built, frames):
+    page = (built.folder / "portfolio.html").read_text()
+    assert "Alliance portfolio report \u2014 2026-Q3</h1>" in page
+    assert "in progress" not in page  # 2026-Q3 closed before TODAY
+    # A012 ended on 2026-03-31: 11 of the store's 12 alliances ran in 2026-Q3
+    assert len(frames["alliances"]) == 12
+    assert "11 alliances running this period" in page
 
 
 def test_report_html_has_no_code_no_script_and_no_cdn(built):
@@ -330,3 +342,103 @@ def test_a_warm_kernel_forgets_the_previous_notebooks_variables(tmp_path):
     assert first.status == second.status == "ok", (first.error, second.error)
     assert first.results == {"leaked": False} and second.results == {"leaked": False}
     assert "html" in second.outputs
+
+
+def test_a_period_no_alliance_ran_in_is_refused_before_anything_runs(tmp_path, frames):
+    with pytest.raises(
+        ValueError, match=r"no alliance was running in 2019-Q1: .*2019-Q2 to 2026-Q4"
+    ):
+        batch.run("2019-Q1", frames=frames, out=tmp_path, progress=False, as_of=TODAY)
+    with pytest.raises(ValueError, match="A012 not running in 2026-Q3"):
+        batch.run(
+            PERIOD, frames=frames, out=tmp_path, alliance_ids=["A012"], progress=False, as_of=TODAY
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_period_that_has_not_started_is_refused_before_anything_runs(tmp_path, frames):
+    with pytest.raises(ValueError, match="2027-Q4 has not started yet"):
+        batch.run("2027-Q4", frames=frames, out=tmp_path, progress=False, as_of=TODAY)
+    with pytest.raises(ValueError, match="2026-Q4 has not started yet"):
+        batch.run(
+            "2026-Q4", frames=frames, out=tmp_path, progress=False, as_of=dt.date(2026, 9, 30)
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_report_refuses_empty_and_future_periods(tmp_path, sample_db):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    args = ["report", "--db", sample_db, "--out", str(out), "--as-of", "2026-11-27"]
+    r = runner.invoke(main, [*args, "--period", "2019-Q1"])
+    assert r.exit_code != 0 and "no alliance was running in 2019-Q1" in r.output
+    assert "2019-Q2 to 2026-Q4" in r.output and "report(s) built" not in r.output
+    r = runner.invoke(main, [*args, "--period", "2027-Q4"])
+    assert r.exit_code != 0 and "2027-Q4 has not started yet" in r.output
+    assert not out.exists()
+
+
+def test_a_period_in_progress_is_reported_and_labelled_so(tmp_path, frames):
+    as_of = dt.date(2026, 8, 15)
+    label = "2026-Q3 (in progress, as of 2026-08-15)"
+    result = batch.run(
+        PERIOD, frames=frames, out=tmp_path, alliance_ids=["A001"], progress=False, as_of=as_of
+    )
+    assert result.ok, result.summary()
+    assert result.summary().startswith(f"{label}: 2 report(s) built")
+    assert (
+        f"alliance report {label}</h1>" in (tmp_path / PERIOD / "alliances/A001.html").read_text()
+    )
+    assert (
+        f"portfolio report \u2014 {label}</h1>"
+        in (tmp_path / PERIOD / "portfolio.html").read_text()
+    )
+
+
+def test_fingerprints_of_a_period_in_progress_move_with_the_as_of_day(tmp_path, frames):
+    def prints(period: str, as_of: dt.date) -> list[str]:
+        jobs = batch.plan(
+            period, frames=frames, scores=None, folder=tmp_path, alliance_ids=["A001"], as_of=as_of
+        )
+        return [job.fingerprint for job in jobs]
+
+    assert prints(PERIOD, dt.date(2026, 8, 15)) != prints(PERIOD, dt.date(2026, 8, 16))
+    assert prints(PERIOD, dt.date(2026, 11, 27)) == prints(PERIOD, dt.date(2027, 2, 1))
+
+
+def test_report_pages_never_show_warnings_or_stderr(tmp_path):
+    """A warning is silenced in the report kernel; anything else written to stderr stays
+    in the executed notebook but never reaches the HTML page."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("alliance = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import sys, warnings\n"
+            "warnings.warn('probe-warning: cannot infer type', UserWarning)\n"
+            "sys.stderr.write('probe-stderr line\\n')\n"
+            "print('probe-stdout line')"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "noisy.ipynb"
+    nbformat.write(nb, path)
+    job = batch.Job("A", "alliance", "A", str(path), {"alliance": "A"}, ("html",), 120, "")
+    try:
+        result = batch.render(job, str(tmp_path / "unused.pkl"))
+    finally:
+        batch.shutdown_worker()
+    assert result.status == "ok", result.error
+    executed = nbformat.reads(result.outputs["ipynb"].decode(), as_version=4)
+    streams = {o["name"]: o["text"] for o in executed.cells[-1].outputs}
+    assert "probe-warning" not in streams.get("stderr", "")  # filtered in the kernel
+    assert "probe-stderr line" in streams["stderr"]  # kept for debugging
+    page = result.outputs["html"].decode()
+    assert "probe-stdout line" in page
+    assert "probe-stderr" not in page and "probe-warning" not in page
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page

@@ -83,3 +83,36 @@ def test_explain_defaults_to_the_worst_crack(db):
     assert "decision latency: median 30 days" in r.output
     r = run("explain", "A1", "--period", P, "--crack", "1", "--db", db)
     assert "blind spot" in r.output and "repaired by: business case, governance" in r.output
+
+
+def test_a_quarter_that_has_not_started_is_refused(db):
+    for cmd in (["score"], ["explain", "A1"]):
+        r = CliRunner().invoke(main, [*cmd, "-p", "2026-Q4", "--as-of", "2026-09-30", "--db", db])
+        assert r.exit_code != 0, r.output
+        assert "2026-Q4 has not started yet" in r.output
+        assert "Alliance health" not in r.output and "Traceback" not in r.output
+
+
+def test_a_quarter_in_progress_is_scored_and_labelled_so(db):
+    r = run("score", "-p", P, "--as-of", "2026-08-15", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "Alliance health, 2026-Q3 (in progress, as of 2026-08-15)" in r.output
+    doc = json.loads(run("score", "-p", P, "--format", "json", "--as-of", "2026-08-15",
+                         "--db", db).output)  # fmt: skip
+    assert doc["period"] == P and doc["in_progress"] is True and doc["as_of"] == "2026-08-15"
+    r = run("explain", "A1", "-p", P, "--as-of", "2026-08-15", "--db", db)
+    assert r.output.startswith("2026-Q3 (in progress, as of 2026-08-15)")
+    closed = run("score", "-p", P, "--as-of", "2026-11-27", "--db", db)
+    assert (
+        "Alliance health, 2026-Q3  (crack" in closed.output and "in progress" not in closed.output
+    )
+    doc = json.loads(run("score", "-p", P, "--format", "json", "--as-of", "2026-11-27",
+                         "--db", db).output)  # fmt: skip
+    assert doc["in_progress"] is False
+
+
+def test_a_quarter_before_any_alliance_ran_is_refused(db):
+    r = CliRunner().invoke(main, ["score", "-p", "2023-Q4", "--as-of", "2026-11-27", "--db", db])
+    assert r.exit_code != 0
+    assert "no alliance was running in 2023-Q4" in r.output
+    assert "running in 2024-Q1 to 2026-Q4" in r.output

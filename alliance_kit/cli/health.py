@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,12 +16,30 @@ TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
 STATUS_MARK = {"green": "G", "amber": "A", "red": "R"}
 
 
-def _period(value: str) -> str:
-    """A quarter like 2026-Q3, or ``previous`` for the last closed quarter."""
-    if value.strip().lower() == "previous":
-        return periods.last_closed()
-    periods.parse(value)
-    return value.strip()
+def _period(value: str, today: dt.date | None = None) -> str:
+    """A quarter like 2026-Q3 that has started, or ``previous`` for the last closed one."""
+    return periods.resolve(value, today)
+
+
+def _today(value: dt.datetime | None) -> dt.date:
+    return value.date() if value is not None else dt.date.today()
+
+
+#: Hidden: the day the command takes as today (tests; re-running a past day's view).
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    hidden=True,
+    help="Take this day (YYYY-MM-DD) as today.",
+)
+
+
+def _running_frames(db: str | None, period: str, today: dt.date) -> dict[str, pd.DataFrame]:
+    """The store's records, refusing a quarter in which no alliance runs."""
+    frames = store_for(db).read_all()
+    periods.check_running(period, frames["alliances"], today)
+    return frames
 
 
 def _frame(scores: health.PortfolioScores, name: str) -> pd.DataFrame:
@@ -38,10 +57,13 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return json.loads(df.to_json(orient="records", date_format="iso"))
 
 
-def as_json(scores: health.PortfolioScores) -> str:
+def as_json(scores: health.PortfolioScores, today: dt.date | None = None) -> str:
     m = scores.model
+    today = today or dt.date.today()
     doc = {
         "period": scores.period,
+        "in_progress": periods.in_progress(scores.period, today),
+        "as_of": today.isoformat(),
         "model": {
             "source": m.source,
             "intercept": m.intercept,
@@ -64,8 +86,9 @@ def _money(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def as_table(scores: health.PortfolioScores) -> str:
-    """A terminal-friendly summary: alliances, crack matrix, alerts, revenue at risk."""
+def as_table(scores: health.PortfolioScores, today: dt.date | None = None) -> str:
+    """A terminal-friendly summary: alliances, crack matrix, alerts, revenue at risk.
+    A quarter still running is labelled so (its scores move until it closes)."""
     a = scores.alliances
     c = scores.cracks
     matrix = c.assign(
@@ -86,7 +109,7 @@ def as_table(scores: health.PortfolioScores) -> str:
         }
     ).merge(matrix, left_on="alliance", right_index=True, how="left")
     lines = [
-        f"Alliance health, {scores.period}  (crack scores 0-100: G green >= "
+        f"Alliance health, {periods.label(scores.period, today)}  (crack scores 0-100: G green >= "
         f"{scores.config.green:g}, A amber >= {scores.config.amber:g}, R red; "
         "* = capped at amber by a red crack)",
         "",
@@ -137,19 +160,32 @@ def _emit(text: str, out: Path | None) -> None:
     help="Which table --format csv writes.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@as_of_option
 @db_option
-def score(period: str, fmt: str, which: str, out: Path | None, db: str | None) -> None:
+def score(
+    period: str,
+    fmt: str,
+    which: str,
+    out: Path | None,
+    as_of: dt.datetime | None,
+    db: str | None,
+) -> None:
     """Score the six cracks of every alliance for a period: health index, status, open
-    cracks, failure probability, revenue at risk and early-warning alerts."""
-    period = _period(period)
-    frames = store_for(db).read_all()
+    cracks, failure probability, revenue at risk and early-warning alerts.
+
+    A quarter that has not started is refused; one still in progress is labelled so."""
+    today = _today(as_of)
+    period = _period(period, today)
+    frames = _running_frames(db, period, today)
     scores = health.score_portfolio(frames, period)
     if fmt == "json":
-        text = as_json(scores)
+        text = as_json(scores, today)
     elif fmt == "csv":
         text = _frame(scores, which).to_csv(index=False)
+        if periods.in_progress(period, today):
+            click.echo(f"note: {periods.label(period, today)}", err=True)
     else:
-        text = as_table(scores)
+        text = as_table(scores, today)
     _emit(text, out)
 
 
@@ -157,11 +193,17 @@ def score(period: str, fmt: str, which: str, out: Path | None, db: str | None) -
 @click.argument("alliance_id")
 @click.option("--period", "-p", required=True, help="Quarter like 2026-Q3, or 'previous'.")
 @click.option("--crack", type=click.IntRange(1, 6), help="Crack 1-6 (default: the worst).")
+@as_of_option
 @db_option
-def explain(alliance_id: str, period: str, crack: int | None, db: str | None) -> None:
+def explain(
+    alliance_id: str, period: str, crack: int | None, as_of: dt.datetime | None, db: str | None
+) -> None:
     """Explain one alliance's crack score: statements, evidence, weights, remedies."""
-    period = _period(period)
-    frames = store_for(db).read_all()
+    today = _today(as_of)
+    period = _period(period, today)
+    frames = _running_frames(db, period, today)
+    if periods.in_progress(period, today):
+        click.echo(f"{periods.label(period, today)}: scores move until the quarter closes.\n")
     if crack is None:
         sub = health._subset(frames, [alliance_id])
         c = health.score_portfolio(sub, period).cracks.dropna(subset=["score"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
@@ -107,6 +108,13 @@ def run_reports(**kw: Any):
     help="Another notebook parameter.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    hidden=True,
+    help="Take this day (YYYY-MM-DD) as today.",
+)
 @db_option
 def report(
     period: str,
@@ -124,6 +132,7 @@ def report(
     exchange_rates: tuple[str, ...],
     params: tuple[str, ...],
     no_progress: bool,
+    as_of: dt.datetime | None,
     db: str | None,
 ) -> None:
     """Produce every alliance's report and the portfolio report for a period.
@@ -131,7 +140,9 @@ def report(
     Runs the report notebooks with papermill on warm kernels, keeps each executed
     notebook, writes code-free HTML (and PDF), an index.html and a manifest.json under
     OUT/PERIOD/. Re-running a period redoes only what failed or whose inputs changed.
-    Exits non-zero, naming them, when any report failed.
+    Refuses a quarter that has not started or in which no alliance runs; a quarter still
+    in progress is built and labelled so. Exits non-zero, naming them, when any report
+    failed.
     """
     extra = _param(params)
     if company_revenue is not None:
@@ -157,6 +168,7 @@ def report(
         force=force,
         params=extra,
         progress=not no_progress and sys.stderr.isatty(),
+        as_of=as_of.date() if as_of else None,
     )
     if not result.ok:
         raise click.ClickException(
