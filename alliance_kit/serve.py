@@ -7,15 +7,27 @@ told otherwise (put a TLS reverse proxy in front to publish them), and rendered 
 
 The store reaches the notebook's kernel through the ``ALLIANCE_KIT_DB`` environment
 variable: Voila starts every kernel with the server's environment.
+
+Stopping: Ctrl-C, SIGTERM (systemd, ``docker stop``, ``kill``) and SIGHUP (terminal
+closed) on the alliance-kit process all stop its Voila servers and their kernels
+(:func:`run_servers`). The servers run in a process group of their own, so only
+alliance-kit receives the terminal's signals and stops them in order: SIGTERM (Voila
+then shuts its kernels down), a few seconds' grace, then SIGKILL for whatever is left,
+kernels included.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from alliance_kit import config
 
@@ -25,6 +37,16 @@ SHARE = Path(__file__).with_name("share") / "jupyter"
 CONFIG = Path(__file__).with_name("share") / "config"
 ENV_TOKEN = "ALLIANCE_KIT_VOILA_TOKEN"
 TEMPLATE = "alliance-kit"
+#: Signals that mean "stop" besides Ctrl-C: SIGTERM (systemd, docker stop, kill), SIGHUP.
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+#: Seconds a server (then its leftover kernels) gets to stop after SIGTERM before SIGKILL;
+#: both together stay under docker stop's 10 s.
+GRACE = 5.0
+#: Set in the environment of the servers started by one run_servers call (and so of their
+#: kernels) to a random tag, to find every process they started when stopping them.
+ENV_RUN = "ALLIANCE_KIT_SERVER_RUN"
 
 
 class VoilaCommand(NamedTuple):
@@ -110,8 +132,141 @@ def free_port() -> int:
 
 
 def serve(command: VoilaCommand) -> int:
-    """Run Voila in the foreground until interrupted; returns its exit code."""
+    """Run Voila in the foreground until Ctrl-C (returns 0) or until it stops (returns its
+    exit code). On SIGTERM or SIGHUP, Voila and its kernels are stopped, then this process
+    ends by the same signal (see :func:`end_by_signal`)."""
     try:
-        return subprocess.call(command.argv, env=command.env)
+        return run_servers([command])
+    except Stopped as stop:
+        end_by_signal(stop.signum)
+
+
+# --- running and stopping servers ----------------------------------------------------------
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP arrived (raised by :func:`stop_signals_raise`'s handler)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: Any) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped`, as Ctrl-C raises
+    KeyboardInterrupt, so ``finally`` clean-ups run (by default they would kill the process
+    on the spot and leave its servers running). Main thread only."""
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_servers(commands: list[VoilaCommand], *, grace: float = GRACE) -> int:
+    """Run the servers until one stops or the user stops them; stop the others with it.
+
+    Returns 0 after Ctrl-C, else the exit status of the server(s) that stopped by
+    themselves. On SIGTERM or SIGHUP, raises :class:`Stopped` once every server and
+    kernel is stopped."""
+    tag = secrets.token_hex(8)
+    procs: list[subprocess.Popen] = []
+    # Own process group: the terminal's Ctrl-C and hang-up reach only this process.
+    group = {"process_group": 0} if os.name == "posix" else {}
+    interrupted = False
+    ended: list[subprocess.Popen] = []
+    try:
+        with stop_signals_raise():
+            for c in commands:
+                env = {**c.env, ENV_RUN: tag}  # inherited by the kernels: see stop_processes
+                procs.append(subprocess.Popen(c.argv, env=env, **group))
+            while not ended:
+                time.sleep(0.5)
+                ended = [p for p in procs if p.poll() is not None]
     except KeyboardInterrupt:
+        interrupted = True
+    finally:  # also on Stopped (raised again after this) and on a server that stopped
+        stop_processes(procs, tag, grace=grace)
+    if interrupted:
         return 0
+    return max((_exit_status(p.returncode) for p in ended), default=0)
+
+
+def _exit_status(returncode: int | None) -> int:
+    """A shell's exit status: 128 + N for a process killed by signal N (Popen says -N)."""
+    code = returncode or 0
+    return 128 - code if code < 0 else code
+
+
+def stop_processes(
+    procs: list[subprocess.Popen], tag: str | None = None, *, grace: float = GRACE
+) -> None:
+    """Stop the servers: SIGTERM, ``grace`` seconds, SIGKILL. Then the same for any
+    process still running with ``ENV_RUN=tag`` in its environment: the kernels, which
+    inherit the servers' environment but live in sessions of their own and are left
+    behind by a server that died or had to be killed. Further stop signals and Ctrl-C are
+    ignored meanwhile (at most about twice ``grace``), so a second one cannot cut the
+    clean-up short."""
+    ignored = (signal.SIGINT, *STOP_SIGNALS)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in ignored}
+    try:
+        _terminate_then_kill(procs, grace)
+        if tag is not None:
+            _stop_tagged(tag, grace)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _terminate_then_kill(procs: list[subprocess.Popen], grace: float) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _stop_tagged(tag: str, grace: float) -> None:
+    try:
+        import psutil  # installed with ipykernel, which every kernel needs
+    except ImportError:  # pragma: no cover - then Voila's own kernel shutdown is relied on
+        return
+    left = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.pid != os.getpid() and proc.environ().get(ENV_RUN) == tag:
+                proc.terminate()
+                left.append(proc)
+        except psutil.Error:  # gone, a zombie, or another user's process
+            continue
+    _gone, left = psutil.wait_procs(left, timeout=grace)
+    for proc in left:
+        try:
+            proc.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(left, timeout=grace)
+
+
+def end_by_signal(signum: int) -> NoReturn:
+    """End this process by ``signum`` with its default action, as if never caught: the
+    conventional status (a shell shows 128 + signum, 143 for SIGTERM; systemd counts a
+    SIGTERM death as a clean stop). Where the signal cannot end the process (PID 1 in a
+    container ignores it), exit with status 128 + signum instead."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    raise SystemExit(128 + signum)

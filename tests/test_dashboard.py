@@ -595,3 +595,50 @@ def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path, mo
     older = health.score_portfolio(frames, "2026-Q2").portfolio
     for r in older.itertuples(index=False):
         assert d.format_money(r.revenue_at_risk, r.currency) in app.tiles.value
+
+
+# --- stopping the servers ---------------------------------------------------------------------
+
+
+def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sample_db):
+    """What systemd, docker stop and kill send: a real ``alliance-kit dashboard``."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from process_helpers import descendants, kill_all, port_open, running, wait_until
+
+    from alliance_kit.cli.dashboard import SURVEY_NOTEBOOK
+    from alliance_kit.config import project_root
+    from alliance_kit.serve import free_port
+
+    ports = [free_port()]
+    if (project_root() / SURVEY_NOTEBOOK).exists():
+        ports.append(free_port())
+    argv = [sys.executable, "-c", "from alliance_kit.cli import main; main()", "dashboard",
+            "--db", sample_db, "--port", str(ports[0]), "--pool-size", "1"]  # fmt: skip
+    argv += ["--survey-port", str(ports[1])] if len(ports) == 2 else ["--no-survey"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs = []
+
+    def up() -> bool:
+        procs[:] = descendants(proc.pid)
+        kernels = [p for p in procs if "ipykernel_launcher" in " ".join(p.cmdline())]
+        return all(port_open(p) for p in ports) and len(kernels) == len(ports)
+
+    try:
+        wait_until(up, "both servers answered with a warm kernel each", proc)
+        envs = [p.environ() for p in procs]
+        [snapshot] = {e[d.ENV_SNAPSHOT] for e in envs if d.ENV_SNAPSHOT in e}
+        assert os.path.exists(snapshot)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert running(procs) == [], out
+        assert not any(port_open(p) for p in ports)
+        assert not os.path.exists(os.path.dirname(snapshot))
+        assert proc.returncode == -signal.SIGTERM  # ended by the signal, as if not caught
+    finally:
+        kill_all(procs)
+        if proc.poll() is None:
+            proc.kill()

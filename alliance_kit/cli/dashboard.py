@@ -11,28 +11,38 @@ kernels preheated. Publish them only behind a TLS reverse proxy (and publish the
 port to partners, never the dashboard's). ``alliance-kit survey serve`` runs the survey
 server alone; start the dashboard with ``--no-survey`` then.
 
-The token is generated per start (``secrets.token_urlsafe(24)``) and printed once; it is
-passed to Voila on its command line, so other users of the same machine can read it in
-the process list: run the dashboard on a machine (or container) of its own.
+The token is generated per start (``secrets.token_urlsafe(24)``) and printed once; it
+reaches Voila through its environment, never its command line (see
+:func:`alliance_kit.serve.voila_command`).
 
 Before the servers start, the portfolio is scored once into a snapshot in a private
 folder (see :mod:`alliance_kit.dashboard`); every viewer's kernel loads it.
+
+Ctrl-C, SIGTERM (systemd, ``docker stop``, ``kill``) and SIGHUP all stop both servers and
+their kernels and remove the snapshot folder (:func:`alliance_kit.serve.run_servers`).
+After SIGTERM or SIGHUP the command ends by that same signal (status 143 or 129 in a
+shell); after Ctrl-C it exits 0; if a server stops by itself, with that server's status.
 """
 
 from __future__ import annotations
 
 import secrets
 import shutil
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import click
 
 from alliance_kit import config
 from alliance_kit.cli import db_option, main, store_for
-from alliance_kit.serve import VoilaCommand, voila_command
+from alliance_kit.serve import (
+    Stopped,
+    VoilaCommand,
+    end_by_signal,
+    run_servers,
+    stop_signals_raise,
+    voila_command,
+)
 
 DASHBOARD_NOTEBOOK = Path("notebooks") / "dashboards" / "portfolio_dashboard.ipynb"
 SURVEY_NOTEBOOK = Path("notebooks") / "survey" / "survey.ipynb"
@@ -106,7 +116,8 @@ def dashboard(
     no_survey: bool,
     pool_size: int,
 ) -> None:
-    """Serve the executive dashboard (and the survey page) with Voila until Ctrl-C."""
+    """Serve the executive dashboard (and the survey page) with Voila until Ctrl-C
+    (or SIGTERM/SIGHUP)."""
     store_for(db)  # fail now, with a clear message, if the store is missing or outdated
     dash, survey_cmd, token = dashboard_commands(
         port=port,
@@ -117,17 +128,28 @@ def dashboard(
         survey=not no_survey,
         pool_size=pool_size,
     )
+    try:
+        with stop_signals_raise():  # from here on, a stop signal still cleans up
+            code = _serve(dash, survey_cmd, token, db)
+    except Stopped as stop:
+        end_by_signal(stop.signum)
+    if code:
+        raise click.ClickException(f"a Voila server stopped with exit status {code}")
+
+
+def _serve(dash: VoilaCommand, survey_cmd: VoilaCommand | None, token: str, db: str | None) -> int:
+    """Make the snapshot, print the links, run the servers; always remove the snapshot."""
     click.echo("Scoring the portfolio once for every viewer ...")
     folder = prepare_snapshot(db, dash)
-    click.echo(f"Executive dashboard: {dash.url}?token={token}")
-    click.echo("  Keep this link private: the token is printed only now.")
-    if survey_cmd is not None:
-        click.echo(
-            f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
-        )
-    click.echo("Press Ctrl-C to stop.")
     try:
-        run_all([c for c in (dash, survey_cmd) if c is not None])
+        click.echo(f"Executive dashboard: {dash.url}?token={token}")
+        click.echo("  Keep this link private: the token is printed only now.")
+        if survey_cmd is not None:
+            click.echo(
+                f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
+            )
+        click.echo("Press Ctrl-C to stop.")
+        return run_all([c for c in (dash, survey_cmd) if c is not None])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -140,26 +162,16 @@ def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="alliance-kit-dashboard-"))  # mode 0700
     path = folder / "snapshot.pickle"
-    view.load_snapshot(db, path)
+    try:
+        view.load_snapshot(db, path)
+    except BaseException:  # a failure, Ctrl-C or a stop signal while scoring
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     command.env[view.ENV_SNAPSHOT] = str(path)
     return folder
 
 
 def run_all(commands: list[VoilaCommand]) -> int:
-    """Run the servers until one stops or the user interrupts; stop the others with it."""
-    procs = [subprocess.Popen(c.argv, env=c.env) for c in commands]
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return max((p.returncode or 0) for p in procs)
+    """Run the servers until one stops or the user stops them; stop the others, and every
+    kernel, with it (see :func:`alliance_kit.serve.run_servers`)."""
+    return run_servers(commands)

@@ -1,0 +1,182 @@
+"""Stopping served pages: every stop signal stops the servers and whatever they started.
+
+Real processes, real signals: a stand-in server (a small Python process that starts a
+"kernel" in a session of its own, as Voila does, and may refuse SIGTERM) for the stopping
+rules, and one real ``alliance-kit survey serve`` for Voila itself.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+import pytest
+from process_helpers import descendants, kill_all, port_open, running, wait_until
+
+from alliance_kit.serve import VoilaCommand, free_port
+
+#: A stand-in server: starts a kernel-like child in its own session (Voila's kernels are),
+#: optionally both ignore SIGTERM, then writes a ready file and waits; exits with the
+#: code given when the file EXIT appears.
+STAND_IN = textwrap.dedent(
+    """
+    import os, pathlib, signal, subprocess, sys, time
+    folder, name, stubborn = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+    if stubborn:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if name != "kernel":
+        subprocess.Popen([sys.executable, __file__, str(folder), "kernel", sys.argv[3]],
+                         start_new_session=True)
+    (folder / f"{name}.ready").write_text(str(os.getpid()))
+    while not (folder / f"{name}.exit").exists():
+        time.sleep(0.1)
+    sys.exit(int((folder / f"{name}.exit").read_text()))
+    """
+)
+
+DRIVER = textwrap.dedent(
+    """
+    import json, sys
+    from alliance_kit.serve import Stopped, VoilaCommand, end_by_signal, run_servers
+    commands = [VoilaCommand(argv, {}, "") for argv in json.loads(sys.argv[1])]
+    try:
+        code = run_servers(commands, grace=1.0)
+    except Stopped as stop:
+        print("stopped by", stop.signum, flush=True)
+        end_by_signal(stop.signum)
+    print("returned", code, flush=True)
+    """
+)
+
+
+def start_driver(tmp_path: Path, stubborn: bool) -> tuple[subprocess.Popen, list[Path]]:
+    """Run two stand-in servers under run_servers in a child Python; wait until both and
+    their kernels are up."""
+    import json
+
+    script = tmp_path / "stand_in.py"
+    script.write_text(STAND_IN)
+    folders = [tmp_path / "one", tmp_path / "two"]
+    argv = []
+    for folder in folders:
+        folder.mkdir()
+        argv.append([sys.executable, str(script), str(folder), "server", "1" if stubborn else "0"])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, json.dumps(argv)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = [f / n for f in folders for n in ("server.ready", "kernel.ready")]
+    wait_until(lambda: all(p.exists() for p in ready), "all stand-ins were ready", proc)
+    return proc, ready
+
+
+def pids(ready: list[Path]) -> list[psutil.Process]:
+    return [psutil.Process(int(p.read_text())) for p in ready]
+
+
+@pytest.mark.parametrize(
+    ("sig", "stubborn"),
+    [(signal.SIGTERM, True), (signal.SIGTERM, False), (signal.SIGHUP, False)],
+    ids=["sigterm-refused-so-killed", "sigterm", "sighup"],
+)
+def test_stop_signal_stops_every_server_and_kernel_then_ends_by_that_signal(
+    tmp_path, sig, stubborn
+):
+    proc, ready = start_driver(tmp_path, stubborn)
+    procs = pids(ready)
+    try:
+        assert len(running(procs)) == 4
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+        assert running(procs) == [], out
+        assert f"stopped by {int(sig)}" in out
+        assert proc.returncode == -sig  # died by the signal, as if it had not caught it
+    finally:
+        kill_all(procs)
+
+
+def test_ctrl_c_stops_everything_and_returns_0(tmp_path):
+    proc, ready = start_driver(tmp_path, stubborn=False)
+    procs = pids(ready)
+    try:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert running(procs) == [], out
+        assert "returned 0" in out and proc.returncode == 0
+    finally:
+        kill_all(procs)
+
+
+def test_a_server_that_stops_stops_the_other_and_its_status_is_returned(tmp_path):
+    proc, ready = start_driver(tmp_path, stubborn=False)
+    procs = pids(ready)
+    try:
+        (tmp_path / "one" / "server.exit").write_text("3")
+        out, _ = proc.communicate(timeout=60)
+        assert running(procs) == [], out  # the other server and both kernels too
+        assert "returned 3" in out
+    finally:
+        kill_all(procs)
+
+
+def test_servers_do_not_get_the_terminals_signals(tmp_path):
+    """Ctrl-C and hang-up from a terminal go to its foreground process group: the servers
+    run in their own, so alliance-kit alone decides how they stop."""
+    proc, ready = start_driver(tmp_path, stubborn=False)
+    procs = pids(ready)
+    try:
+        servers = psutil.Process(proc.pid).children()
+        assert len(servers) == 2
+        for server in servers:
+            assert os.getpgid(server.pid) != os.getpgid(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    finally:
+        kill_all(procs)
+
+
+def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
+    from alliance_kit.store import open_store
+
+    db = tmp_path / "store.sqlite"
+    open_store(str(db), create=True).engine.dispose()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from alliance_kit.cli import main; main()", "survey", "serve",
+         "--db", str(db), "--port", str(port), "--preheat", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    procs: list[psutil.Process] = []
+
+    def up() -> bool:
+        procs[:] = descendants(proc.pid)
+        kernels = [p for p in procs if "ipykernel_launcher" in " ".join(p.cmdline())]
+        return port_open(port) and len(kernels) == 1
+
+    try:
+        wait_until(up, "Voila served with a kernel", proc)
+        assert any("voila" in " ".join(p.cmdline()) for p in procs)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert running(procs) == [], out
+        assert not port_open(port)
+        assert proc.returncode == -signal.SIGTERM
+    finally:
+        kill_all(procs)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_voila_command_is_a_plain_record():
+    """run_servers takes any argv/env pair (what the stand-ins above rely on)."""
+    cmd = VoilaCommand(["x"], {}, "")
+    assert cmd.argv == ["x"] and cmd.env == {}
