@@ -166,3 +166,56 @@ def test_pdf_printed_offline_by_chromium(tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def _pages_text(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page (poppler's pdftotext, installed with pdftoppm)."""
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    src = tmp_path / "page.pdf"
+    src.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")
+
+
+def _section_after_filler(filler_px: int) -> nbformat.NotebookNode:
+    """Filler, then a heading with its intro sentence (one markdown cell, as the report
+    notebooks write them), then a table in the next cell's output."""
+    nb = nbformat.v4.new_notebook()
+    rows = "".join(f"<tr><td>row-{i:02d}</td><td>risk {i}</td></tr>" for i in range(14))
+    table = nbformat.v4.new_code_cell("table()")
+    table.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": f"<table><thead><tr><th>Id</th><th>Risk</th></tr></thead>"
+                               f"<tbody>{rows}</tbody></table>"},
+        )
+    ]  # fmt: skip
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f'Filler.\n\n<div style="height:{filler_px}px"></div>'),
+        nbformat.v4.new_markdown_cell("## Risks and issues\n\nOpen risks, most severe first."),
+        table,
+    ]
+    return nb
+
+
+def test_pdf_never_leaves_a_heading_alone_at_the_bottom_of_a_page(tmp_path):
+    """Whatever space is left on the page, the heading (and its intro sentence) is
+    printed on the page where its table starts."""
+    heading_pages = set()
+    try:
+        for filler in range(700, 1300, 50):  # moves the heading down the first page
+            pages = _pages_text(publish.to_pdf(publish.to_html(_section_after_filler(filler))),
+                                tmp_path)  # fmt: skip
+            heading = next(i for i, t in enumerate(pages) if "Risks and issues" in t)
+            table = next(i for i, t in enumerate(pages) if "row-00" in t)
+            assert heading == table, f"filler {filler}px: heading p{heading}, table p{table}"
+            assert "Open risks" in pages[heading]
+            heading_pages.add(heading)
+    finally:
+        publish.close_browser()
+    assert heading_pages == {0, 1}  # the sweep did reach the case of a page too short
