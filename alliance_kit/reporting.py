@@ -22,7 +22,19 @@ from typing import Any
 import pandas as pd
 
 from alliance_kit import periods
-from alliance_kit.formatting import day, is_missing, measure, money, number, pct, signed, text
+from alliance_kit.formatting import (
+    day,
+    is_missing,
+    kpi_value,
+    measure,
+    money,
+    moved,
+    number,
+    pct,
+    signed,
+    text,
+)
+from alliance_kit.health import ALERT_LABELS
 
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
 
@@ -142,6 +154,13 @@ def render_table(df: pd.DataFrame, columns: Sequence[Column], empty: str = "None
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def status_text(status: Any, capped: bool = False) -> str:
+    """``AMBER``, or ``AMBER (capped: red crack)`` for an alliance whose health index
+    reads green but one of whose cracks is red (the knock-out rule)."""
+    shown = text(status).upper()
+    return f"{shown} (capped: red crack)" if capped and shown else shown
+
+
 def status_badge(status: Any) -> str:
     s = text(status).lower() or "unknown"
     return f'<span class="ak-status {html.escape(s)}">{html.escape(s.upper())}</span>'
@@ -225,6 +244,7 @@ class ExecutiveSummary:
     currency: str
     changes: pd.DataFrame = field(repr=False)
     actions: pd.DataFrame = field(repr=False)
+    capped: bool = False  # green by its index, held at amber by a red crack
 
     @property
     def change(self) -> float | None:
@@ -249,7 +269,13 @@ class ExecutiveSummary:
 
     def _repr_html_(self) -> str:
         cards = [
-            card("Overall status", status_badge(self.status), figure="status", value=self.status),
+            card(
+                "Overall status",
+                status_badge(self.status)
+                + ('<div class="ak-sub">capped: a crack is red</div>' if self.capped else ""),
+                figure="status",
+                value=self.status,
+            ),
             card(
                 "Health index",
                 html.escape(number(self.health_index)),
@@ -340,18 +366,18 @@ def changes(inputs: PortfolioInputs, alliance_id: str, min_move: float = 5.0) ->
     alerts = _rows(_frame(inputs.scores, "alerts"), alliance_id)
     for _, a in alerts.iterrows():
         crack = _get(a, "crack")
-        what = text(_get(a, "kind", default="alert"))
+        what = ALERT_LABELS.get(text(_get(a, "kind")), text(_get(a, "kind", default="alert")))
         label = what + (f" - {crack_name(crack)}" if crack is not None else "")
         rows.append({"what": label[:1].upper() + label[1:], "detail": text(_get(a, "message"))})
     c = _rows(_frame(inputs.scores, "cracks"), alliance_id)
     if not c.empty and "change" in c.columns:
-        moved = c[c["change"].abs() >= min_move].sort_values("change")
-        for _, r in moved.iterrows():
+        shifted = c[c["change"].abs() >= min_move].sort_values("change")
+        for _, r in shifted.iterrows():
             rows.append(
                 {
                     "what": f"{crack_name(r['crack'])} {'up' if r['change'] > 0 else 'down'}",
                     "detail": f"{number(r['prev_score'])} -> {number(r['score'])} "
-                    f"({signed(r['change'])} points; {text(r['prev_status'])} -> "
+                    f"({moved(r['prev_score'], r['score'])} points; {text(r['prev_status'])} -> "
                     f"{text(r['status'])})",
                 }
             )
@@ -398,6 +424,7 @@ def executive_summary(inputs: PortfolioInputs, alliance_id: str) -> ExecutiveSum
         currency=text(_get(s, "currency", default=a["currency"])),
         changes=changes(inputs, alliance_id),
         actions=top_actions(inputs, alliance_id),
+        capped=bool(_get(s, "knocked_out", default=False)),
     )
 
 
@@ -406,13 +433,16 @@ def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
     a = alliance_row(inputs, alliance_id)
 
     def sponsor(name: Any, level: Any) -> str:
-        return f"{text(name)} ({text(level)})" if text(name) else "none named"
+        if not text(name):
+            return "none named"
+        return f"{text(name)} ({text(level)})" if text(level) else text(name)
 
     meta = (
         f"{html.escape(text(a['partner']))} &middot; {html.escape(text(a['type']))} &middot; "
         f"stage {html.escape(text(a['stage']))} &middot; owner {html.escape(text(a['owner']))}"
-        f"<br>Sponsors: ours {html.escape(sponsor(a['our_sponsor'], a['our_sponsor_level']))}; "
-        f"partner's {html.escape(sponsor(a['partner_sponsor'], a['partner_sponsor_level']))}"
+        f"<br>Sponsors: ours: {html.escape(sponsor(a['our_sponsor'], a['our_sponsor_level']))}; "
+        f"partner's: "
+        f"{html.escape(sponsor(a['partner_sponsor'], a['partner_sponsor_level']))}"
     )
     notes = text(a.get("notes"))
     notes_html = f'<p class="ak-note">{html.escape(notes)}</p>' if notes else ""
@@ -515,9 +545,9 @@ KPI_COLUMNS = [
     Column("kpi", "KPI"),
     Column("unit", "Unit"),
     Column("owner_side", "Whose"),
-    Column("baseline", "Baseline", measure, True),
-    Column("actual", "Actual", measure, True, figure="kpi_actual"),
-    Column("target", "Target", measure, True),
+    Column("baseline", "Baseline", kpi_value, True),
+    Column("actual", "Actual", kpi_value, True, figure="kpi_actual"),
+    Column("target", "Target", kpi_value, True),
     Column("progress", "Progress", pct, True),
     Column("on_track", "On track", lambda v: "-" if is_missing(v) else ("yes" if v else "NO")),
     Column("due_date", "Due", day),
@@ -542,7 +572,8 @@ def governance_adherence(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFr
             {
                 "indicator": "Meetings held against planned",
                 "value": pct(r["rate"]),
-                "detail": f"{number(r['held'])} held of {number(r['planned'], 1)} planned "
+                "detail": f"{number(r['held'])} held of "
+                f"{measure(r['planned'], whole_if_integer=True)} planned "
                 f"across {int(r['bodies'])} governance bodies",
             }
         )
@@ -830,6 +861,7 @@ class RevenueAtRisk:
     shortfall_field: float
     shortfall_portfolio: float | None
     rate_basis: str = "weighted by expected revenue"
+    illustrative: bool = False  # the company figures are defaults, not the user's
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -860,37 +892,64 @@ class RevenueAtRisk:
                 Column("share_at_risk", "Share at risk", pct, True),
             ],
         )
-        rate = "-" if self.portfolio_failure_rate is None else pct(self.portfolio_failure_rate, 1)
-        shortfall_p = (
-            "-" if self.shortfall_portfolio is None else money(self.shortfall_portfolio, cur)
+        given = (
+            "your company figures"
+            if not self.illustrative
+            else "illustrative company figures (give yours with --company-revenue and "
+            "--alliance-share)"
         )
-        calc = (
-            f"<p>The seed's arithmetic on your figures: a company with revenue of "
-            f"<strong>{html.escape(money(self.company_revenue, cur))}</strong> expecting "
-            f"<strong>{html.escape(pct(self.alliance_share))}</strong> of it from alliances "
-            f'loses <strong data-figure="shortfall_field" data-value="{self.shortfall_field:.2f}">'
-            f"{html.escape(money(self.shortfall_field, cur))}</strong> a year if "
-            f"{html.escape(pct(self.field_failure_rate))} of them fail, the rate the field "
-            f"reports. At this portfolio's own modelled failure rate "
-            f"(<strong>{html.escape(rate)}</strong>, {html.escape(self.rate_basis)}) the "
-            f'shortfall is <strong data-figure="shortfall_portfolio" data-value="'
-            f'{"" if self.shortfall_portfolio is None else f"{self.shortfall_portfolio:.2f}"}">'
-            f"{html.escape(shortfall_p)}</strong>.</p>"
+        field = (
+            f"<p>What alliance failure costs the company, on {html.escape(given)}: with annual "
+            f"revenue of <strong>{html.escape(money(self.company_revenue, cur))}</strong> and "
+            f"<strong>{html.escape(pct(self.alliance_share))}</strong> of it expected from "
+            f"alliances, the failure rate the field reports "
+            f"({html.escape(pct(self.field_failure_rate))}) costs "
+            f'<strong data-figure="shortfall_field" data-value="{self.shortfall_field:.2f}">'
+            f"{html.escape(money(self.shortfall_field, cur))}</strong> a year"
         )
+        if self.portfolio_failure_rate is None:
+            own = "; no alliance has a modelled failure probability this period.</p>"
+        else:
+            own = (
+                f"; this portfolio's own modelled failure rate "
+                f"(<strong>{html.escape(pct(self.portfolio_failure_rate, 1))}</strong>, "
+                f"{html.escape(self.rate_basis)}) costs "
+                f'<strong data-figure="shortfall_portfolio" '
+                f'data-value="{self.shortfall_portfolio:.2f}">'
+                f"{html.escape(money(self.shortfall_portfolio, cur))}</strong>.</p>"
+            )
+        note = (
+            '<p class="ak-note">A failure probability is the chance that an alliance ends in '
+            "failure, over its life; revenue at risk is each alliance's expected annual "
+            "revenue times that chance, summed per currency in the table. The company "
+            "figure above applies the same rate to the alliance share of the company's "
+            "revenue instead, so the two totals differ.</p>"
+        )
+        calc = field + own + note
         return table + calc
+
+
+#: Company figures used when a report is given none (the seed's own example).
+ILLUSTRATIVE_REVENUE = 1e9
+ILLUSTRATIVE_SHARE = 0.4
 
 
 def revenue_at_risk(
     inputs: PortfolioInputs,
-    company_revenue: float = 1e9,
-    alliance_share: float = 0.4,
+    company_revenue: float | None = None,
+    alliance_share: float | None = None,
     company_currency: str = "USD",
     field_failure_rate: float = 0.5,
     exchange_rates: Mapping[str, float] | None = None,
 ) -> RevenueAtRisk:
     """Per-currency revenue at risk, and the seed's shortfall on the company's figures at
-    the field's failure rate and at this portfolio's own (see :func:`failure_rate`)."""
+    the field's failure rate and at this portfolio's own (see :func:`failure_rate`).
+    Without company figures the seed's example (1.0B, 40%) is used and said to be so."""
     from alliance_kit import risk
+
+    illustrative = company_revenue is None or alliance_share is None
+    company_revenue = ILLUSTRATIVE_REVENUE if company_revenue is None else company_revenue
+    alliance_share = ILLUSTRATIVE_SHARE if alliance_share is None else alliance_share
 
     a = _frame(inputs.scores, "alliances")
     active = a.dropna(subset=["revenue_at_risk"]) if "revenue_at_risk" in a.columns else a
@@ -923,6 +982,7 @@ def revenue_at_risk(
         if rate is None
         else risk.shortfall(company_revenue, alliance_share, rate),
         rate_basis=basis,
+        illustrative=illustrative,
     )
 
 
@@ -975,6 +1035,7 @@ def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
         "importance",
         "health_index",
         "status",
+        "status_shown",
         "failure_probability",
         "expected_revenue",
         "revenue_at_risk",
@@ -982,6 +1043,13 @@ def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
     ]
     if s.empty:
         return pd.DataFrame(columns=cols)
+    capped = (
+        s["knocked_out"].fillna(False).astype(bool)
+        if "knocked_out" in s.columns
+        else pd.Series(False, index=s.index)
+    )
+    shown = [status_text(v, c) for v, c in zip(s["status"], capped, strict=True)]
+    s = s.assign(status_shown=shown)
     s = s.rename(
         columns={
             _pick(s, *HEALTH_COLS): "health_index",
@@ -1021,7 +1089,7 @@ def alerts(inputs: PortfolioInputs) -> pd.DataFrame:
         {
             "alliance_id": al["alliance_id"],
             "name": al["alliance_id"].map(names),
-            "alert": al[kind] if kind else "alert",
+            "alert": al[kind].map(lambda k: ALERT_LABELS.get(k, k)) if kind else "alert",
             "crack": al["crack"].map(crack_name) if "crack" in al.columns else "-",
             "detail": al[msg] if msg else "",
         }
@@ -1072,7 +1140,7 @@ def attention_columns() -> list[Column]:
         Column("alliance_id", "Id"),
         Column("name", "Alliance"),
         Column("partner", "Partner"),
-        Column("status", "Status", lambda s: text(s).upper()),
+        Column("status_shown", "Status"),
         Column("health_index", "Health", number, True, figure="health_index"),
         Column("revenue_at_risk", "Revenue at risk", money, True, figure="revenue_at_risk"),
         Column("currency", "Currency"),
@@ -1085,7 +1153,7 @@ def value_columns() -> list[Column]:
         Column("alliance_id", "Id"),
         Column("name", "Alliance"),
         Column("importance", "Importance", number, True),
-        Column("status", "Status", lambda s: text(s).upper()),
+        Column("status_shown", "Status"),
         Column("health_index", "Health", number, True, figure="health_index"),
         Column("failure_probability", "Failure probability", pct, True),
         Column("expected_revenue", "Expected revenue", money, True),
@@ -1112,7 +1180,7 @@ def portfolio_figures(inputs: PortfolioInputs, rar: RevenueAtRisk) -> dict[str, 
     a = _frame(inputs.scores, "alliances")
     counts = a["status"].value_counts() if "status" in a.columns else pd.Series(dtype=int)
     return {
-        "alliances": int(len(inputs.frames["alliances"])),
+        "alliances": int(len(a)),  # running this period, as the header counts them
         "red": int(counts.get("red", 0)),
         "amber": int(counts.get("amber", 0)),
         "green": int(counts.get("green", 0)),

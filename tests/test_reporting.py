@@ -3,6 +3,8 @@ against the scores and against hand arithmetic, without a kernel."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -51,6 +53,17 @@ def test_executive_summary_equals_the_scores(inputs):
     assert 'data-figure="status" data-value="red"' in html
 
 
+def test_status_says_when_a_red_crack_caps_it(inputs):
+    a = inputs.scores.alliances.set_index("alliance_id")
+    capped = a.index[a["knocked_out"]].tolist()
+    assert capped and "A010" in capped  # green by its index, held at amber by red cracks
+    shown = reporting.health_vs_value(inputs).set_index("alliance_id")["status_shown"]
+    assert shown["A010"] == "AMBER (capped: red crack)" and shown["A008"] == "AMBER"
+    assert shown["A011"] == "RED" and shown["A001"] == "GREEN"
+    assert "capped: a crack is red" in reporting.executive_summary(inputs, "A010")._repr_html_()
+    assert "capped" not in reporting.executive_summary(inputs, "A008")._repr_html_()
+
+
 def test_green_alliance_has_no_actions(inputs):
     green = inputs.scores.alliances.query("status == 'green'")["alliance_id"].iloc[0]
     s = reporting.executive_summary(inputs, green)
@@ -66,6 +79,15 @@ def test_changes_list_alerts_and_moves(inputs):
     c = inputs.scores.cracks.query("alliance_id == @alliance")
     moved = (c["change"].abs() >= 5).sum()
     assert len(ch) == (alerts["alliance_id"] == alliance).sum() + moved
+    a011 = reporting.changes(inputs, "A011")
+    assert "Don't know - 2. Strategy and scope" in set(a011["what"])
+    assert not a011["what"].str.contains("Dont").any()
+    assert set(reporting.alerts(inputs)["alert"]) <= {
+        "Drop", "Newly red", "Gap widening", "Response falling", "Don't know"
+    }  # fmt: skip
+    for detail in a011["detail"][a011["what"].str.contains(" up| down")]:
+        before, after, change = re.match(r"(\d+) -> (\d+) \(([+-]\d+) points", detail).groups()
+        assert int(after) - int(before) == int(change)  # the change of the figures shown
 
 
 def test_cracks_by_side_matches_scores(inputs):
@@ -140,6 +162,10 @@ def test_revenue_at_risk_rollup_and_the_seeds_arithmetic(inputs):
     assert rar.shortfall_portfolio == pytest.approx(1e9 * 0.4 * rate)
     page = rar._repr_html_()
     assert "USD 200.0M" in page and "EUR are left out for want of an exchange rate" in page
+    assert "your company figures" in page
+    assert "illustrative company figures" in reporting.revenue_at_risk(inputs)._repr_html_()
+    given = reporting.revenue_at_risk(inputs, company_revenue=2e9, alliance_share=0.3)
+    assert "your company figures" in given._repr_html_() and given.shortfall_field == 3e8
     converted = reporting.revenue_at_risk(inputs, exchange_rates={"EUR": 1.1})
     w = a["expected_revenue"] * a["currency"].map({"USD": 1.0, "EUR": 1.1})
     rate = (w * a["failure_probability"]).sum() / w.sum()
@@ -208,3 +234,13 @@ def test_report_heat_map_rows_are_weakest_first(inputs):
 def test_unknown_alliance_is_a_clear_error(inputs):
     with pytest.raises(ValueError, match="no alliance with id 'NOPE'"):
         reporting.header(inputs, "NOPE")
+
+
+def test_portfolio_counts_the_alliances_running_this_period(inputs):
+    # A012 ended before the period: it is in the store but not in the period's figures
+    assert "A012" in set(inputs.frames["alliances"]["id"])
+    rar = reporting.revenue_at_risk(inputs)
+    figures = reporting.portfolio_figures(inputs, rar)
+    assert figures["alliances"] == len(inputs.scores.alliances) == 11
+    assert figures["alliances"] == figures["red"] + figures["amber"] + figures["green"]
+    assert "11 alliances running this period" in reporting.portfolio_header(inputs).body
