@@ -34,6 +34,11 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
     && echo "export ALLIANCE_KIT_TEST_PG_APP=postgresql://alliance_app:alliance_app@127.0.0.1:$port" >> "$env_file"
 fi
 
+# poppler's pdftotext/pdftoppm: the PDF tests read the pages a report prints
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "installing poppler-utils with apt"; apt_install poppler-utils || echo "could not install poppler-utils"
+fi
+
 # Chromium for the browser tests
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium with apt"; apt_install chromium || echo "could not install chromium"

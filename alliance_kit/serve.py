@@ -238,10 +238,8 @@ def _terminate_then_kill(procs: list[subprocess.Popen], grace: float) -> None:
 
 
 def _stop_tagged(tag: str, grace: float) -> None:
-    try:
-        import psutil  # installed with ipykernel, which every kernel needs
-    except ImportError:  # pragma: no cover - then Voila's own kernel shutdown is relied on
-        return
+    import psutil
+
     left = []
     for proc in psutil.process_iter():
         try:

@@ -173,7 +173,7 @@ def _pages_text(pdf: bytes, tmp_path: Path) -> list[str]:
     import shutil
 
     if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        pytest.fail("pdftotext is not installed: run the suite with `make test` (.ci/services.sh)")
     src = tmp_path / "page.pdf"
     src.write_bytes(pdf)
     text = subprocess.run(
