@@ -233,7 +233,7 @@ def health_vs_value(
             size=alt.Size(
                 "expected_revenue:Q",
                 title="expected revenue (own currency)",
-                scale=alt.Scale(range=[40, 1200]),  # the smallest stays visible
+                scale=alt.Scale(range=list(BUBBLE_AREA)),  # the smallest stays visible
             ),
             color=alt.Color("status:N", scale=status_scale()),
             tooltip=[
@@ -248,10 +248,14 @@ def health_vs_value(
     )
     chart = points
     if labels:
-        ids = (
-            alt.Chart(label_positions(a))
-            .mark_text(dx=12, align="left", fontSize=10)
-            .encode(x="health_index:Q", y="label_y:Q", text="alliance_id:N")
+        placed = label_positions(a)
+        ids = alt.layer(
+            *(
+                alt.Chart(placed[placed["label_align"] == align])
+                .mark_text(align=align, baseline="middle", fontSize=10)
+                .encode(x="label_x:Q", y="label_y:Q", text="alliance_id:N")
+                for align in ("left", "center")
+            )
         )
         rules = (
             alt.Chart(pd.DataFrame({"x": list(THRESHOLDS)}))
@@ -259,20 +263,49 @@ def health_vs_value(
             .encode(x="x:Q")
         )
         chart = rules + points + ids
-    return chart.properties(title="Health against strategic value", width=420, height=260)
+    width, height = BUBBLE_PLOT
+    return chart.properties(title="Health against strategic value", width=width, height=height)
 
 
-def label_positions(a: pd.DataFrame, near: float = 7.0, step: float = 0.22) -> pd.DataFrame:
-    """``a`` with ``label_y``: the importance at which each bubble's id is written,
-    staggered up and down where bubbles of the same importance lie within ``near``
-    health points of each other, so that their ids do not print over one another."""
-    a = a.sort_values(["importance", "health_index"]).copy()
-    offsets, last_x, last_y, run = [], None, None, 0
-    for x, y in zip(a["health_index"], a["importance"], strict=True):
-        run = run + 1 if y == last_y and x - last_x < near else 0
-        offsets.append(0.0 if run == 0 else step * ((run + 1) // 2) * (1 if run % 2 else -1))
-        last_x, last_y = x, y
-    return a.assign(label_y=a["importance"].astype(float) + offsets)
+#: The bubble chart's plot size (px) and bubble areas (px²), shared with label_positions.
+BUBBLE_PLOT = (420, 260)
+BUBBLE_AREA = (40, 1200)
+
+
+def label_positions(a: pd.DataFrame, near: float = 12.0) -> pd.DataFrame:
+    """``a`` with where each bubble's id is written: ``label_x``, ``label_y`` (data units)
+    and ``label_align``. A lone bubble has its id to its right, clear of its edge; bubbles
+    of the same importance within ``near`` health points of each other have theirs above
+    and below, in turn, so that no id is printed over a neighbour."""
+    width, height = BUBBLE_PLOT
+    lo, hi = BUBBLE_AREA
+    revenue = a["expected_revenue"].astype(float).fillna(0.0).clip(lower=0.0)
+    top = revenue.max() if len(a) and revenue.max() > 0 else 1.0
+    radius = np.sqrt((lo + (hi - lo) * revenue / top) / np.pi)  # px
+    x_unit, y_unit = width / 100.0, height / 5.0  # px per health point, per importance step
+    a = a.assign(_r=radius).sort_values(["importance", "health_index"])
+    xs, ys, aligns = [], [], []
+    for _, row in a.groupby("importance", sort=False):
+        x = row["health_index"].to_numpy(dtype=float)
+        r = row["_r"].to_numpy(dtype=float)
+        y = float(row["importance"].iloc[0])
+        crowded = np.zeros(len(x), dtype=bool)
+        gaps = np.diff(x) < near
+        crowded[1:] |= gaps
+        crowded[:-1] |= gaps
+        turn = 0
+        for xi, ri, c in zip(x, r, crowded, strict=True):
+            if not c:
+                xs.append(xi + (ri + 4) / x_unit)
+                ys.append(y)
+                aligns.append("left")
+                continue
+            side = 1 if turn % 2 == 0 else -1
+            turn += 1
+            xs.append(xi)
+            ys.append(y + side * (ri + 7) / y_unit)
+            aligns.append("center")
+    return a.drop(columns="_r").assign(label_x=xs, label_y=ys, label_align=aligns)
 
 
 def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:

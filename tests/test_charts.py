@@ -63,7 +63,7 @@ def test_offline_enables_a_static_renderer():
         alt.renderers.enable(before)
 
 
-def test_bubble_ids_are_staggered_where_bubbles_crowd():
+def test_bubble_ids_are_placed_clear_of_their_neighbours():
     from alliance_kit.charts import label_positions
 
     a = pd.DataFrame(
@@ -71,10 +71,16 @@ def test_bubble_ids_are_staggered_where_bubbles_crowd():
             "alliance_id": ["A008", "A010", "A002", "A003", "A001", "A012"],
             "health_index": [63.8, 70.0, 88.8, 88.2, 88.9, 30.0],
             "importance": [5, 5, 4, 4, 5, 4],
+            "expected_revenue": [60e6, 90e6, 45e6, 38e6, 120e6, 1e6],
         }
     )
-    y = label_positions(a).set_index("alliance_id")["label_y"]
-    # ids of bubbles within 7 points at the same importance are written apart
-    assert abs(y["A008"] - y["A010"]) > 0.2 and abs(y["A002"] - y["A003"]) > 0.2
-    # lone bubbles keep their own height
-    assert y["A001"] == 5 and y["A012"] == 4
+    p = label_positions(a).set_index("alliance_id")
+    # crowded bubbles: one id above, the other below, each centred on its bubble
+    for one, other in (("A008", "A010"), ("A003", "A002")):
+        assert p.loc[[one, other], "label_align"].tolist() == ["center", "center"]
+        assert p.loc[one, "label_y"] > p.loc[one, "importance"]
+        assert p.loc[other, "label_y"] < p.loc[other, "importance"]
+        assert p.loc[one, "label_x"] == p.loc[one, "health_index"]
+    # a lone bubble has its id to its right, further out for a bigger bubble
+    assert p.loc["A012", "label_align"] == "left" and p.loc["A012", "label_y"] == 4
+    assert p.loc["A001", "label_x"] - 88.9 > p.loc["A012", "label_x"] - 30.0 > 0
