@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -246,11 +246,7 @@ class Store:
             c.exec_driver_sql(_insert_sql(t, cols, len(last) // len(cols)), last)
 
         with _paused_gc():
-            if conn is None:
-                with self.transaction() as c:
-                    run(c)
-            else:
-                run(conn)
+            self._run(run, conn)
         return len(df)
 
     def _insert_copy(self, t: Table, df: pd.DataFrame, conn: Connection | None) -> int:
@@ -271,12 +267,15 @@ class Store:
                 raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
 
         with _paused_gc():
-            if conn is None:
-                with self.transaction() as c:
-                    run(c)
-            else:
-                run(conn)
+            self._run(run, conn)
         return len(df)
+
+    def _run(self, run: Callable[[Connection], Any], conn: Connection | None) -> Any:
+        """``run`` in the caller's transaction, or in a write transaction of its own."""
+        if conn is not None:
+            return run(conn)
+        with self.transaction() as c:
+            return run(c)
 
     def upsert(
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
@@ -319,11 +318,7 @@ class Store:
             if new:
                 c.execute(t.insert(), new)
 
-        if conn is None:
-            with self.transaction() as c:
-                run(c)
-        else:
-            run(conn)
+        self._run(run, conn)
         return len(records)
 
     def delete(self, table: str, keys: Mapping[str, Any], *, conn: Connection | None = None) -> int:

@@ -309,26 +309,29 @@ def test_demo_loads_the_sample_and_prints_where_the_index_is(tmp_path):
     assert (index.parent / "portfolio.html").exists()
 
 
-def test_a_warm_kernel_forgets_the_previous_notebooks_variables(tmp_path):
-    """Two notebooks on one warm kernel: the second cannot see the first's variables."""
+def _report_notebook(path: Path, code: str) -> Path:
+    """A one-cell report notebook with an ``alliance`` parameter, written to ``path``."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("alliance = None")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell(
-            "from alliance_kit.notebook import record\n"
-            "record('leaked', 'left_behind' in globals())\n"
-            "left_behind = alliance"
-        ),
-    ]
+    nb.cells = [params, nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    path = tmp_path / "probe.ipynb"
     nbformat.write(nb, path)
+    return path
+
+
+def test_a_warm_kernel_forgets_the_previous_notebooks_variables(tmp_path):
+    """Two notebooks on one warm kernel: the second cannot see the first's variables."""
+    path = _report_notebook(
+        tmp_path / "probe.ipynb",
+        "from alliance_kit.notebook import record\n"
+        "record('leaked', 'left_behind' in globals())\n"
+        "left_behind = alliance",
+    )
 
     def job(key):
         return batch.Job(key, "alliance", key, str(path), {"alliance": key}, ("html",), 120, "")
@@ -409,25 +412,13 @@ def test_fingerprints_of_a_period_in_progress_move_with_the_as_of_day(tmp_path, 
 def test_report_pages_never_show_warnings_or_stderr(tmp_path):
     """A warning is silenced in the report kernel; anything else written to stderr stays
     in the executed notebook but never reaches the HTML page."""
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("alliance = None")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell(
-            "import sys, warnings\n"
-            "warnings.warn('probe-warning: cannot infer type', UserWarning)\n"
-            "sys.stderr.write('probe-stderr line\\n')\n"
-            "print('probe-stdout line')"
-        ),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = tmp_path / "noisy.ipynb"
-    nbformat.write(nb, path)
+    path = _report_notebook(
+        tmp_path / "noisy.ipynb",
+        "import sys, warnings\n"
+        "warnings.warn('probe-warning: cannot infer type', UserWarning)\n"
+        "sys.stderr.write('probe-stderr line\\n')\n"
+        "print('probe-stdout line')",
+    )
     job = batch.Job("A", "alliance", "A", str(path), {"alliance": "A"}, ("html",), 120, "")
     try:
         result = batch.render(job, str(tmp_path / "unused.pkl"))
