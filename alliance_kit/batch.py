@@ -659,10 +659,10 @@ def _load_inputs(db: str | None, frames: Mapping[str, pd.DataFrame] | None):
     return dict(frames)
 
 
-def _score(frames: Mapping[str, pd.DataFrame], period: str) -> Any:
+def _score(frames: Mapping[str, pd.DataFrame], period: str, as_of: dt.date) -> Any:
     from alliance_kit import health
 
-    return health.score_portfolio(dict(frames), period)
+    return health.score_portfolio(dict(frames), period, health.ScoringConfig(as_of=as_of))
 
 
 def _default_ids(frames: Mapping[str, pd.DataFrame], scores: Any) -> list[str]:
@@ -913,7 +913,7 @@ def run(
     folder.mkdir(parents=True, exist_ok=True)
     publish.clean_stale_temps(folder)
     if scores is None:
-        scores = _score(frames, period)
+        scores = _score(frames, period, as_of)
     jobs = plan(
         period,
         frames=frames,

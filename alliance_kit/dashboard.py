@@ -635,12 +635,23 @@ def available_periods(frames: Mapping[str, pd.DataFrame]) -> list[str]:
     return []
 
 
+def _live(config: Any) -> Any:
+    """The scoring config of a live page: as of today unless it says otherwise."""
+    import dataclasses
+    import datetime as dt
+
+    from alliance_kit import health
+
+    config = config or health.ScoringConfig()
+    return config if config.as_of else dataclasses.replace(config, as_of=dt.date.today())
+
+
 def _default_scorer(
     frames: Mapping[str, pd.DataFrame], period: str, config: Any = None
 ) -> Any:  # pragma: no cover - exercised through the notebook and browser tests
     from alliance_kit import health
 
-    return health.score_portfolio(dict(frames), period, config=config)
+    return health.score_portfolio(dict(frames), period, config=_live(config))
 
 
 def _default_historian(
@@ -648,7 +659,7 @@ def _default_historian(
 ) -> pd.DataFrame:  # pragma: no cover - exercised through the notebook and browser tests
     from alliance_kit import health
 
-    h = health.history(dict(frames), period_list, config=config)
+    h = health.history(dict(frames), period_list, config=_live(config))
     return h[h["crack"] == 0].reset_index(drop=True)
 
 

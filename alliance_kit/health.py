@@ -36,6 +36,7 @@ Everything here is vectorized over the whole portfolio: pass the frames dict
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -94,6 +95,11 @@ class ScoringConfig:
     failure_outcomes: tuple[str, ...] = risk.FAILURE_OUTCOMES
     fx: dict[str, float] | None = None  # units of base_currency per unit of currency
     base_currency: str | None = None
+    #: The day scores are asked for. A quarter still in progress on it takes its evidence
+    #: from the records through the last closed quarter: its meetings, actions and KPI
+    #: reports are not all due yet, and counting them would read as missed. None: every
+    #: quarter is treated as closed.
+    as_of: dt.date | None = None
 
 
 @dataclass
@@ -967,12 +973,20 @@ def _period_scores(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Crack scores, alliance index and evidence of one period. Without ``detail`` the
     evidence holds only what the scores need (callers then use the scores alone)."""
-    cols = _evidence_columns(frames, period, cfg, detail, cache)
+    cols = _evidence_columns(frames, evidence_period(period, cfg), cfg, detail, cache)
     if not detail:
         cols = {k: cols[k] for k in ("alliance_id", "crack", "score", "weight")}
     ev = pd.DataFrame(cols)
     cracks = _crack_scores(frames, period, by_side, ev, cfg)
     return cracks, _alliance_index(cracks, cfg), ev
+
+
+def evidence_period(period: str, cfg: ScoringConfig) -> str:
+    """The quarter whose records are the evidence for ``period``: the period itself, or
+    the quarter before it while it is in progress on ``cfg.as_of``."""
+    if cfg.as_of is not None and periods.in_progress(period, cfg.as_of):
+        return periods.previous(period)
+    return period
 
 
 def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.RiskModel:

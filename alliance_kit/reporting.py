@@ -60,15 +60,18 @@ class PortfolioInputs:
         return self.memo[name]
 
 
-def prepare(frames: Mapping[str, pd.DataFrame], period: str) -> PortfolioInputs:
-    """Score the portfolio for ``period`` (the scores carry the previous quarter's
-    figures too, for "what changed")."""
+def prepare(
+    frames: Mapping[str, pd.DataFrame], period: str, as_of: dt.date | None = None
+) -> PortfolioInputs:
+    """Score the portfolio for ``period`` as of ``as_of`` (default today; see
+    ``health.ScoringConfig.as_of``). The scores carry the previous quarter's figures too,
+    for "what changed"."""
     from alliance_kit import health
 
     frames = dict(frames)
-    return PortfolioInputs(
-        period=period, frames=frames, scores=health.score_portfolio(frames, period)
-    )
+    as_of = as_of or dt.date.today()
+    scores = health.score_portfolio(frames, period, health.ScoringConfig(as_of=as_of))
+    return PortfolioInputs(period=period, frames=frames, scores=scores, as_of=as_of)
 
 
 @functools.lru_cache(maxsize=2)

@@ -21,6 +21,7 @@ Health index = (47.694 + 75 + 33 + 51.389 + 70.833 + 50) / 6 = 54.653 (amber).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -681,3 +682,26 @@ def test_key_lookup_matches_hashing(ids, keys):
     got = health._lookup(pd.Index(ids, dtype=object), pd.Series(keys, dtype=object))
     want = pd.Index(ids, dtype=object).get_indexer(pd.Series(keys, dtype=object))
     assert got.tolist() == want.tolist()
+
+
+def test_a_quarter_in_progress_takes_its_evidence_from_the_last_closed_quarter():
+    from alliance_kit import sample
+
+    frames = sample.portfolio(n_alliances=6, seed=3, last_period="2026-Q4")
+    mid = ScoringConfig(as_of=dt.date(2026, 11, 15))
+    live = health.score_portfolio(frames, "2026-Q4", mid)
+    closed = health.score_portfolio(frames, "2026-Q4")  # no as_of: read as a closed quarter
+    q3 = health.score_portfolio(frames, "2026-Q3")
+    cols = ["alliance_id", "crack", "indicator", "score"]
+
+    def ev(s):
+        return s.evidence[cols].sort_values(cols[:3]).reset_index(drop=True)
+
+    # the records count through 2026-Q3: nothing due later in 2026-Q4 reads as missed
+    pd.testing.assert_frame_equal(ev(live), ev(q3))
+    assert not ev(live).equals(ev(closed))
+    # the survey is still this quarter's
+    assert live.by_side.equals(closed.by_side)
+    assert health.evidence_period("2026-Q4", mid) == "2026-Q3"
+    assert health.evidence_period("2026-Q4", ScoringConfig(as_of=dt.date(2027, 1, 1))) == "2026-Q4"
+    assert health.evidence_period("2026-Q4", ScoringConfig()) == "2026-Q4"

@@ -177,7 +177,7 @@ def score(
     today = _today(as_of)
     period = _period(period, today)
     frames = _running_frames(db, period, today)
-    scores = health.score_portfolio(frames, period)
+    scores = health.score_portfolio(frames, period, health.ScoringConfig(as_of=today))
     if fmt == "json":
         text = as_json(scores, today)
     elif fmt == "csv":
@@ -202,12 +202,16 @@ def explain(
     today = _today(as_of)
     period = _period(period, today)
     frames = _running_frames(db, period, today)
+    cfg = health.ScoringConfig(as_of=today)
     if periods.in_progress(period, today):
-        click.echo(f"{periods.label(period, today)}: scores move until the quarter closes.\n")
+        click.echo(
+            f"{periods.label(period, today)}: scores move until the quarter closes; the "
+            f"evidence from the records counts through {health.evidence_period(period, cfg)}.\n"
+        )
     if crack is None:
         sub = health._subset(frames, [alliance_id])
-        c = health.score_portfolio(sub, period).cracks.dropna(subset=["score"])
+        c = health.score_portfolio(sub, period, cfg).cracks.dropna(subset=["score"])
         if c.empty:
             raise ValueError(f"no scores for {alliance_id} in {period}")
         crack = int(c.sort_values("score").iloc[0]["crack"])
-    click.echo(health.explain(frames, alliance_id, crack, period).to_text())
+    click.echo(health.explain(frames, alliance_id, crack, period, cfg).to_text())
