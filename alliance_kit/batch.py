@@ -909,7 +909,9 @@ def run(
     )
     frames = _load_inputs(db, frames)
     check_alliances(period, frames, alliance_ids, as_of)
-    folder = Path(out or config.project_root() / "reports") / period
+    # Kernels run in another directory: every path handed to them is absolute.
+    folder = Path(out or config.project_root() / "reports").absolute() / period
+    db = config.absolute_db(db)
     folder.mkdir(parents=True, exist_ok=True)
     publish.clean_stale_temps(folder)
     if scores is None:

@@ -18,6 +18,23 @@ def default_db_path() -> Path:
     return project_root() / "data" / "alliance_kit.sqlite"
 
 
+def absolute_db(url: str | None) -> str | None:
+    """The same store named so that any working directory finds it: a bare SQLite path
+    or a ``sqlite:///relative`` URL becomes absolute (against the current directory); other
+    URLs and ``None`` are returned as they are. Commands call it once, where the user's value
+    enters, because kernels and servers they start run in other directories."""
+    if not url:
+        return url
+    if "://" not in url:
+        return str(Path(url).expanduser().absolute())
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:":
+        rest = url[len(prefix) :]
+        if rest and not rest.startswith("/"):
+            return prefix + str(Path(rest).expanduser().absolute())
+    return url
+
+
 def db_url(url: str | None = None) -> str:
     """Resolve the store URL: an explicit URL or path, then ``$ALLIANCE_KIT_DB``, then the
     embedded SQLite file under ``data/``. A bare file path is taken as a SQLite file."""

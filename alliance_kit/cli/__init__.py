@@ -4,12 +4,15 @@ every module in this package is loaded and adds its commands to ``main``."""
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 import click
 
 from alliance_kit import __version__
+from alliance_kit.config import ENV_DB, absolute_db
 from alliance_kit.store import Store, StoreError, open_store
 
 #: Exceptions that mean the user asked for something impossible: shown without traceback.
@@ -31,17 +34,33 @@ def main() -> None:
 
     The store is the SQLite file data/alliance_kit.sqlite unless --db or the
     ALLIANCE_KIT_DB environment variable names another (a file or a PostgreSQL URL).
+    Relative paths are taken from the directory the command is started in.
     """
+    # Kernels and servers started by a command inherit its environment but run in other
+    # directories: a relative store path in the variable is made absolute here, once.
+    if os.environ.get(ENV_DB):
+        os.environ[ENV_DB] = absolute_db(os.environ[ENV_DB]) or ""
+
+
+def _absolute_db(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    return absolute_db(value)
 
 
 db_option = click.option(
     "--db",
-    envvar="ALLIANCE_KIT_DB",
+    envvar=ENV_DB,
     default=None,
     metavar="URL",
+    callback=_absolute_db,
     help="Store: a SQLite file path or postgresql://user:pass@host/db "
     "(default: $ALLIANCE_KIT_DB, else data/alliance_kit.sqlite).",
 )
+
+
+def user_path(*, file_okay: bool = True, dir_okay: bool = True) -> click.Path:
+    """A path the user typed, made absolute against the directory the command started in,
+    so that kernels and servers running elsewhere find the same file or folder."""
+    return click.Path(file_okay=file_okay, dir_okay=dir_okay, path_type=Path, resolve_path=True)
 
 
 def store_for(db: str | None, *, create: bool = False) -> Store:

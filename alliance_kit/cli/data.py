@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from alliance_kit.cli import db_option, main, store_for
+from alliance_kit.cli import db_option, main, store_for, user_path
 
 
 @main.command()
@@ -20,8 +22,8 @@ def init(db: str | None) -> None:
 @click.option("--alliances", default=12, show_default=True, help="How many sample alliances.")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the sample generator.")
 @click.option("--reports/--no-reports", default=True, help="Produce the reports (default yes).")
-@click.option("--out", type=click.Path(file_okay=False), help="Report folder (default reports/).")
-def demo(db: str | None, alliances: int, seed: int, reports: bool, out: str | None) -> None:
+@click.option("--out", type=user_path(file_okay=False), help="Report folder (default reports/).")
+def demo(db: str | None, alliances: int, seed: int, reports: bool, out: Path | None) -> None:
     """Load the sample portfolio into the store (replacing what is there) and produce the
     reports, then say where to look."""
     from alliance_kit import sample

@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from alliance_kit import health, periods
-from alliance_kit.cli import db_option, main, store_for
+from alliance_kit.cli import db_option, main, store_for, user_path
 
 TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
 STATUS_MARK = {"green": "G", "amber": "A", "red": "R"}
@@ -159,7 +159,7 @@ def _emit(text: str, out: Path | None) -> None:
     show_default=True,
     help="Which table --format csv writes.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.option("--out", type=user_path(dir_okay=False), help="Write to a file.")
 @as_of_option
 @db_option
 def score(

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from alliance_kit import io
-from alliance_kit.cli import db_option, main, store_for
+from alliance_kit.cli import db_option, main, store_for, user_path
 from alliance_kit.schemas import Problem
 
 
@@ -21,7 +21,7 @@ def _report(problems: list[Problem], path: str, what: str) -> None:
 
 
 @main.command("import")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=user_path())
 @db_option
 @click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
 @click.option(
@@ -47,7 +47,7 @@ def import_cmd(path: Path, db: str | None, dry_run: bool, add: bool) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=user_path())
 def validate(path: Path) -> None:
     """Check an intake workbook or CSV folder without touching any store."""
     typed, problems = io.load_portfolio(path)
@@ -58,7 +58,7 @@ def validate(path: Path) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=user_path())
 @click.option(
     "--format",
     "fmt",
@@ -79,7 +79,7 @@ def export(path: Path, fmt: str | None, db: str | None) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.argument("path", type=user_path(), required=False)
 def template(path: Path | None) -> None:
     """Write the empty intake workbook (default: templates/intake.xlsx)."""
     out = io.write_template(path or io.default_template_path())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from alliance_kit.cli import db_option, main
+from alliance_kit.cli import db_option, main, user_path
 
 
 def _param(values: tuple[str, ...]) -> dict[str, Any]:
@@ -83,7 +84,7 @@ def run_reports(**kw: Any):
 @click.option(
     "--format", "formats", default="html,ipynb", show_default=True, help="Any of html,pdf,ipynb."
 )
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default reports/).")
+@click.option("--out", type=user_path(file_okay=False), help="Output folder (default reports/).")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds one report may take.")
 @click.option("--force", is_flag=True, help="Redo every report, not only failed or changed ones.")
 @click.option("--company-revenue", type=float, help="Portfolio report: your annual revenue.")
@@ -123,7 +124,7 @@ def report(
     executor: str,
     scheduler: str | None,
     formats: str,
-    out: str | None,
+    out: Path | None,
     timeout: float,
     force: bool,
     company_revenue: float | None,
