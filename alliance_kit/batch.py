@@ -43,7 +43,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from alliance_kit import __version__, config, periods, publish
+from alliance_kit import __version__, config, keys, periods, publish
 
 log = logging.getLogger("alliance_kit.batch")
 
@@ -579,15 +579,22 @@ class BatchResult:
         return not self.failed
 
     def summary(self) -> str:
-        ok = len(self.ran) - len(self.failed)
+        built = [k for k in self.ran if k not in self.failed]
         lines = [
-            f"{periods.label(self.period, self.as_of)}: {ok} report(s) built, "
+            f"{periods.label(self.period, self.as_of)}: {_reports_phrase(built)} built, "
             f"{len(self.skipped)} up to date, {len(self.failed)} failed, "
             f"in {self.seconds:.1f} s",
         ]
         lines += [f"  FAILED {key}: {err}" for key, err in sorted(self.failed.items())]
         lines.append(f"index: {self.index}")
         return "\n".join(lines)
+
+
+def _reports_phrase(keys_: Sequence[str]) -> str:
+    """``11 alliance reports and the portfolio report`` rather than ``12 report(s)``."""
+    n = sum(1 for k in keys_ if k != "portfolio")
+    alliances = f"{n} alliance report{'' if n == 1 else 's'}"
+    return f"{alliances} and the portfolio report" if "portfolio" in keys_ else alliances
 
 
 def resolve_period(period: str, today: dt.date | None = None) -> str:
@@ -908,6 +915,8 @@ def run(
         params or {}, [alliance_nb or alliance_notebook(), portfolio_nb or portfolio_notebook()]
     )
     frames = _load_inputs(db, frames)
+    if alliance_ids:
+        alliance_ids = [keys.match(a, frames["alliances"]["id"]) for a in alliance_ids]
     check_alliances(period, frames, alliance_ids, as_of)
     # Kernels run in another directory: every path handed to them is absolute.
     folder = Path(out or config.project_root() / "reports").absolute() / period

@@ -8,15 +8,22 @@ import re
 import numpy as np
 import pandas as pd
 
-_PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+_PERIOD = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
 
 
 def parse(period: str) -> tuple[int, int]:
-    """Return (year, quarter) of a period string; ValueError names the bad value."""
+    """Return (year, quarter) of a period string; ValueError names the bad value.
+    ``2026-Q3``, ``2026-q3`` and ``2026 Q3`` are the same quarter."""
     m = _PERIOD.match(str(period).strip())
     if not m:
         raise ValueError(f"{period!r} is not a quarter; write it like 2026-Q3")
     return int(m.group(1)), int(m.group(2))
+
+
+def normalize(period: str) -> str:
+    """The quarter as the store writes it (``2026-q3`` -> ``2026-Q3``)."""
+    year, q = parse(period)
+    return f"{year}-Q{q}"
 
 
 def of_date(day: dt.date) -> str:
@@ -85,7 +92,7 @@ def resolve(value: str, today: dt.date | None = None) -> str:
     else must be a quarter that has started by ``today`` (see :func:`check_started`)."""
     if str(value).strip().lower() == "previous":
         return last_closed(today)
-    return check_started(str(value).strip(), today)
+    return check_started(normalize(value), today)
 
 
 def check_started(period: str, today: dt.date | None = None) -> str:
@@ -97,7 +104,7 @@ def check_started(period: str, today: dt.date | None = None) -> str:
     show it with :func:`label`.
     """
     today = today or dt.date.today()
-    parse(period)
+    period = normalize(period)
     if start(period) > today:
         raise ValueError(
             f"{period} has not started yet (it starts on {start(period).isoformat()}; "

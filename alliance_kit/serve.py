@@ -131,6 +131,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def check_port_free(ip: str, port: int) -> None:
+    """Refuse, before anything starts or is printed, a port another program listens on."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+        try:
+            s.bind((ip, int(port)))
+        except OSError as exc:
+            raise ValueError(
+                f"port {port} on {ip} is in use (or not allowed): stop what listens there "
+                f"or choose another with --port ({exc.strerror})"
+            ) from exc
+
+
 def serve(command: VoilaCommand) -> int:
     """Run Voila in the foreground until Ctrl-C (returns 0) or until it stops (returns its
     exit code). On SIGTERM or SIGHUP, Voila and its kernels are stopped, then this process

@@ -439,12 +439,57 @@ def _missing_sqlite_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
+STORE_URL_HELP = (
+    "a store is a SQLite file (such as data/alliance_kit.sqlite) or a PostgreSQL URL "
+    "(postgresql://user:password@host/database)"
+)
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_INTAKE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+
+
+def check_store_url(url: str | None) -> None:
+    """Refuse, in one line, a --db value that cannot be a store: another database's URL,
+    an intake workbook, or an existing file that is not a SQLite database."""
+    resolved = config.db_url(url)
+    scheme = resolved.split("://", 1)[0]
+    shown = _redacted(url or resolved)
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise StoreError(f"{shown} is not a store alliance-kit can use: {STORE_URL_HELP}")
+    if not scheme.startswith("sqlite"):
+        return
+    path = resolved.split("///", 1)[1] if "///" in resolved else ""
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    if file.suffix.lower() in _INTAKE_SUFFIXES:
+        raise StoreError(
+            f"{file.name} looks like an intake file, not a store: load it with "
+            f"`alliance-kit import {file.name}`; {STORE_URL_HELP}"
+        )
+    if file.is_dir():
+        raise StoreError(f"{file} is a folder, not a store: {STORE_URL_HELP}")
+    if file.is_file() and file.stat().st_size > 0:
+        with file.open("rb") as fh:
+            if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                raise StoreError(f"{file} is not a SQLite database: {STORE_URL_HELP}")
+
+
+def _redacted(url: str) -> str:
+    """A URL as it may be printed: without the password."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+
+
 def open_store(url: str | None = None, *, create: bool = False) -> Store:
     """Open the store at ``url`` (or the configured default), creating it if asked.
 
     Without ``create``, a SQLite file that does not exist is refused before anything is
     opened, so a mistyped path neither creates a stray file nor passes for an empty store.
     """
+    check_store_url(url)
     if not create:
         missing = _missing_sqlite_file(config.db_url(url))
         if missing is not None:

@@ -375,7 +375,7 @@ def test_cli_report_refuses_empty_and_future_periods(tmp_path, sample_db):
     args = ["report", "--db", sample_db, "--out", str(out), "--as-of", "2026-11-27"]
     r = runner.invoke(main, [*args, "--period", "2019-Q1"])
     assert r.exit_code != 0 and "no alliance was running in 2019-Q1" in r.output
-    assert "2019-Q2 to 2026-Q4" in r.output and "report(s) built" not in r.output
+    assert "2019-Q2 to 2026-Q4" in r.output and "built" not in r.output
     r = runner.invoke(main, [*args, "--period", "2027-Q4"])
     assert r.exit_code != 0 and "2027-Q4 has not started yet" in r.output
     assert not out.exists()
@@ -388,7 +388,7 @@ def test_a_period_in_progress_is_reported_and_labelled_so(tmp_path, frames):
         PERIOD, frames=frames, out=tmp_path, alliance_ids=["A001"], progress=False, as_of=as_of
     )
     assert result.ok, result.summary()
-    assert result.summary().startswith(f"{label}: 2 report(s) built")
+    assert result.summary().startswith(f"{label}: 1 alliance report and the portfolio report built")
     assert (
         f"alliance report {label}</h1>" in (tmp_path / PERIOD / "alliances/A001.html").read_text()
     )

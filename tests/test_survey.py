@@ -390,7 +390,7 @@ def test_cli_round_invite_status_revoke(sqlite_store, monkeypatch):
     assert survey.verify(store, codes[0]) == survey.Refusal("revoked")
 
     out = run(main, ["survey", "invite", "--db", db, "--round", round_id, "--respondent", "X"])
-    assert out.exit_code != 0 and "not respondents of round" in out.output
+    assert out.exit_code != 0 and "unknown respondent of round" in out.output
     out = run(main, ["survey", "status", "--db", db, "--alliance", "A001"])
     assert out.exit_code != 0 and "--alliance and --period" in out.output
 

@@ -38,6 +38,7 @@ from alliance_kit.cli import db_option, main, store_for
 from alliance_kit.serve import (
     Stopped,
     VoilaCommand,
+    check_port_free,
     end_by_signal,
     run_servers,
     stop_signals_raise,
@@ -119,6 +120,9 @@ def dashboard(
     """Serve the executive dashboard (and the survey page) with Voila until Ctrl-C
     (or SIGTERM/SIGHUP)."""
     store_for(db)  # fail now, with a clear message, if the store is missing or outdated
+    check_port_free(ip, port)
+    if not no_survey:
+        check_port_free(ip, survey_port or port + 1)
     dash, survey_cmd, token = dashboard_commands(
         port=port,
         db=db,

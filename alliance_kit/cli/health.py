@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alliance_kit import health, periods
+from alliance_kit import health, keys, periods
 from alliance_kit.cli import db_option, main, store_for, user_path
 
 TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
@@ -202,6 +202,7 @@ def explain(
     today = _today(as_of)
     period = _period(period, today)
     frames = _running_frames(db, period, today)
+    alliance_id = keys.match(alliance_id, frames["alliances"]["id"])
     cfg = health.ScoringConfig(as_of=today)
     if periods.in_progress(period, today):
         click.echo(

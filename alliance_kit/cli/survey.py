@@ -11,7 +11,7 @@ import datetime as dt
 
 import click
 
-from alliance_kit import config, survey
+from alliance_kit import config, keys, periods, survey
 from alliance_kit.cli import db_option, main, store_for
 from alliance_kit.model import ORG_LEVELS, SIDES
 
@@ -25,6 +25,15 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date like 2026-09-30") from exc
+
+
+def _round_id(store, typed: str) -> str:
+    """The stored round id a user typed (any case: ``rnd-0001`` is ``RND-0001``)."""
+    return keys.match(typed, store.read("assessment_rounds")["id"], what="round")
+
+
+def _alliance_id(store, typed: str) -> str:
+    return keys.match(typed, store.read("alliances")["id"], what="alliance")
 
 
 @main.group("survey")
@@ -41,8 +50,14 @@ def survey_group() -> None:
 def open_round(db, alliance, period, closes, version) -> None:
     """Open the round of an alliance for a period (or show the one already open)."""
     store = store_for(db)
+    # the rule `score` and `report` follow: a quarter that has not started is refused
+    period = periods.resolve(period)
     rnd = survey.open_round(
-        store, alliance, period, questionnaire_version=version, closes_on=_date(closes)
+        store,
+        _alliance_id(store, alliance),
+        period,
+        questionnaire_version=version,
+        closes_on=_date(closes),
     )
     click.echo(
         f"round {rnd['id']}: alliance {rnd['alliance_id']}, period {rnd['period']}, "
@@ -60,6 +75,7 @@ def open_round(db, alliance, period, closes, version) -> None:
 def add_respondent(db, round_id, side, role, level, label) -> None:
     """Add a respondent to a round; prints the respondent id."""
     store = store_for(db)
+    round_id = _round_id(store, round_id)
     rid = survey.add_respondent(store, round_id, side, role=role, org_level=level, label=label)
     click.echo(rid)
 
@@ -68,7 +84,12 @@ def add_respondent(db, round_id, side, role, level, label) -> None:
 @db_option
 @click.option("--round", "round_id", required=True, help="Round id.")
 @click.option("--respondent", "respondents", multiple=True, help="Respondent id (repeatable).")
-@click.option("--all", "everyone", is_flag=True, help="Every respondent who has not submitted.")
+@click.option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help="Every respondent who has not submitted, earlier codes revoked.",
+)
 @click.option("--days", default=survey.DEFAULT_EXPIRY_DAYS, show_default=True,
               help="Days the codes stay valid.")  # fmt: skip
 @click.option(
@@ -80,24 +101,31 @@ def add_respondent(db, round_id, side, role, level, label) -> None:
 def invite(db, round_id, respondents, everyone, days, base_url) -> None:
     """Generate personal invitation codes and print their links, ONCE.
 
-    The store keeps only a hash of each code: copy the links now and send each to its
-    respondent. Inviting someone again revokes their earlier code.
+    Without --respondent or --all: everyone in the round not invited yet. The store keeps
+    only a hash of each code: copy the links now and send each to its respondent.
+    Inviting someone again revokes their earlier code.
     """
     store = store_for(db)
+    round_id = _round_id(store, round_id)
     resp = store.read("respondents", {"round_id": round_id})
     if resp.empty:
-        raise ValueError(f"round {round_id!r} has no respondents (or does not exist)")
-    if everyone:
+        raise ValueError(
+            f"round {round_id} has no respondents yet: add them with "
+            f"`alliance-kit survey add-respondent --round {round_id} --side ...`"
+        )
+    if respondents:
+        ids = [keys.match(r, resp["id"], what=f"respondent of round {round_id}")
+               for r in respondents]  # fmt: skip
+    else:
         frames = survey.survey_frames(store, round_id)
         done = survey.respondent_status(frames, round_id)
-        ids = done.loc[~done["completed"], "respondent_id"].tolist()
-    else:
-        ids = list(respondents)
-        unknown = sorted(set(ids) - set(resp["id"]))
-        if unknown:
-            raise ValueError(f"not respondents of round {round_id}: {', '.join(unknown)}")
+        todo = ~done["completed"] if everyone else ~done["completed"] & ~done["invited"]
+        ids = done.loc[todo, "respondent_id"].tolist()
     if not ids:
-        raise ValueError("nobody to invite: give --respondent ID or --all")
+        raise ValueError(
+            f"everyone in round {round_id} has a code or has answered; give --respondent ID "
+            "for a new code (it revokes the old one), or --all for everyone who has not answered"
+        )
     by_id = resp.set_index("id")
     click.echo("respondent\tside\trole\texpires (UTC)\tlink")
     for rid in ids:
@@ -136,7 +164,9 @@ def reopen(db, respondent) -> None:
 @click.option("--on", "on", required=True, metavar="DATE", help="Last day answers are taken.")
 def close_round(db, round_id, on) -> None:
     """Set the day after which the round's codes are refused."""
-    survey.close_round(store_for(db), round_id, _date(on))
+    store = store_for(db)
+    round_id = _round_id(store, round_id)
+    survey.close_round(store, round_id, _date(on))
     click.echo(f"round {round_id} closes on {on}")
 
 
@@ -153,11 +183,12 @@ def status(db, round_id, alliance, period) -> None:
     if round_id is None:
         if not (alliance and period):
             raise ValueError("give --round, or --alliance and --period")
+        alliance, period = _alliance_id(store, alliance), periods.normalize(period)
         rnd = survey.find_round(store, alliance, period)
         if rnd is None:
             raise ValueError(f"no round for alliance {alliance} in {period}")
     else:
-        rnd = survey.round_summary(store, round_id)
+        rnd = survey.round_summary(store, _round_id(store, round_id))
     n = len(questionnaire.load(rnd["questionnaire_version"]).statements)
     table = survey.response_status(survey.survey_frames(store, rnd["id"]), rnd["id"],
                                    n_statements=n)  # fmt: skip
@@ -175,10 +206,11 @@ def status(db, round_id, alliance, period) -> None:
 @click.option("--preheat", default=0, show_default=True, help="Kernels kept warm.")
 def serve(db, port, ip, preheat) -> None:
     """Serve the survey page with Voila until Ctrl-C (respondents open BASE?code=CODE)."""
+    from alliance_kit.serve import check_port_free, voila_command
     from alliance_kit.serve import serve as run
-    from alliance_kit.serve import voila_command
 
     store_for(db)  # fail early, with a clear message, if the store is not usable
+    check_port_free(ip, port)
     notebook = config.project_root() / "notebooks" / "survey" / "survey.ipynb"
     cmd = voila_command(notebook, port, db, None, ip=ip, preheat=preheat)
     click.echo(f"survey page at {cmd.url}?code=CODE (Ctrl-C to stop)")
