@@ -260,14 +260,37 @@ def _env() -> jinja2.Environment:
     return env
 
 
+#: How urgently an executive should open a report: a failed report first, then red, amber,
+#: not assessed (nobody can tell), green.
+ATTENTION_ORDER = ("failed", "red", "amber", "not assessed", "green")
+
+
+def by_attention(manifest: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The alliance reports of a manifest, most in need of attention first: by status
+    (:data:`ATTENTION_ORDER`), then revenue at risk (largest first), then id."""
+
+    def rank(item: tuple[str, Mapping[str, Any]]) -> tuple:
+        key, entry = item
+        figures = entry.get("figures") or {}
+        status = "failed" if entry.get("status") != "ok" else figures.get("status")
+        order = ATTENTION_ORDER.index(status) if status in ATTENTION_ORDER else len(ATTENTION_ORDER)
+        at_risk = figures.get("revenue_at_risk")
+        return (order, at_risk is None, -(at_risk or 0.0), key)
+
+    reports = (manifest.get("reports") or {}).items()
+    return sorted(((k, r) for k, r in reports if r.get("kind") == "alliance"), key=rank)
+
+
 def write_index(folder: str | Path, manifest: Mapping[str, Any], previous: Mapping | None = None):
-    """Write ``index.html`` linking every report of a run (paths relative to ``folder``)."""
+    """Write ``index.html`` linking every report of a run (paths relative to ``folder``):
+    alliances by attention, the executed notebooks apart, for analysts."""
     folder = Path(folder)
     html = (
         _env()
         .get_template("report_index.html.j2")
         .render(
             manifest=manifest,
+            alliances=by_attention(manifest),
             previous=previous or {},
             css=report_css(),
         )

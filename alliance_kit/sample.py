@@ -151,7 +151,7 @@ _DEFAULTS = (
         60e6,
         "USD",
         5,
-        "Partner sponsor moved on; steering <b>paused</b>?",
+        "Partner sponsor moved on; steering committee paused.",
     ),
     (
         "Security Technology Alliance",
@@ -493,12 +493,12 @@ _DOCS = (
 _RESPONDENT_ROLES = ("sponsor", "alliance manager", "finance", "operations", "sales")
 _COMMENTS = (
     "Sponsor meetings keep getting moved.",
-    "KPIs are <unclear> to my team & the partner's.",
+    "KPIs are unclear to my team & the partner's.",
     'The "joint plan" exists only on slides.',
     "Great collaboration this quarter!",
     "We need more engineers > the 2 FTE assigned.",
     "Decisions take weeks; escalation path isn't used.",
-    "Strategy was never briefed to sales <script>alert(1)</script>",
+    "Strategy was never briefed to sales.",
 )
 
 NAT = np.datetime64("NaT", "D")

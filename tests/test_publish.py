@@ -152,6 +152,41 @@ def test_index_escapes_names_and_errors(tmp_path):
     assert 'href="notebooks/A002.failed.ipynb"' in page
 
 
+def _alliance(status: str | None, at_risk: float | None, ok: bool = True) -> dict:
+    return {
+        "kind": "alliance",
+        "name": "x",
+        "status": "ok" if ok else "failed",
+        "figures": {"status": status, "revenue_at_risk": at_risk, "currency": "USD"},
+        "files": {"html": "a.html", "ipynb": "nb.ipynb"},
+    }
+
+
+def test_index_lists_alliances_by_attention_and_notebooks_apart(tmp_path):
+    manifest = {
+        "period": "2026-Q3", "package_version": "0", "generated_at": "now", "runs": [],
+        "reports": {
+            "A001": _alliance("green", 9e6),
+            "A002": _alliance("amber", 1e6),
+            "A003": _alliance("red", 2e6),
+            "A004": _alliance("red", 5e6),
+            "A005": _alliance(None, None, ok=False),
+            "A006": _alliance("amber", 3e6),
+            "A007": _alliance("not assessed", None),
+            "A008": _alliance("red", None),
+            "portfolio": {"kind": "portfolio", "status": "ok", "files": {"html": "p.html"}},
+        },
+    }  # fmt: skip
+    order = [key for key, _ in publish.by_attention(manifest)]
+    assert order == ["A005", "A004", "A003", "A008", "A006", "A002", "A007", "A001"]
+    page = publish.write_index(tmp_path, manifest).read_text()
+    rows = [page.index(f"<td>{key}</td>") for key in order]
+    assert rows == sorted(rows)
+    table, analysts = page.split("For analysts", 1)
+    assert "nb.ipynb" not in table and "notebook</a>" not in table
+    assert analysts.count('href="nb.ipynb"') == 8
+
+
 def test_pdf_printed_offline_by_chromium(tmp_path):
     html = publish.to_html(executed_notebook(), title="pdf")
     try:

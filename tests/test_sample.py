@@ -376,3 +376,18 @@ def test_rejects_bad_arguments():
         sample.portfolio(n_alliances=0, last_period=LAST)
     with pytest.raises(ValueError):
         sample.portfolio(last_period=LAST, respondents_per_side=(4, 2))
+
+
+def test_sample_text_is_plain_with_no_markup():
+    """Escaping is right, so markup in sample text would show literally (`<b>paused</b>`)
+    on an executive's page: the sample's own text carries none."""
+    import re
+
+    frames = sample.portfolio(n_alliances=12, seed=7)
+    tag = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|<[a-z]+>")
+    for name, df in frames.items():
+        for col in df.columns[df.dtypes == object]:
+            texts = df[col].dropna()
+            texts = texts[texts.map(lambda v: isinstance(v, str))]
+            found = texts[texts.str.contains(tag)]
+            assert found.empty, (name, col, found.head(3).tolist())
