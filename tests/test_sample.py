@@ -385,7 +385,7 @@ def test_sample_text_is_plain_with_no_markup():
     frames = sample.portfolio(n_alliances=12, seed=7)
     tag = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|<[a-z]+>")
     for name, df in frames.items():
-        for col in df.columns[df.dtypes == object]:
+        for col in df.select_dtypes(include=["object", "string"]).columns:
             texts = df[col].dropna()
             texts = texts[texts.map(lambda v: isinstance(v, str))]
             found = texts[texts.str.contains(tag)]
