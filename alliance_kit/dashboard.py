@@ -886,19 +886,25 @@ class DashboardApp:
                 _charts().dashboard_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None
             ),
             f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk "
-            "(expected annual revenue x failure probability), each in its own currency.",
+            "(expected annual revenue x failure probability), each in its own currency."
+            if n
+            else "",
         )
         self.status.value = self._card(
             "Alliances by status",
             "status",
-            lambda: _charts().status_counts_chart(status_counts(table)),
+            lambda: _charts().status_counts_chart(status_counts(table)) if n else None,
         )
         self.heat.value = self._card(
             "Cracks across alliances",
             "heatmap",
-            lambda: self._health_chart("crack_heatmap", top_at_risk(table, self.heat_n)),
-            f"Crack scores (0-100) of the {plural(min(self.heat_n, n), 'alliance')} most at risk; "
-            "colour is the crack's status.",
+            lambda: self._health_chart(
+                "crack_heatmap", top_at_risk(table, self.heat_n), weakest_first=True
+            ),
+            f"Crack scores (0-100) of the {plural(min(self.heat_n, n), 'alliance')} most at risk, "
+            "the weakest on top; colour is the crack's status."
+            if n
+            else "",
         )
         self.scatter.value = self._card(
             "Health against strategic value",
@@ -908,12 +914,16 @@ class DashboardApp:
             ),
             "Bubble size: expected annual revenue (each in its own currency). Top right: "
             "healthy and important. Top left: important but unhealthy, the alliances to "
-            "act on first. Dashed lines: amber (50) and green (70).",
+            "act on first. Dashed lines: amber (50) and green (70)."
+            if n
+            else "",
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
-            "Trend", "trend", lambda: _charts().status_trend_chart(self.trend_data()),
-            "Alliances per status over the last quarters (type and owner filters apply).",
+            "Trend", "trend",
+            lambda: _charts().status_trend_chart(self.trend_data()) if n else None,
+            "Alliances per status over the last quarters (type and owner filters apply)."
+            if n else "",
         )  # fmt: skip
         options = [("Choose an alliance…", ""), *options_for_alliances(table)]
         chosen = self.w_alliance.value if self.w_alliance.value in ids else ""
@@ -973,7 +983,7 @@ class DashboardApp:
         body = (
             f"<div class='ak-chart' data-chart='{key}'>{drawn}</div>"
             if drawn is not None
-            else "<p class='ak-empty'>No alliance matches the filters.</p>"
+            else "<p class='ak-empty'>No alliance matches these filters.</p>"
             f"<div class='ak-chart' data-chart='{key}'><svg width='1' height='1'></svg></div>"
         )
         note_html = f"<p class='ak-note'>{escape(note)}</p>" if note else ""

@@ -423,7 +423,32 @@ def test_app_filter_changes_the_view(app):
     assert [v for _, v in app.w_alliance.options] == ["", "A2", "A3"]
     app.w_status.value = "red"
     assert app.current().empty
-    assert "No alliance matches the filters" in app.rar.value
+    for part in (app.rar, app.status, app.heat, app.scatter, app.trend):
+        assert "No alliance matches these filters" in part.value
+        assert "The 0 alliances" not in part.value and "<svg width='1'" in part.value
+    assert "most at risk" not in app.heat.value
+
+
+def test_heatmap_rows_weakest_first(app, monkeypatch):
+    """The heat map's caption says most at risk: its rows are weakest first, as the report's."""
+    seen = {}
+    real = charts_module().crack_heatmap
+
+    def spy(scores, **kw):
+        seen.update(kw)
+        return real(scores, **kw)
+
+    monkeypatch.setattr(charts_module(), "crack_heatmap", spy)
+    app.charts.clear()
+    app.refresh()
+    assert seen == {"weakest_first": True}
+    assert "the weakest on top" in app.heat.value
+
+
+def charts_module():
+    from alliance_kit import charts
+
+    return charts
 
 
 def test_app_period_change_scores_once_per_period(app):
