@@ -254,7 +254,7 @@ def health_vs_value(
                 alt.Chart(placed[placed["label_align"] == align])
                 .mark_text(align=align, baseline="middle", fontSize=10)
                 .encode(x="label_x:Q", y="label_y:Q", text="alliance_id:N")
-                for align in ("left", "center")
+                for align in ("left", "right", "center")
             )
         )
         rules = (
@@ -272,40 +272,98 @@ BUBBLE_PLOT = (420, 260)
 BUBBLE_AREA = (40, 1200)
 
 
-def label_positions(a: pd.DataFrame, near: float = 12.0) -> pd.DataFrame:
-    """``a`` with where each bubble's id is written: ``label_x``, ``label_y`` (data units)
-    and ``label_align``. A lone bubble has its id to its right, clear of its edge; bubbles
-    of the same importance within ``near`` health points of each other have theirs above
-    and below, in turn, so that no id is printed over a neighbour."""
+#: Approximate size (px) of one character and of a line of the ids' 10 px font.
+LABEL_CHAR, LABEL_HEIGHT = 6.2, 11.0
+_GAP = 3.0  # px between a bubble's edge and its id
+
+
+def _bubbles_px(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centres (x right, y down) and radii in px of the bubbles health_vs_value draws."""
     width, height = BUBBLE_PLOT
     lo, hi = BUBBLE_AREA
     revenue = a["expected_revenue"].astype(float).fillna(0.0).clip(lower=0.0)
     top = revenue.max() if len(a) and revenue.max() > 0 else 1.0
-    radius = np.sqrt((lo + (hi - lo) * revenue / top) / np.pi)  # px
-    x_unit, y_unit = width / 100.0, height / 5.0  # px per health point, per importance step
-    a = a.assign(_r=radius).sort_values(["importance", "health_index"])
-    xs, ys, aligns = [], [], []
-    for _, row in a.groupby("importance", sort=False):
-        x = row["health_index"].to_numpy(dtype=float)
-        r = row["_r"].to_numpy(dtype=float)
-        y = float(row["importance"].iloc[0])
-        crowded = np.zeros(len(x), dtype=bool)
-        gaps = np.diff(x) < near
-        crowded[1:] |= gaps
-        crowded[:-1] |= gaps
-        turn = 0
-        for xi, ri, c in zip(x, r, crowded, strict=True):
-            if not c:
-                xs.append(xi + (ri + 4) / x_unit)
-                ys.append(y)
-                aligns.append("left")
-                continue
-            side = 1 if turn % 2 == 0 else -1
-            turn += 1
-            xs.append(xi)
-            ys.append(y + side * (ri + 7) / y_unit)
-            aligns.append("center")
-    return a.drop(columns="_r").assign(label_x=xs, label_y=ys, label_align=aligns)
+    r = np.sqrt((lo + (hi - lo) * revenue.to_numpy() / top) / np.pi)
+    cx = a["health_index"].astype(float).to_numpy() * width / 100.0
+    cy = (5.5 - a["importance"].astype(float).to_numpy()) * height / 5.0
+    return cx, cy, r
+
+
+def label_boxes(a: pd.DataFrame) -> np.ndarray:
+    """The px box (left, top, right, bottom) each id of :func:`label_positions` covers."""
+    width, height = BUBBLE_PLOT
+    x = a["label_x"].astype(float).to_numpy() * width / 100.0
+    y = (5.5 - a["label_y"].astype(float).to_numpy()) * height / 5.0
+    w = a["alliance_id"].astype(str).str.len().to_numpy() * LABEL_CHAR
+    left = np.select(
+        [a["label_align"] == "left", a["label_align"] == "right"], [x, x - w], x - w / 2
+    )
+    return np.column_stack([left, y - LABEL_HEIGHT / 2, left + w, y + LABEL_HEIGHT / 2])
+
+
+def _box_hits_circle(box: tuple[float, ...], cx: float, cy: float, r: float) -> float:
+    """How deep a circle reaches into a box (0: they do not touch)."""
+    nx, ny = min(max(cx, box[0]), box[2]), min(max(cy, box[1]), box[3])
+    return max(0.0, r - float(np.hypot(cx - nx, cy - ny)))
+
+
+def _box_overlap(b1: tuple[float, ...], b2: tuple[float, ...]) -> float:
+    w = min(b1[2], b2[2]) - max(b1[0], b2[0])
+    h = min(b1[3], b2[3]) - max(b1[1], b2[1])
+    return max(0.0, w) * max(0.0, h)
+
+
+def label_positions(a: pd.DataFrame) -> pd.DataFrame:
+    """``a`` with where each bubble's id is written: ``label_x``, ``label_y`` (data units)
+    and ``label_align`` (left, right or center of the text).
+
+    Each id takes the first place, in the order right, left, above, below, then the four
+    diagonals, where it covers no bubble, no id already placed and stays in the plot;
+    where no place is free (a crowd), the one it overlaps least. Bubbles are labelled from
+    the most crowded first, so they get the free places while there are some."""
+    width, height = BUBBLE_PLOT
+    if a.empty:
+        return a.assign(label_x=[], label_y=[], label_align=[])
+    cx, cy, r = _bubbles_px(a)
+    n = len(a)
+    ids = a["alliance_id"].astype(str).tolist()
+    dist = np.hypot(cx[:, None] - cx[None, :], cy[:, None] - cy[None, :]) - r[:, None] - r[None, :]
+    np.fill_diagonal(dist, np.inf)
+    order = np.argsort(dist.min(axis=1), kind="stable") if n > 1 else np.arange(n)
+    placed: list[tuple[float, ...]] = []
+    out_x, out_y, out_align = np.zeros(n), np.zeros(n), [""] * n
+    for i in order:
+        w, h = len(ids[i]) * LABEL_CHAR, LABEL_HEIGHT
+        reach = r[i] + _GAP
+        diag = r[i] * 0.75 + _GAP
+        candidates = [  # (anchor x, anchor y, align), px
+            (cx[i] + reach, cy[i], "left"),
+            (cx[i] - reach, cy[i], "right"),
+            (cx[i], cy[i] - reach - h / 2, "center"),
+            (cx[i], cy[i] + reach + h / 2, "center"),
+            (cx[i] + diag, cy[i] - diag - h / 2, "left"),
+            (cx[i] + diag, cy[i] + diag + h / 2, "left"),
+            (cx[i] - diag, cy[i] - diag - h / 2, "right"),
+            (cx[i] - diag, cy[i] + diag + h / 2, "right"),
+        ]
+        best, best_cost = candidates[0], np.inf
+        for x, y, align in candidates:
+            left = x if align == "left" else x - w if align == "right" else x - w / 2
+            box = (left, y - h / 2, left + w, y + h / 2)
+            cost = sum(_box_hits_circle(box, cx[j], cy[j], r[j]) * 10 for j in range(n))
+            cost += sum(_box_overlap(box, other) for other in placed)
+            outside = max(0.0, -box[0]) + max(0.0, box[2] - width)
+            outside += max(0.0, -box[1]) + max(0.0, box[3] - height)
+            cost += outside * 5
+            if cost < best_cost:
+                best, best_cost = (x, y, align), cost
+            if cost == 0:
+                break
+        x, y, align = best
+        left = x if align == "left" else x - w if align == "right" else x - w / 2
+        placed.append((left, y - h / 2, left + w, y + h / 2))
+        out_x[i], out_y[i], out_align[i] = x * 100.0 / width, 5.5 - y * 5.0 / height, align
+    return a.assign(label_x=out_x, label_y=out_y, label_align=out_align)
 
 
 def revenue_at_risk(scores: PortfolioScores) -> alt.FacetChart:
