@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
@@ -183,12 +183,33 @@ def stop_signals_raise() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_servers(commands: list[VoilaCommand], *, grace: float = GRACE) -> int:
+def listening(url: str, timeout: float = 0.2) -> bool:
+    """Whether a server accepts connections at ``url``'s host and port."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    host = "127.0.0.1" if host == "0.0.0.0" else "::1" if host == "::" else host
+    try:
+        with socket.create_connection((host, parts.port or 80), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def run_servers(
+    commands: list[VoilaCommand],
+    *,
+    grace: float = GRACE,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
     """Run the servers until one stops or the user stops them; stop the others with it.
 
-    Returns 0 after Ctrl-C, else the exit status of the server(s) that stopped by
-    themselves. On SIGTERM or SIGHUP, raises :class:`Stopped` once every server and
-    kernel is stopped."""
+    ``on_ready`` is called once every server accepts connections (so a link printed then
+    works at once). Returns 0 after Ctrl-C, else the exit status of the server(s) that
+    stopped by themselves. On SIGTERM or SIGHUP, raises :class:`Stopped` once every server
+    and kernel is stopped."""
     tag = secrets.token_hex(8)
     procs: list[subprocess.Popen] = []
     # Own process group: the terminal's Ctrl-C and hang-up reach only this process.
@@ -200,9 +221,13 @@ def run_servers(commands: list[VoilaCommand], *, grace: float = GRACE) -> int:
             for c in commands:
                 env = {**c.env, ENV_RUN: tag}  # inherited by the kernels: see stop_processes
                 procs.append(subprocess.Popen(c.argv, env=env, **group))
+            waiting = on_ready is not None
             while not ended:
-                time.sleep(0.5)
+                time.sleep(0.1 if waiting else 0.5)
                 ended = [p for p in procs if p.poll() is not None]
+                if waiting and not ended and all(listening(c.url) for c in commands):
+                    waiting = False
+                    on_ready()
     except KeyboardInterrupt:
         interrupted = True
     finally:  # also on Stopped (raised again after this) and on a server that stopped

@@ -515,10 +515,11 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
 
     ran, snapshots = [], []
 
-    def run_all(cmds):
+    def run_all(cmds, on_ready=None):
         ran.append(cmds)
         path = Path(cmds[0].env[d.ENV_SNAPSHOT])
         snapshots.append((path, path.exists(), oct(path.parent.stat().st_mode & 0o777)))
+        on_ready()  # the links are printed only once the servers answer
         return 0
 
     monkeypatch.setattr(cli_dashboard, "run_all", run_all)
@@ -532,6 +533,7 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
     token = cmds[0].env["ALLIANCE_KIT_VOILA_TOKEN"]
     assert result.output.count(token) == 1
     assert "http://127.0.0.1:9100/?token=" in result.output
+    assert result.output.index("Starting the servers") < result.output.index("?token=")
     survey_exists = (cli_dashboard.config.project_root() / cli_dashboard.SURVEY_NOTEBOOK).exists()
     assert len(cmds) == (2 if survey_exists else 1)
     result = CliRunner().invoke(

@@ -176,6 +176,41 @@ def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
             proc.kill()
 
 
+SLOW_SERVER = textwrap.dedent(
+    """
+    import pathlib, socket, sys, time
+    port, stop = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+    time.sleep(1.5)  # a server that takes a while to start, as Voila does
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+        s.listen()
+        while not stop.exists():
+            time.sleep(0.05)
+    """
+)
+
+
+def test_links_are_announced_only_once_every_server_answers(tmp_path):
+    """`dashboard` prints its link in on_ready: a user who clicks at once is not refused."""
+    from alliance_kit.serve import listening, run_servers
+
+    stop = tmp_path / "stop"
+    ports = [free_port(), free_port()]
+    commands = [
+        VoilaCommand([sys.executable, "-c", SLOW_SERVER, str(p), str(stop)], dict(os.environ),
+                     f"http://127.0.0.1:{p}/")
+        for p in ports
+    ]  # fmt: skip
+    seen = []
+
+    def ready() -> None:
+        seen.append([listening(c.url) for c in commands])
+        stop.write_text("done")
+
+    assert run_servers(commands, grace=1.0, on_ready=ready) == 0
+    assert seen == [[True, True]]
+
+
 def test_voila_command_is_a_plain_record():
     """run_servers takes any argv/env pair (what the stand-ins above rely on)."""
     cmd = VoilaCommand(["x"], {}, "")

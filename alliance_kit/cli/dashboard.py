@@ -29,6 +29,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -145,7 +146,8 @@ def _serve(dash: VoilaCommand, survey_cmd: VoilaCommand | None, token: str, db: 
     """Make the snapshot, print the links, run the servers; always remove the snapshot."""
     click.echo("Scoring the portfolio once for every viewer ...")
     folder = prepare_snapshot(db, dash)
-    try:
+
+    def ready() -> None:
         click.echo(f"Executive dashboard: {dash.url}?token={token}")
         click.echo("  Keep this link private: the token is printed only now.")
         if survey_cmd is not None:
@@ -153,7 +155,10 @@ def _serve(dash: VoilaCommand, survey_cmd: VoilaCommand | None, token: str, db: 
                 f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
             )
         click.echo("Press Ctrl-C to stop.")
-        return run_all([c for c in (dash, survey_cmd) if c is not None])
+
+    try:
+        click.echo("Starting the servers ...")
+        return run_all([c for c in (dash, survey_cmd) if c is not None], on_ready=ready)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -175,7 +180,8 @@ def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:
     return folder
 
 
-def run_all(commands: list[VoilaCommand]) -> int:
+def run_all(commands: list[VoilaCommand], on_ready: Callable[[], None] | None = None) -> int:
     """Run the servers until one stops or the user stops them; stop the others, and every
-    kernel, with it (see :func:`alliance_kit.serve.run_servers`)."""
-    return run_servers(commands)
+    kernel, with it; ``on_ready`` once they all answer (see
+    :func:`alliance_kit.serve.run_servers`)."""
+    return run_servers(commands, on_ready=on_ready)
