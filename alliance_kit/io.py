@@ -405,7 +405,7 @@ def _column_note(table: str, spec: schemas.ColumnSpec) -> str:
     if spec.choices:
         lines.append("Allowed: " + ", ".join(str(c) for c in spec.choices))
     elif spec.pattern:
-        lines.append("Format: a quarter like 2026-Q3")
+        lines.append(f"Format: {spec.shape}")
     elif spec.kind == "date":
         lines.append("Format: date YYYY-MM-DD")
     elif spec.kind == "datetime":
@@ -434,8 +434,11 @@ def _readme_rows() -> list[list[str]]:
         ["is: the column names are what the importer reads. Hover over a header for its note,"],
         ["allowed values, range and whether it is required. Drop-downs list the allowed values."],
         ["Dates are written YYYY-MM-DD, quarters like 2026-Q3, flags yes or no."],
-        ["Ids are short texts you choose (A001, KPI-0007); other sheets refer to them, so fill"],
-        ["the sheets in the order below: a record can only refer to records listed above it."],
+        ["Ids are short texts you choose (A001, KPI-0007): up to 40 letters A-Z or a-z, digits,"],
+        ["'.', '_' or '-', starting with a letter or digit; two ids differing only in letter case"],
+        ["are the same id. Other sheets refer to ids, so fill the sheets in the order below: a"],
+        ["record can only refer to records listed above it. Text may hold line breaks and tabs,"],
+        ["no other control characters."],
         ["Sheets you do not use may stay empty. Check the file with"],
         ["    alliance-kit validate intake.xlsx"],
         ["and load it with `alliance-kit import intake.xlsx` (it replaces the stored portfolio)."],
@@ -462,7 +465,7 @@ def template_workbook() -> Any:
     for row in _readme_rows():
         readme.append(row)
     readme["A1"].font = Font(bold=True, size=14)
-    for cell in readme[13]:
+    for cell in readme[len(_readme_rows()) - len(RECORD_TYPES)]:
         cell.font = Font(bold=True)
     readme.column_dimensions["A"].width = 8
     readme.column_dimensions["B"].width = 22

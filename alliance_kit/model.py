@@ -10,6 +10,9 @@ sheets of an intake workbook.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-PERIOD_PATTERN = r"^\d{4}-Q[1-4]$"
+PERIOD_PATTERN = r"^[0-9]{4}-Q[1-4]\Z"
+PERIOD_SHAPE = "a quarter written like 2026-Q3"
 
 ALLIANCE_TYPES = (
     "co-sell",
@@ -100,6 +104,119 @@ OUTCOMES = ("succeeded", "failed", "exited")
 CRACKS = (1, 2, 3, 4, 5, 6)
 
 
+# --- what ids and text may hold -----------------------------------------------------------
+#
+# One definition, read by the intake validator, the forms, the survey page and the store's
+# write path (a last guard): every record that passes can be written to PostgreSQL (no NUL),
+# exported to xlsx (no XML-illegal characters) and used to name a file (ids).
+
+#: Ids are at most this long (the id columns are String(40)).
+ID_MAX = 40
+#: An id: ASCII letters and digits, then also ``.``, ``_`` and ``-``; so an id can name a
+#: file in any folder (no separator, no ``..``, not hidden) and reads the same everywhere.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+ID_SHAPE = (
+    f"an id of at most {ID_MAX} characters: letters A-Z or a-z, digits, '.', '_' or '-', "
+    "starting with a letter or digit (such as A001 or KPI-0007)"
+)
+#: Alliance ids that would collide with a file or key the report batch writes (the
+#: portfolio report, the index, the manifest) or that Windows reserves; any letter case.
+RESERVED_ALLIANCE_IDS = frozenset(
+    {"portfolio", "index", "manifest", "con", "prn", "aux", "nul"}
+    | {f"{dev}{n}" for dev in ("com", "lpt") for n in range(10)}
+)
+#: Ends of an id the batch uses for its own files (``<id>.failed.ipynb``).
+RESERVED_ID_SUFFIXES = (".failed",)
+_ID = re.compile(ID_PATTERN)
+#: Characters text may not hold: C0 controls other than tab, line feed and carriage return
+#: (PostgreSQL refuses NUL; XML, hence xlsx, refuses the rest), lone surrogates (no UTF-8
+#: for them) and the non-characters U+FFFE, U+FFFF (not XML either).
+FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+TEXT_SHAPE = "text without control characters (tab and line breaks are fine)"
+
+
+def visible(text: str) -> str:
+    """``text`` with its forbidden characters written as escapes (``\\x00``), for messages."""
+    return FORBIDDEN_TEXT.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def text_fault(value: object) -> str | None:
+    """What keeps a text value from being stored (see FORBIDDEN_TEXT), or None."""
+    if not isinstance(value, str):
+        return None
+    found = FORBIDDEN_TEXT.search(value)
+    if found is None:
+        return None
+    return f"{TEXT_SHAPE}; found {visible(found.group())} at character {found.start() + 1}"
+
+
+def id_fault(value: object, *, alliance: bool = False) -> str | None:
+    """What keeps ``value`` from being an id (an alliance id if ``alliance``), or None."""
+    if not isinstance(value, str) or not _ID.match(value) or len(value) > ID_MAX:
+        return ID_SHAPE
+    if alliance:
+        folded = value.casefold()
+        if folded in RESERVED_ALLIANCE_IDS or folded.endswith(RESERVED_ID_SUFFIXES):
+            return (
+                "an alliance id other than portfolio, index, manifest, a device name "
+                "(con, nul, com1, ...) or one ending in .failed: the report batch names "
+                "its own files so"
+            )
+    return None
+
+
+def fold_id(value: str) -> str:
+    """The form of an id that decides whether two ids are the same: NFKC, then casefold
+    (``a001`` and ``Ａ001`` are ``A001``, as a case-insensitive file system sees them)."""
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def bad_text(values: Iterable[object]) -> list[int]:
+    """Positions of the values holding forbidden characters (None and non-text skipped).
+    One C-level scan of the joined text when all is well, which is nearly always."""
+    items = list(values)
+    texts = [v for v in items if isinstance(v, str)]
+    if not FORBIDDEN_TEXT.search("".join(texts)):
+        return []
+    return [i for i, v in enumerate(items) if text_fault(v)]
+
+
+def bad_ids(values: Iterable[object]) -> list[int]:
+    """Positions of the text values that are not ids (anything else is skipped: missing
+    values are the validator's to report): one scan of the joined ids first, each id
+    checked only when that scan finds something."""
+    items = list(values)
+    ids = [v for v in items if isinstance(v, str)]
+    if not _NOT_ID.search("\n" + "\n".join(ids)) and max(map(len, ids), default=0) <= ID_MAX:
+        return []
+    return [i for i, v in enumerate(items) if isinstance(v, str) and id_fault(v)]
+
+
+class RecordRefused(ValueError):
+    """A value no record may hold reached the store's write path (the intake, the forms
+    and the survey refuse it with a located message before it gets there)."""
+
+
+def refuse_bad_values(table: str, columns: dict[str, list[object]], ids: Iterable[str]) -> None:
+    """Raise RecordRefused naming the first row and column whose text holds forbidden
+    characters, or whose id (a column in ``ids``) is not an id."""
+    for name, values in columns.items():
+        rows = bad_ids(values) if name in ids else bad_text(values)
+        if rows:
+            value = values[rows[0]]
+            fault = id_fault(value) if name in ids else text_fault(value)
+            shown = visible(value) if isinstance(value, str) else repr(value)
+            raise RecordRefused(
+                f"not stored: {table}, record {rows[0] + 1}, column {name}: {shown} — "
+                f"expected {fault}"
+            )
+
+
+#: Anything that cannot be in a list of ids joined by newlines: a character outside the
+#: id alphabet, or an id that is empty or starts with '.', '_' or '-'.
+_NOT_ID = re.compile(r"[^A-Za-z0-9._\n-]|\n(?![A-Za-z0-9])")
+
+
 def rule(
     note: str = "",
     *,
@@ -107,6 +224,7 @@ def rule(
     min: float | None = None,  # noqa: A002 - reads naturally at the call site
     max: float | None = None,  # noqa: A002
     pattern: str | None = None,
+    shape: str | None = None,
     unique: bool = False,
 ) -> dict[str, Any]:
     """Intake rules for one column, kept in the column's ``info``."""
@@ -118,6 +236,7 @@ def rule(
             "min": min,
             "max": max,
             "pattern": pattern,
+            "shape": shape,
             "unique": unique,
         }.items()
         if not (v is None or v is False or v == "")  # keep min=0 (0 == False)
@@ -164,7 +283,9 @@ def _fk(target: str, *, nullable: bool = False, note: str = "") -> Mapped[Any]:
 
 
 def _id(note: str) -> Mapped[str]:
-    return mapped_column(String(40), primary_key=True, info=rule(note))
+    return mapped_column(
+        String(ID_MAX), primary_key=True, info=rule(note, pattern=ID_PATTERN, shape=ID_SHAPE)
+    )
 
 
 def _text(note: str = "", *, nullable: bool = True, choices=None, length: int | None = None):
@@ -177,7 +298,10 @@ def _text(note: str = "", *, nullable: bool = True, choices=None, length: int | 
 
 def _period(note: str = "calendar quarter such as 2026-Q3") -> Mapped[str]:
     return mapped_column(
-        String(7), nullable=False, index=True, info=rule(note, pattern=PERIOD_PATTERN)
+        String(7),
+        nullable=False,
+        index=True,
+        info=rule(note, pattern=PERIOD_PATTERN, shape=PERIOD_SHAPE),
     )
 
 
@@ -308,7 +432,9 @@ class KpiActual(Base):
         info=rule("KPI id"),
     )
     period: Mapped[str] = mapped_column(
-        String(7), primary_key=True, info=rule("quarter, e.g. 2026-Q3", pattern=PERIOD_PATTERN)
+        String(7),
+        primary_key=True,
+        info=rule("quarter, e.g. 2026-Q3", pattern=PERIOD_PATTERN, shape=PERIOD_SHAPE),
     )
     value: Mapped[float] = _num("the actual value", nullable=False)
     reported_on: Mapped[dt.date | None] = _date("date the actual was reported")
@@ -548,7 +674,9 @@ class RiskReview(Base):
         info=rule("risk id"),
     )
     period: Mapped[str] = mapped_column(
-        String(7), primary_key=True, info=rule("quarter", pattern=PERIOD_PATTERN)
+        String(7),
+        primary_key=True,
+        info=rule("quarter", pattern=PERIOD_PATTERN, shape=PERIOD_SHAPE),
     )
     likelihood: Mapped[int] = _int("1 (rare) to 5 (almost certain)", nullable=False, min=1, max=5)
     impact: Mapped[int] = _int("1 (minor) to 5 (severe)", nullable=False, min=1, max=5)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import String, Table
 
+from alliance_kit import model
 from alliance_kit.model import RECORD_TYPES, TABLES, value_kind
 
 #: Text starting with one of these is a formula to a spreadsheet; exports prefix a quote.
@@ -101,6 +102,7 @@ class ColumnSpec:
     min: float | None = None
     max: float | None = None
     pattern: str | None = None
+    shape: str | None = None  # what the pattern asks for, in words
     length: int | None = None
     ref: tuple[str, str] | None = None
 
@@ -117,7 +119,7 @@ class ColumnSpec:
             "text": "text",
         }[self.kind]
         if self.pattern:
-            words = "a quarter written like 2026-Q3"
+            words = self.shape or f"text matching {self.pattern}"
         if self.min is not None and self.max is not None:
             words += f" from {_show(self.min)} to {_show(self.max)}"
         elif self.min is not None:
@@ -156,6 +158,7 @@ def _column_spec(col: Any) -> ColumnSpec:
         min=info.get("min"),
         max=info.get("max"),
         pattern=info.get("pattern"),
+        shape=info.get("shape"),
         length=length,
         ref=ref,
     )
@@ -472,6 +475,8 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
         ok = ~na & ~bad
         if not ok.any():
             continue
+        if cspec.kind == "text":
+            ok &= ~_check_text(t, out, col)
         if cspec.choices:
             if cspec.kind == "text":
                 values = _match_choices(values, cspec.choices)
@@ -485,7 +490,9 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
             num = values.astype("float64")
             wrong = ok & ((num < lo) | (num > hi))
             out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
-        if cspec.pattern:
+        if cspec.pattern == model.ID_PATTERN:
+            ok &= ~_check_ids(t, out, col, ok)
+        elif cspec.pattern:
             wrong = ok & ~values.astype(object).str.match(cspec.pattern, na=False)
             out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
         if cspec.length and cspec.kind == "text" and _longest(values[ok]) > cspec.length:
@@ -493,6 +500,38 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
             out.add_rows(
                 name, t.rows, wrong, col, t.text[col], f"at most {cspec.length} characters"
             )
+
+
+def _check_text(t: _Table, out: _Problems, col: str) -> pd.Series:
+    """Text holding characters no store or export can carry (see model.FORBIDDEN_TEXT);
+    returns the mask of those cells."""
+    values = t.typed[col]
+    wrong = pd.Series(False, index=values.index)
+    found = model.bad_text(values.tolist())
+    if not found:
+        return wrong
+    wrong.iloc[found] = True
+    faults = values.map(model.text_fault, na_action="ignore")
+    shown = values.map(model.visible, na_action="ignore")
+    out.add_rows(t.spec.name, t.rows, wrong, col, shown, faults.fillna(""))
+    return wrong
+
+
+def _check_ids(t: _Table, out: _Problems, col: str, ok: pd.Series) -> pd.Series:
+    """Ids that could not name a file (model.ID_PATTERN), and alliance ids the report batch
+    keeps for its own files; returns the mask of those cells."""
+    values = t.typed[col]
+    alliance = t.spec.name == "alliances"
+    if not alliance and not model.bad_ids(values[ok].tolist()):
+        return pd.Series(False, index=values.index)
+    faults = values.where(ok).map(
+        lambda v: model.id_fault(v, alliance=alliance), na_action="ignore"
+    )
+    wrong = ok & faults.notna()
+    if wrong.any():
+        shown = values.map(model.visible, na_action="ignore")
+        out.add_rows(t.spec.name, t.rows, wrong, col, shown, faults)
+    return wrong
 
 
 def _longest(text: pd.Series) -> int:
@@ -554,6 +593,46 @@ def _check_keys(t: _Table, out: _Problems, existing: pd.DataFrame | None) -> Non
             keys,
             "a key not yet in the store (import with replace to change existing records)",
         )
+
+
+def _check_folded_ids(t: _Table, out: _Problems, existing: pd.DataFrame | None) -> None:
+    """Ids that differ from another id only by letter case or character width (``a001``,
+    ``Ａ001`` and ``A001``): one record to a case-insensitive file system or a reader.
+    Checked within the input and against the store's ids (also for a form's edit, where
+    the same id is the record itself)."""
+    if t.spec.primary_key != ("id",):
+        return
+    ids = t.typed["id"]
+    given = ids.notna() & ids.map(lambda v: isinstance(v, str))
+    if not given.any():
+        return
+    folded = ids.where(given).map(model.fold_id, na_action="ignore")
+    twin = folded.duplicated(keep="first") & given & ~ids.duplicated(keep="first")
+    if twin.any():
+        first = pd.Series(ids.where(given).to_numpy(), index=folded.to_numpy())
+        first = first[~first.index.duplicated()]
+        rows = pd.Series(t.rows, index=folded.to_numpy())
+        rows = rows[~rows.index.duplicated()]
+        seen_id = folded.map(first).astype(str)
+        seen_row = folded.map(rows).astype(str)
+        expected = (
+            "an id that differs from " + seen_id + " (row " + seen_row + ") by more than "
+            "letter case or character width"
+        )
+        out.add_rows(t.spec.name, t.rows, twin, "id", ids, expected)
+    if existing is None or not len(existing):
+        return
+    stored = existing["id"].dropna().astype(object)
+    stored_by_fold = pd.Series(stored.to_numpy(), index=stored.map(model.fold_id).to_numpy())
+    stored_by_fold = stored_by_fold[~stored_by_fold.index.duplicated()]
+    theirs = folded.map(stored_by_fold)
+    clash = given & ~twin & theirs.notna() & (theirs != ids)
+    if clash.any():
+        expected = (
+            "an id that differs from the stored id " + theirs.astype(str) + " by more than "
+            "letter case or character width"
+        )
+        out.add_rows(t.spec.name, t.rows, clash, "id", ids, expected)
 
 
 def _lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -761,6 +840,7 @@ def prepare(
     for name, t in tables.items():
         _check_values(t, out, present[name])
         _check_keys(t, out, existing.get(name) if check_existing_keys else None)
+        _check_folded_ids(t, out, existing.get(name))
         _check_references(t, out, look)
         _check_same_alliance(t, out, look)
         _check_dates(t, out, look)

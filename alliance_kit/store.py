@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from alliance_kit import config
-from alliance_kit.model import RECORD_TYPES, TABLES, Base, value_kind
+from alliance_kit.model import ID_PATTERN, RECORD_TYPES, TABLES, Base, refuse_bad_values, value_kind
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -213,6 +213,7 @@ class Store:
     ) -> int:
         """Insert rows; with no ``conn`` the insert is its own transaction."""
         t = _table(table)
+        _guard(t, rows)
         if isinstance(rows, pd.DataFrame) and self.engine.dialect.name == "sqlite":
             return self._insert_sqlite(t, rows, conn)
         if isinstance(rows, pd.DataFrame) and len(rows) >= _COPY_FROM and _copies(self.engine):
@@ -282,6 +283,7 @@ class Store:
     ) -> int:
         """Insert rows or replace those whose primary key exists (what a form's save does)."""
         t = _table(table)
+        _guard(t, rows)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -411,6 +413,19 @@ def _check_foreign_keys(conn: Connection) -> None:
             f"FOREIGN KEY constraint failed: row {rowid} of {table} refers to no {parent}"
         )
         raise IntegrityError(sql, None, orig)
+
+
+def _guard(t: Table, rows: pd.DataFrame | list[dict]) -> None:
+    """The last guard before SQL: text no store or export can carry and ids that could
+    not name a file are refused (model.refuse_bad_values) whatever path they came by."""
+    text = [c for c in t.c if value_kind(c) == "text"]
+    ids = {c.name for c in text if c.info.get("pattern") == ID_PATTERN}
+    if isinstance(rows, pd.DataFrame):
+        columns = {c.name: rows[c.name].tolist() for c in text if c.name in rows.columns}
+    else:
+        columns = {c.name: [r.get(c.name) for r in rows] for c in text}
+        columns = {k: v for k, v in columns.items() if any(x is not None for x in v)}
+    refuse_bad_values(t.name, columns, ids)
 
 
 def _default(col: Any) -> Any:

@@ -44,7 +44,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alliance_kit.model import ORG_LEVELS, PERIOD_PATTERN, SIDES
+from alliance_kit.model import (
+    FORBIDDEN_TEXT,
+    ORG_LEVELS,
+    PERIOD_PATTERN,
+    SIDES,
+    text_fault,
+    visible,
+)
 
 if TYPE_CHECKING:
     from alliance_kit.store import Store
@@ -247,6 +254,9 @@ def add_respondent(
         raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
     if org_level is not None and org_level not in ORG_LEVELS:
         raise ValueError(f"org level must be one of {', '.join(ORG_LEVELS)}, not {org_level!r}")
+    for name, value in (("role", role), ("label", label)):
+        if fault := text_fault(value):
+            raise ValueError(f"the {name} {visible(value)!r} cannot be stored: expected {fault}")
     rid = store.next_id("respondents", "RSP-")
     store.insert(
         "respondents",
@@ -430,6 +440,11 @@ def check_answer(
     if comment is not None and len(comment) > COMMENT_MAX:
         raise AnswerRefused(
             f"the comment is {len(comment)} characters long; please keep it under {COMMENT_MAX}"
+        )
+    if comment is not None and (found := FORBIDDEN_TEXT.search(comment)):
+        raise AnswerRefused(
+            f"the comment holds a control character ({visible(found.group())}) at character "
+            f"{found.start() + 1}; please remove it"
         )
 
 

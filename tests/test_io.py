@@ -625,7 +625,9 @@ def test_template_has_readme_notes_dropdowns_and_hidden_lists(tmp_path):
     assert wb.sheetnames[0] == "README" and wb.sheetnames[-1] == "lists"
     assert wb["lists"].sheet_state == "hidden"
     assert set(wb.sheetnames[1:-1]) == set(schemas.SPECS)
-    readme = [r[1] for r in wb["README"].iter_rows(min_row=14, values_only=True)]
+    guide = [r[0] for r in wb["README"].iter_rows(values_only=True)]
+    first = guide.index("Order") + 2  # the row after the table's header
+    readme = [r[1] for r in wb["README"].iter_rows(min_row=first, values_only=True)]
     assert readme == list(schemas.SPECS)  # the order to fill the sheets
     ws = wb["alliances"]
     assert ws.freeze_panes == "A2"
