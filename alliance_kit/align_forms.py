@@ -29,7 +29,7 @@ import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from alliance_kit import schemas
-from alliance_kit.model import TABLES
+from alliance_kit.model import TABLES, RecordRefused
 from alliance_kit.store import Store, StoreError, typed_frame
 from alliance_kit.widgets import (
     FIELD_WIDTH,
@@ -376,7 +376,7 @@ class MeetingForm(AllianceForm):
                 self.store.upsert("meetings", [rec], conn=conn)
                 if rows:
                     self.store.upsert("attendance", rows, conn=conn)
-        except (SQLAlchemyError, StoreError) as exc:
+        except (SQLAlchemyError, StoreError, RecordRefused) as exc:
             self.status.value = _error(f"Not saved: {getattr(exc, 'orig', None) or exc}")
             return False
         self.refresh_options()

@@ -5,7 +5,14 @@ Why it is shaped like this:
 
 - The store is read and the portfolio scored **once**, in the calling process; the result
   goes to one pickle that every notebook reads (``scores_path``). A report then only
-  renders.
+  renders. The pickle holds every record (respondents' answers, e-mail addresses): it lives
+  in a private temp folder (mode 0700) that is removed after the run, never in the report
+  folder, and nothing is ever unpickled from the report folder.
+- Nothing the run leaves in the report folder holds more than the pages show: the kept
+  executed notebooks lose the store URL's password and the private inputs path, and every
+  output keeps only what the page shows of it (no text repr behind an HTML one).
+- Report file names come from alliance ids through :func:`alliance_kit.paths.safe_child`;
+  an id that cannot name a file fails its own report, not the run.
 - Each worker process keeps **one kernel warm** across notebooks (a papermill engine,
   ``alliance_kit_warm``, that hands papermill's client an already started kernel and
   resets the namespace between notebooks). A fresh kernel plus pandas and altair costs
@@ -30,12 +37,13 @@ import multiprocessing
 import os
 import pickle
 import resource
+import shutil
 import subprocess
 import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +52,7 @@ import nbformat
 import pandas as pd
 
 from alliance_kit import __version__, config, keys, periods, publish
+from alliance_kit.paths import UnsafePath, safe_child
 
 log = logging.getLogger("alliance_kit.batch")
 
@@ -216,6 +225,7 @@ class WarmKernel:
 
 _local = threading.local()
 _all_kernels: list[WarmKernel] = []
+_private_dirs: list[Path] = []  # this worker process's private folder (Dask workers)
 
 
 def warm_kernel(kernel_name: str = KERNEL_NAME) -> WarmKernel:
@@ -239,13 +249,16 @@ def discard_kernel() -> None:
 
 
 def shutdown_worker() -> None:
-    """Stop every kernel and browser this process started."""
+    """Stop every kernel and browser this process started; remove its private folder."""
     for kernel in _all_kernels:
         kernel.shutdown()
     _all_kernels.clear()
     _local.kernel = None
     with contextlib.suppress(Exception):
         publish.close_browser()
+    for folder in _private_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+    _private_dirs.clear()
 
 
 def _register_engine() -> None:
@@ -329,15 +342,43 @@ class Rendered:
 
 
 def _inputs_path(inputs: str | bytes) -> str:
-    """A local path for the precomputed portfolio: the path itself, or bytes cached in this
-    worker's temp dir by content hash (how Dask workers on other machines get it)."""
+    """A local path for the precomputed portfolio: the path itself (the caller's private
+    run folder), or bytes cached by content hash in this worker process's private folder
+    (mode 0700; how Dask workers on other machines get it), removed at shutdown."""
     if isinstance(inputs, str):
         return inputs
+    if not _private_dirs:
+        _private_dirs.append(Path(tempfile.mkdtemp(prefix="alliance-kit-worker-")))
     digest = hashlib.sha256(inputs).hexdigest()[:20]
-    path = Path(tempfile.gettempdir()) / f"alliance_kit_inputs_{digest}.pkl"
+    path = _private_dirs[0] / f"inputs_{digest}.pkl"
     if not path.exists():
-        publish.atomic_write(path, inputs)
+        write_private(path, inputs)
     return str(path)
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new file only its owner can read (mode 0600), atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+@contextlib.contextmanager
+def private_folder() -> Iterator[Path]:
+    """A temp folder only this user can enter (mode 0700), removed when the block ends,
+    however it ends: where a run keeps the records its reports read."""
+    folder = Path(tempfile.mkdtemp(prefix="alliance-kit-report-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _own_peak_rss() -> int:
@@ -387,7 +428,7 @@ def render(job: Job, inputs: str | bytes) -> Rendered:
     out = Rendered(key=job.key, status=status, duration=0.0, error=error)
     if nb is not None:
         out.results = publish.notebook_results(nb)
-        out.outputs["ipynb"] = nbformat.writes(nb).encode("utf-8")
+        out.outputs["ipynb"] = nbformat.writes(shareable(nb)).encode("utf-8")
         if status == "ok":
             try:
                 html = publish.to_html(without_stderr(nb), title=job.title)
@@ -416,6 +457,52 @@ def without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
+    return out
+
+
+#: Parameters the batch gives a notebook that must not be kept in the report folder.
+_PRIVATE_PARAMETERS = ("scores_path",)
+
+
+def _redacted_url(value: Any) -> Any:
+    """A store URL without its password (anything else as given)."""
+    if not isinstance(value, str) or "://" not in value:
+        return value
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(value).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(redacted)"
+
+
+def shareable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook fit for the report folder, which is shared: no store
+    password and no private inputs path (in papermill's metadata and the injected
+    parameters cell), and no text repr kept behind an output's HTML (a section's repr can
+    hold figures the page does not show, such as the partner's NPV)."""
+    from papermill.translators import translate_parameters
+
+    out = nbformat.from_dict(nb)
+    meta = out.metadata.get("papermill", {})
+    params = dict(meta.get("parameters") or {})
+    for name in _PRIVATE_PARAMETERS:
+        if name in params:
+            params[name] = None
+    if "db" in params:
+        params["db"] = _redacted_url(params["db"])
+    if "parameters" in meta:
+        meta["parameters"] = params
+    for cell in out.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters(KERNEL_NAME, "python", params, "Parameters")
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data and "text/plain" in data and len(data) > 1:
+                del data["text/plain"]
     return out
 
 
@@ -639,12 +726,25 @@ def parse_formats(formats: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def output_paths(folder: Path, job: Job) -> dict[str, Path]:
     """Where a report's files go inside the period folder."""
-    stem = "portfolio" if job.kind == "portfolio" else f"alliances/{job.key}"
+    pages = folder if job.kind == "portfolio" else folder / "alliances"
+    name = "portfolio" if job.kind == "portfolio" else job.key
     return {
-        "html": folder / f"{stem}.html",
-        "pdf": folder / f"{stem}.pdf",
-        "ipynb": folder / "notebooks" / f"{job.key}.ipynb",
+        "html": safe_child(pages, f"{name}.html"),
+        "pdf": safe_child(pages, f"{name}.pdf"),
+        "ipynb": safe_child(folder / "notebooks", f"{name}.ipynb"),
     }
+
+
+def _unwritable(folder: Path, jobs: Iterable[Job]) -> dict[str, str]:
+    """Reports whose files could not be named inside the folder (an alliance id from an
+    older store holding a separator, ``..`` or a NUL): each fails on its own."""
+    found = {}
+    for job in jobs:
+        try:
+            output_paths(folder, job)
+        except UnsafePath as exc:
+            found[job.key] = f"its alliance id cannot name a report file: {exc}"
+    return found
 
 
 def _needs_run(job: Job, previous: Mapping[str, Any], folder: Path, force: bool) -> bool:
@@ -923,6 +1023,7 @@ def run(
     db = config.absolute_db(db)
     folder.mkdir(parents=True, exist_ok=True)
     publish.clean_stale_temps(folder)
+    _remove_old_inputs(folder)
     if scores is None:
         scores = _score(frames, period, as_of)
     jobs = plan(
@@ -940,16 +1041,13 @@ def run(
         as_of=as_of,
     )
     previous = publish.read_manifest(folder)
-    todo = [job for job in jobs if _needs_run(job, previous, folder, force)]
-    skipped = [job.key for job in jobs if job not in todo]
-
-    inputs_path = folder / ".inputs" / "portfolio.pkl"
-    if todo:
-        from alliance_kit.reporting import PortfolioInputs
-
-        inputs = PortfolioInputs(period=period, frames=dict(frames), scores=scores, as_of=as_of)
-        blob = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
-        publish.atomic_write(inputs_path, blob)
+    unwritable = _unwritable(folder, jobs)
+    todo = [
+        job
+        for job in jobs
+        if job.key not in unwritable and _needs_run(job, previous, folder, force)
+    ]
+    skipped = [job.key for job in jobs if job not in todo and job.key not in unwritable]
 
     names = dict(zip(frames["alliances"]["id"], frames["alliances"]["name"], strict=False))
     names["portfolio"] = "Portfolio"
@@ -965,7 +1063,11 @@ def run(
 
     def done(result: Rendered) -> None:
         job = by_key[result.key]
-        files = _store_outputs(folder, job, result)
+        try:
+            files = _store_outputs(folder, job, result)
+        except (OSError, ValueError) as exc:  # this report's files only; the run goes on
+            result.status, result.error = "failed", f"its files could not be written: {exc}"
+            files = {}
         old = manifest["reports"].get(job.key, {})
         entry = _entry(job, result, files, names)
         if result.status != "ok":
@@ -976,12 +1078,25 @@ def run(
             bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
             bar.update(1)
 
+    for key, error in unwritable.items():
+        job = by_key[key]
+        failed[key] = error
+        manifest["reports"][key] = _entry(job, Rendered(key, "failed", 0.0, error), {}, names)
     try:
         if todo:
-            if executor == "dask":
-                run_dask(todo, str(inputs_path), done, workers=workers, scheduler=scheduler)
-            else:
-                run_local(todo, str(inputs_path), done, workers=workers)
+            with private_folder() as private:
+                from alliance_kit.reporting import PortfolioInputs
+
+                inputs = PortfolioInputs(
+                    period=period, frames=dict(frames), scores=scores, as_of=as_of
+                )
+                inputs_path = private / "portfolio.pkl"
+                write_private(inputs_path, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+                del inputs
+                if executor == "dask":
+                    run_dask(todo, str(inputs_path), done, workers=workers, scheduler=scheduler)
+                else:
+                    run_local(todo, str(inputs_path), done, workers=workers)
     finally:
         if bar is not None:
             bar.close()
@@ -1015,6 +1130,17 @@ def run(
         seconds=seconds,
         as_of=as_of,
     )
+
+
+def _remove_old_inputs(folder: Path) -> None:
+    """Remove the working inputs earlier versions kept in the report folder
+    (``.inputs/portfolio.pkl``, every record in a readable file); never read them."""
+    old = folder / ".inputs"
+    if old.is_symlink() or not old.is_dir():
+        return
+    (old / "portfolio.pkl").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        old.rmdir()  # only if nothing else is in it
 
 
 def _progress(total: int, enabled: bool, period: str):

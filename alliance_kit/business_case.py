@@ -1259,9 +1259,7 @@ def export_document(
 ) -> Path:
     """Render the business-case document and write it to
     ``<folder>/<alliance_id>_business_case.<fmt>`` (folder created); returns the path."""
+    from alliance_kit import documents
+
     text = render_document(summary, fmt, charts=charts and fmt == "html")
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{summary.alliance_id}_business_case.{fmt}"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return documents.write_document(text, folder, summary.alliance_id, "business_case", fmt)

@@ -3,12 +3,14 @@ one Jinja environment and one way to make user text inert."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jinja2
 import pandas as pd
 
 from alliance_kit import config
+from alliance_kit.paths import safe_child
 
 _MARKDOWN_SPECIAL = ("\\", "`", "*", "_", "[", "]", "#", "|")
 
@@ -42,3 +44,16 @@ def environment(fmt: str) -> jinja2.Environment:
     )
     env.filters["md"] = md_text
     return env
+
+
+def write_document(text: str, folder: str | Path, alliance_id: str, kind: str, fmt: str) -> Path:
+    """Write a rendered document as ``<folder>/<alliance_id>_<kind>.<fmt>`` (folder
+    created) and return the path; an alliance id that would name a file outside the
+    folder is refused (:func:`alliance_kit.paths.safe_child`), before anything is made."""
+    if fmt not in ("html", "md"):
+        raise ValueError(f"fmt is 'html' or 'md', not {fmt!r}")
+    folder = Path(folder)
+    path = safe_child(folder, f"{alliance_id}_{kind}.{fmt}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -9,7 +9,8 @@ later records are added.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -781,3 +782,18 @@ def render_charter(
     env.filters["level"] = lambda v: v or "—"
     ctx = charter_context(frames, alliance_id, period, window)
     return env.get_template(f"governance_charter.{fmt}.j2").render(**ctx, fragment=fragment)
+
+
+def write_charter(
+    frames: Mapping[str, pd.DataFrame],
+    alliance_id: str,
+    folder: str | Path,
+    period: str | None = None,
+    fmt: str = "html",
+) -> Path:
+    """Render the charter and write it as ``<folder>/<alliance_id>_governance_charter.<fmt>``
+    (an id that would lead out of the folder is refused); returns the path."""
+    from alliance_kit import documents
+
+    text = render_charter(frames, alliance_id, period, fmt)
+    return documents.write_document(text, folder, alliance_id, "governance_charter", fmt)

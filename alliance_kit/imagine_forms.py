@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from alliance_kit import business_case as bc
 from alliance_kit import formatting as fmt
 from alliance_kit import kpis, schemas
+from alliance_kit.model import RecordRefused
 from alliance_kit.store import Store, StoreError
 from alliance_kit.widgets import (
     FIELD_WIDTH,
@@ -290,7 +291,7 @@ class CatalogueAdder:
             try:
                 with self.store.transaction() as conn:
                     self.store.upsert("kpis", records, conn=conn)
-            except (SQLAlchemyError, StoreError) as exc:
+            except (SQLAlchemyError, StoreError, RecordRefused) as exc:
                 self.status.value = _error(f"Not added: {exc}")
                 return []
         text = f"Added {', '.join(r['name'] for r in records)}." if records else "Nothing added."

@@ -272,6 +272,17 @@ def _text_cells(values: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object, copy=not owned)
 
 
+def _unix_lines(text: pd.Series) -> pd.Series:
+    """Windows line breaks in text cells as LF (model.unix_lines); one scan when none."""
+    try:
+        found = "\r" in "".join(filter(None, text.tolist()))
+    except TypeError:  # not only text and None
+        found = True
+    if not found:
+        return text
+    return text.map(model.unix_lines, na_action="ignore")
+
+
 def unneutralize(text: pd.Series) -> pd.Series:
     """Undo the export's formula guard: ``'=x`` reads back as ``=x``."""
     if not _any_quoted(text):
@@ -341,6 +352,7 @@ def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series
         text = as_text(raw)
         values = None
     if kind == "text":
+        text = _unix_lines(text)
         typed = unneutralize(text)
         return typed, pd.Series(False, index=raw.index), text
     if kind in ("date", "datetime"):

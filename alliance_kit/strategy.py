@@ -187,8 +187,4 @@ def render_document(
 
 def write_document(text: str, folder: str | Path, alliance_id: str, fmt: str) -> Path:
     """Write a rendered document as ``<folder>/<alliance_id>_strategy.<fmt>``; the path."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{alliance_id}_strategy.{fmt}"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return documents.write_document(text, folder, alliance_id, "strategy", fmt)

@@ -50,6 +50,7 @@ from alliance_kit.model import (
     PERIOD_PATTERN,
     SIDES,
     text_fault,
+    unix_lines,
     visible,
 )
 
@@ -256,7 +257,7 @@ def add_respondent(
         raise ValueError(f"org level must be one of {', '.join(ORG_LEVELS)}, not {org_level!r}")
     for name, value in (("role", role), ("label", label)):
         if fault := text_fault(value):
-            raise ValueError(f"the {name} {visible(value)!r} cannot be stored: expected {fault}")
+            raise ValueError(f"the {name} '{visible(value)}' cannot be stored: expected {fault}")
     rid = store.next_id("respondents", "RSP-")
     store.insert(
         "respondents",
@@ -468,7 +469,7 @@ def save_answer(
         if ctx is None:
             raise AnswerRefused(f"no respondent with id {respondent_id!r}")
         statement_ids = statement_ids_of(ctx.questionnaire_version)
-    comment = (comment or "").strip() or None
+    comment = unix_lines(comment or "").strip() or None
     check_answer(statement_ids, statement_id, score, comment)
     row = {
         "respondent_id": respondent_id,

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import String
 from sqlalchemy.exc import SQLAlchemyError
 
-from alliance_kit.model import TABLES, value_kind
+from alliance_kit.model import TABLES, RecordRefused, unix_lines, value_kind
 from alliance_kit.store import Store, StoreError
 
 #: Prefix and digits of generated ids per table (tables not listed: first letters + "-").
@@ -342,7 +342,7 @@ class RecordForm:
                 return int(number)
             return number
         if f.kind in ("text", "long text"):
-            return v if str(v).strip() else None
+            return unix_lines(v) if str(v).strip() else None
         return v
 
     def record(self) -> dict[str, Any]:
@@ -446,7 +446,7 @@ class RecordForm:
         try:
             with self.store.transaction() as conn:
                 self.store.upsert(self.table_name, [rec], conn=conn)
-        except (SQLAlchemyError, StoreError) as exc:
+        except (SQLAlchemyError, StoreError, RecordRefused) as exc:
             self._show({}, _error(f"Not saved: {getattr(exc, 'orig', None) or exc}"))
             return False
         key = {k: rec[k] for k in self.keys}
