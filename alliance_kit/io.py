@@ -165,20 +165,76 @@ def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
         ]
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    titles: dict[str, str] = {}  # sheet name as read -> the title in the workbook
     try:
         for ws in wb.worksheets:
             if ws.title in GUIDE_SHEETS:
                 continue
-            frame, sheet_problems = _read_sheet(ws, str(path))
-            frames[ws.title.strip()] = frame
+            name = ws.title.strip()
+            if name in titles:  # "alliances" and "alliances ": which one holds the records?
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        sheet=name,
+                        expected=f"one sheet named {name}, not two: the workbook has "
+                        f"sheets '{titles[name]}' and '{ws.title}'",
+                    )
+                )
+                continue
+            titles[name] = ws.title
+            frame, sheet_problems = _read_sheet(ws, str(path), _uncalculated_formulas(wb, ws))
+            frames[name] = frame
             problems.extend(sheet_problems)
     finally:
         wb.close()
     return frames, problems
 
 
-def _read_sheet(ws: Any, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """One sheet: header row, then data rows; blank rows are skipped, numbers kept."""
+#: A formula element (``<f>``, ``<f t="shared" .../>``, ``<x:f>``) in a sheet's XML.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _uncalculated_formulas(wb: Any, ws: Any) -> set[tuple[int, int]]:
+    """(row, column) of the cells holding a formula without a calculated value (a file
+    written by a program that does not calculate): openpyxl reads them as empty cells.
+    The sheet's XML is scanned for a formula first; most sheets have none."""
+    archive, member = getattr(wb, "_archive", None), getattr(ws, "_worksheet_path", None)
+    if archive is None or member is None:
+        return set()
+    tail = b""
+    with archive.open(member) as src:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            if _FORMULA_TAG.search(tail + chunk):
+                break
+            tail = chunk[-16:]
+        else:
+            return set()
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    found: set[tuple[int, int]] = set()
+    with archive.open(member) as src:
+        for _, elem in iterparse(src):
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in elem}
+                value = children.get("v")
+                has_value = value is not None and (value.text or elem.get("t") == "str")
+                if "f" in children and not has_value and elem.get("r"):
+                    letters, row = coordinate_from_string(elem.get("r"))
+                    found.add((row, column_index_from_string(letters)))
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+    return found
+
+
+def _read_sheet(
+    ws: Any, file: str, uncalculated: set[tuple[int, int]] = frozenset()
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """One sheet: header row, then data rows; blank rows are skipped, numbers kept.
+    ``uncalculated`` cells (row, column) are reported: their value is unknown."""
     it = ws.iter_rows(values_only=True)
     header_cells = next(it, None) or ()
     header = [None if h is None else str(h).strip() or None for h in header_cells]
@@ -191,6 +247,19 @@ def _read_sheet(ws: Any, file: str) -> tuple[pd.DataFrame, list[Problem]]:
         if h is None
     ]
     header = [h or f"(column {i + 1})" for i, h in enumerate(header)]
+    problems += [
+        Problem(
+            file,
+            ws.title.strip(),
+            row,
+            header[col - 1] if row > 1 else "",
+            None,
+            "a value, not a formula that was never calculated (open the file in Excel "
+            "and save it, or type the value)",
+        )
+        for row, col in sorted(uncalculated)
+        if col <= width
+    ]
     data, rows = [], []
     for number, values in enumerate(it, start=2):
         cells = values[:width]
@@ -291,7 +360,7 @@ def _cells(table: str, frame: pd.DataFrame, fmt: str) -> dict[str, pd.Series]:
     for name, spec in SPECS[table].columns.items():
         s = frame[name]
         if spec.kind == "text":
-            s = schemas.neutralize(s.astype(object))
+            s = schemas.neutralize(schemas.unix_lines(s.astype(object)))
         elif spec.kind == "bool":
             s = s.map({True: "yes", False: "no"}).astype(object)
         elif spec.kind in ("date", "datetime"):

@@ -128,12 +128,12 @@ RESERVED_ALLIANCE_IDS = frozenset(
 #: Ends of an id the batch uses for its own files (``<id>.failed.ipynb``).
 RESERVED_ID_SUFFIXES = (".failed",)
 _ID = re.compile(ID_PATTERN)
-#: Characters text may not hold: C0 controls other than tab and line feed (PostgreSQL
-#: refuses NUL; XML, hence xlsx, refuses the rest; a carriage return comes back from xlsx
-#: as a line feed and splits a CSV row), lone surrogates (no UTF-8 for them) and the
-#: non-characters U+FFFE, U+FFFF (not XML either). The intake and the survey turn Windows
-#: line breaks (CR LF, CR) into LF first (:func:`unix_lines`).
-FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Characters text may not hold: C0 controls other than tab, line feed and carriage return
+#: (PostgreSQL refuses NUL; XML, hence xlsx, refuses the rest), lone surrogates (no UTF-8
+#: for them) and the non-characters U+FFFE, U+FFFF (not XML either). Line breaks are
+#: written LF by the intake, the forms and the survey (:func:`unix_lines`): a lone CR
+#: would come back from xlsx as LF and split a CSV row.
+FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 TEXT_SHAPE = "text without control characters (tabs and line breaks are fine)"
 
 

@@ -272,8 +272,9 @@ def _text_cells(values: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object, copy=not owned)
 
 
-def _unix_lines(text: pd.Series) -> pd.Series:
-    """Windows line breaks in text cells as LF (model.unix_lines); one scan when none."""
+def unix_lines(text: pd.Series) -> pd.Series:
+    """Line breaks in text cells written LF (model.unix_lines): what the intake reads and
+    the export writes (xlsx would turn a CR into LF, and a lone CR splits a CSV row)."""
     try:
         found = "\r" in "".join(filter(None, text.tolist()))
     except TypeError:  # not only text and None
@@ -328,6 +329,33 @@ def _parse_dates(text: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
+#: A full date (year, month and day), maybe followed by a time: ISO 8601 would also read
+#: ``2025`` and ``2025-03`` (as the first of the period) and ``2025-W10``.
+_FULL_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[T ]|\Z)")
+
+
+def _partial_dates(text: pd.Series) -> pd.Series:
+    """Cells that are not a full date (``2025``, ``2025-03``): refused rather than read as
+    the first day of the year or month; one scan of the joined text when all are full."""
+    present = text.notna().to_numpy()
+    if not present.any():
+        return pd.Series(False, index=text.index)
+    cells = text[present].tolist()
+    if all(isinstance(c, str) for c in cells) and _ALL_FULL_DATES.fullmatch(
+        "\n".join(cells) + "\n"
+    ):
+        return pd.Series(False, index=text.index)
+    return (
+        text.map(lambda v: not _FULL_DATE.match(str(v)), na_action="ignore")
+        .fillna(False)
+        .astype(bool)
+    )
+
+
+#: Newline-joined cells that all start like a full date and hold no newline themselves.
+_ALL_FULL_DATES = re.compile(r"(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[T ][^\n]*)?\n)*")
+
+
 def _numbers(text: pd.Series) -> pd.Series:
     """Text cells as float64 (NaN where not a number): each distinct text parsed once,
     since number columns repeat few values (scores 1 to 5)."""
@@ -352,12 +380,12 @@ def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series
         text = as_text(raw)
         values = None
     if kind == "text":
-        text = _unix_lines(text)
+        text = unix_lines(text)
         typed = unneutralize(text)
         return typed, pd.Series(False, index=raw.index), text
     if kind in ("date", "datetime"):
         typed = _parse_dates(text)
-        return typed, typed.isna() & text.notna(), text
+        return typed, (typed.isna() & text.notna()) | _partial_dates(text), text
     if kind == "bool":
         lower = text.str.lower()
         bad = lower.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
