@@ -794,6 +794,8 @@ def write_charter(
     """Render the charter and write it as ``<folder>/<alliance_id>_governance_charter.<fmt>``
     (an id that would lead out of the folder is refused); returns the path."""
     from alliance_kit import documents
+    from alliance_kit.paths import safe_child
 
+    safe_child(Path(folder), f"{alliance_id}_governance_charter.{fmt}")  # before any work
     text = render_charter(frames, alliance_id, period, fmt)
     return documents.write_document(text, folder, alliance_id, "governance_charter", fmt)

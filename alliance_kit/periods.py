@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 
-_PERIOD = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
+#: ASCII digits only (``\d`` also takes ``２０２６``) and nothing after (``$`` takes a "\n").
+_PERIOD = re.compile(r"^([0-9]{4})\s*-?\s*[Qq]([1-4])\Z")
 
 
 def parse(period: str) -> tuple[int, int]:

@@ -390,6 +390,145 @@ CORPUS = [
 ]
 
 
+def _sheet_twice(d: dict) -> None:
+    """A second alliances sheet whose name differs by a trailing space."""
+    d["alliances "] = [r for r in d["alliances"] if r["id"] == "A1"]
+
+
+CORPUS += [
+    Bad(
+        "alliance id leading out of the report folder",
+        "xlsx",
+        _set("alliances", 0, id="../../../../tmp/x"),
+        "alliances",
+        2,
+        "id",
+        "../../../../tmp/x",
+        "letters A-Z",
+    ),
+    Bad(
+        "alliance id the batch keeps for its portfolio report",
+        "csv",
+        _set("alliances", 1, id="portfolio"),
+        "alliances",
+        3,
+        "id",
+        "portfolio",
+        "other than portfolio",
+    ),
+    Bad(
+        "alliance id ending like a failed report's notebook",
+        "csv",
+        _set("alliances", 1, id="A1.failed"),
+        "alliances",
+        3,
+        "id",
+        "A1.failed",
+        ".failed",
+    ),
+    Bad(
+        "id differing from another only by letter case",
+        "xlsx",
+        _set("alliances", 1, id="a1"),
+        "alliances",
+        3,
+        "id",
+        "a1",
+        "letter case",
+    ),
+    Bad(
+        "full-width id",
+        "csv",
+        _set("alliances", 1, id="Ａ1"),
+        "alliances",
+        3,
+        "id",
+        "Ａ1",
+        "letters A-Z",
+    ),
+    Bad(
+        "NUL in an id",
+        "csv",
+        _set("alliances", 1, id="A\x002"),
+        "alliances",
+        3,
+        "id",
+        "A\\x002",
+        "control characters",
+    ),
+    Bad(
+        "control characters in notes",
+        "csv",
+        _set("alliances", 0, notes="line\x0bfeed, start of heading \x01"),
+        "alliances",
+        2,
+        "notes",
+        "line\\x0bfeed, start of heading \\x01",
+        "found \\x0b at character 5",
+    ),
+    Bad(
+        "NUL in a survey comment",
+        "csv",
+        _set("answers", 1, comment="pasted\x00text"),
+        "answers",
+        3,
+        "comment",
+        "pasted\\x00text",
+        "control characters",
+    ),
+    Bad(
+        "a sheet name matching twice",
+        "xlsx",
+        _sheet_twice,
+        "alliances",
+        None,
+        "",
+        None,
+        "'alliances' and 'alliances '",
+    ),
+    Bad(
+        "formula never calculated",
+        "xlsx",
+        _set("alliances", 0, notes=P.Formula("=1+1")),
+        "alliances",
+        2,
+        "notes",
+        None,
+        "never calculated",
+    ),
+    Bad(
+        "year for a date",
+        "csv",
+        _set("alliances", 0, start_date="2024"),
+        "alliances",
+        2,
+        "start_date",
+        "2024",
+        "YYYY-MM-DD",
+    ),
+    Bad(
+        "year and month for a date",
+        "xlsx",
+        _set("meetings", 0, planned_on="2026-02"),
+        "meetings",
+        2,
+        "planned_on",
+        "2026-02",
+        "YYYY-MM-DD",
+    ),
+    Bad(
+        "year typed as a number in a date cell",
+        "xlsx",
+        _set("actions", 0, due_on=2026),
+        "actions",
+        2,
+        "due_on",
+        "2026",
+        "YYYY-MM-DD",
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory) -> Store:
     """A SQLite store holding the valid portfolio, shared by the corpus cases."""
@@ -550,6 +689,43 @@ def test_export_import_export_is_identical(store, fmt, tmp_path):
         pd.testing.assert_frame_equal(
             io.export_frames(got)[table], io.export_frames(expected)[table], check_dtype=False
         )
+
+
+#: Text as odd as a valid record may hold: tabs, line breaks (CR LF from a Windows file),
+#: DEL, NEL, no-break and zero-width spaces, the line separator, an emoji, a formula.
+ODD_TEXT = "tab\there\r\nline\x7fDEL\x85NEL\xa0nbsp\u200bzw\u2028LS 🚀 =1+2"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_every_valid_record_is_stored_and_exported_and_no_other_is_valid(store, fmt, tmp_path):
+    """What validate accepts, the store (SQLite, PostgreSQL) takes and an export carries
+    back unchanged; what neither could hold (a NUL, a vertical tab in a note or a survey
+    comment) is refused at validation, in place, not at insert or export."""
+    data = P.rows()
+    data["alliances"][0]["notes"] = ODD_TEXT
+    data["answers"][0]["comment"] = ODD_TEXT
+    source = P.write_raw(data, tmp_path / "in")  # CSV: the one format that can carry a NUL
+    result = io.import_portfolio(store, source)
+    assert result.ok, result.problems
+    read_as = ODD_TEXT.replace("\r\n", "\n")  # line breaks are read as LF
+    assert store.read("alliances").set_index("id").loc["A1", "notes"] == read_as
+    out = io.export_portfolio(store, tmp_path / ("out.xlsx" if fmt == "xlsx" else "out"))
+    again = io.load_portfolio(out)
+    assert again[1] == []
+    assert again[0]["alliances"].set_index("id").loc["A1", "notes"] == read_as
+    assert again[0]["answers"]["comment"].tolist()[0] == read_as
+
+    for sheet, column, text in (
+        ("alliances", "notes", "pasted\x00NUL"),
+        ("alliances", "name", "vertical\x0btab"),
+        ("answers", "comment", "start of heading\x01"),
+    ):
+        bad = P.rows()
+        bad[sheet][0][column] = text
+        before = store.counts()
+        result = io.import_portfolio(store, P.write_raw(bad, tmp_path / f"bad-{column}"))
+        assert [(p.sheet, p.row, p.column) for p in result.problems] == [(sheet, 2, column)]
+        assert store.counts() == before
 
 
 def test_frames_export_without_a_store_and_zip_times_are_fixed(tmp_path):

@@ -22,10 +22,19 @@ def test_last_closed_is_the_quarter_before_today() -> None:
     assert periods.last_closed(dt.date(2027, 1, 1)) == "2026-Q4"
 
 
-@pytest.mark.parametrize("bad", ["2026-Q5", "Q3-2026", "2026-Q", "", "2026-q3x"])
+@pytest.mark.parametrize(
+    "bad", ["2026-Q5", "Q3-2026", "2026-Q", "", "2026-q3x", "２０２６-Q3", "٢٠٢٦-Q3", "2026-Q3\nx"]
+)
 def test_bad_period_names_the_value(bad: str) -> None:
     with pytest.raises(ValueError, match="write it like 2026-Q3"):
         periods.parse(bad)
+
+
+def test_a_started_quarter_comes_back_as_written_everywhere() -> None:
+    """The quarter names the report folder: what comes back is the canonical text."""
+    today = dt.date(2026, 11, 27)
+    assert periods.check_started(" 2026-Q3\n", today) == "2026-Q3"
+    assert periods.resolve("2026-Q3 ", today) == "2026-Q3"
 
 
 def test_of_dates_is_vectorized() -> None:

@@ -189,3 +189,88 @@ def test_neutralize_is_undone_by_import(text):
     assert not str(guarded[0]).startswith(schemas.FORMULA_START)
     assert schemas.unneutralize(guarded)[0] == text
     assert guarded[1] is None
+
+
+# --- what ids and text may hold (model.ID_PATTERN, model.FORBIDDEN_TEXT) -----------------
+
+#: Characters a text may hold although they look odd: all reach PostgreSQL and xlsx intact.
+ODD_BUT_FINE = ["\t", "\n", "\x7f", "\x85", "\xa0", "\u2028", "\u200b", "\U0001f680"]
+#: Characters no text may hold: the C0 controls but tab, LF and CR; lone surrogates; the
+#: non-characters XML refuses.
+FORBIDDEN = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + [
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+]
+
+
+@pytest.mark.parametrize("char", FORBIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_text_with_a_control_character_is_refused_in_place(char):
+    d = P.rows()
+    d["alliances"][0]["notes"] = f"before{char}after"
+    (p,) = schemas.validate(P.frames(d), source="in.xlsx")
+    assert (p.sheet, p.row, p.column) == ("alliances", 2, "notes")
+    assert "control characters" in p.expected and "at character 7" in p.expected
+    assert char not in p.message  # shown as an escape, never raw in a terminal
+
+
+@pytest.mark.parametrize("char", ODD_BUT_FINE, ids=lambda c: f"U+{ord(c):04X}")
+def test_text_with_tabs_line_breaks_and_other_odd_characters_is_valid(char):
+    d = P.rows()
+    d["alliances"][0]["notes"] = f"before{char}after"
+    typed, problems = schemas.prepare(P.frames(d))
+    assert problems == []
+    assert typed["alliances"].loc[0, "notes"] == f"before{char}after"
+
+
+def test_windows_line_breaks_are_read_as_line_feeds():
+    d = P.rows()
+    d["alliances"][0]["notes"] = "one\r\ntwo\rthree"
+    typed, problems = schemas.prepare(P.frames(d))
+    assert problems == [] and typed["alliances"].loc[0, "notes"] == "one\ntwo\nthree"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../x", "a/b", "a\\b", ".hidden", "-opt", "_x", "A 1", "A:1", "Ａ1", "x" * 41, "é1", ""],
+)
+def test_ids_that_could_not_name_a_file_are_refused(bad):
+    d = P.rows()
+    d["objectives"][0]["id"] = bad
+    d["kpis"][0]["objective_id"] = None
+    problems = schemas.validate(P.frames(d))
+    assert any((p.sheet, p.row, p.column) == ("objectives", 2, "id") for p in problems)
+
+
+@pytest.mark.parametrize("good", ["A001", "KPI-0007", "a.b_c-d", "9", "x" * 40])
+def test_ids_of_letters_digits_dots_dashes_and_underscores_are_valid(good):
+    d = P.rows()
+    d["objectives"][0]["id"] = good
+    for sheet in ("kpis", "actions"):
+        for row in d[sheet]:
+            if row.get("objective_id") == "O1":
+                row["objective_id"] = good
+    assert schemas.validate(P.frames(d)) == []
+
+
+@pytest.mark.parametrize("reserved", ["portfolio", "PORTFOLIO", "index", "manifest", "NUL"])
+def test_alliance_ids_the_batch_uses_for_its_own_files_are_refused(reserved):
+    d = P.rows()
+    d["alliances"][1]["id"] = reserved
+    problems = schemas.validate(P.frames(d))
+    assert any((p.row, p.column) == (3, "id") and "report batch" in p.expected for p in problems)
+
+
+def test_ids_differing_only_by_case_or_width_from_stored_ids_are_refused_when_adding():
+    typed, _ = schemas.prepare(P.frames())
+    for twin in ("a1", "Ａ1"):
+        new = P.rows()["alliances"][:1]
+        new[0]["id"] = twin
+        problems = schemas.validate({"alliances": pd.DataFrame(new)}, existing=typed)
+        assert any("stored id A1" in p.expected for p in problems), problems
+    # a form's edit of A1 itself is no twin; a new record a1 is
+    record = dict(P.rows()["alliances"][0])
+    assert schemas.validate_record("alliances", record, existing=typed) == {}
+    record["id"] = "a1"
+    assert "stored id A1" in schemas.validate_record("alliances", record, existing=typed)["id"]

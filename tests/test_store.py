@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError
 
-from alliance_kit.model import TABLES
+from alliance_kit.model import TABLES, RecordRefused
 from alliance_kit.store import Store, StoreError, open_store
 
 
@@ -294,3 +294,33 @@ def test_existing_empty_sqlite_file_is_still_reported_as_empty(tmp_path) -> None
     path.touch()
     with pytest.raises(StoreError, match="is empty"):
         open_store(str(path))
+
+
+# --- the last guard: text no store or export can carry -------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["rows", "bulk"])
+def test_the_store_refuses_control_characters_and_unsafe_ids_whatever_the_path(
+    store: Store, bulk: bool
+) -> None:
+    """Every path into the store (insert of rows, the bulk paths: multi-row INSERT on
+    SQLite, COPY on PostgreSQL; upsert) refuses a NUL or another control character in
+    text, and an id that could not name a file, before any SQL: nothing is written."""
+    n = 1_200 if bulk else 2
+    ok = [alliance(f"A{i:04d}") for i in range(n)]
+    for bad in (
+        {"notes": "pasted\x00text"},
+        {"name": "vertical\x0btab"},
+        {"id": "../../tmp/x"},
+        {"id": "A\x001"},
+    ):
+        rows = [*ok[:-1], {**ok[-1], **bad}]
+        with pytest.raises(RecordRefused, match=rf"alliances, record {n}, column"):
+            store.insert("alliances", pd.DataFrame(rows) if bulk else rows)
+        with pytest.raises(RecordRefused):
+            store.upsert("alliances", rows[-1:])
+        assert store.counts()["alliances"] == 0
+    # tabs, line breaks and other odd but valid characters are stored as given
+    fine = "tab\there\nline\r\nDEL\x7f NEL\x85 LS\u2028 🚀"
+    assert store.insert("alliances", [alliance("A1", notes=fine)]) == 1
+    assert store.read("alliances").loc[0, "notes"] == fine

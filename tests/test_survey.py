@@ -226,6 +226,9 @@ def test_save_answer_upserts_one_row(round_):
         ("C1.1", 0, None, "1 to 5"),
         ("C1.1", True, None, "1 to 5"),
         ("C1.1", 3, "x" * (survey.COMMENT_MAX + 1), "under 2000"),
+        ("C1.1", 3, "pasted\x00text", r"control character \(\\x00\) at character 7"),
+        ("C1.1", 3, "a\x0bb", r"control character \(\\x0b\)"),
+        ("C1.1", 3, "\x01", "control character"),
     ],
 )
 def test_save_answer_refuses_bad_input_and_writes_nothing(
@@ -236,6 +239,20 @@ def test_save_answer_refuses_bad_input_and_writes_nothing(
     with pytest.raises(survey.AnswerRefused, match=message):
         survey.save_answer(store, rid, statement, score, comment)
     assert store.read("answers").empty
+
+
+def test_a_comment_keeps_tabs_and_line_breaks_written_as_lf(round_):
+    store, rnd = round_
+    rid = survey.add_respondent(store, rnd["id"], "us")
+    survey.save_answer(store, rid, "C1.1", 4, "one\r\ntwo\tcols\rthree", statement_ids=IDS)
+    assert store.read("answers")["comment"].tolist() == ["one\ntwo\tcols\nthree"]
+
+
+def test_a_respondent_label_with_a_control_character_is_refused(round_):
+    store, rnd = round_
+    with pytest.raises(ValueError, match=r"label 'Ann\\x00' cannot be stored"):
+        survey.add_respondent(store, rnd["id"], "us", label="Ann\x00")
+    assert store.read("respondents").empty
 
 
 def test_save_answer_looks_up_the_rounds_version(round_):

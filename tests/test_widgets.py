@@ -177,6 +177,37 @@ def test_new_record_cannot_take_an_existing_id(db) -> None:
     assert db.read("alliances")["name"].tolist() == ["Cloud co-sell"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("a001", "stored id A001"),
+        ("Ａ001", "letters A-Z"),
+        ("../../tmp/x", "letters A-Z"),
+        ("portfolio", "report batch"),
+    ],
+)
+def test_a_new_alliance_id_must_be_safe_and_not_a_case_twin(db, typed, says) -> None:
+    db.insert("alliances", [ALLIANCE])
+    form = RecordForm(db, "alliances")
+    fill_alliance(form, name="Twin")
+    fill(form, id=typed)
+    assert form.save() is False
+    assert says in form.fields["id"].message.value
+    assert db.read("alliances")["id"].tolist() == ["A001"]
+
+
+def test_control_characters_in_a_form_are_refused_and_line_breaks_kept(db) -> None:
+    form = RecordForm(db, "alliances")
+    fill_alliance(form, notes="pasted\x00text")
+    fill(form, id="A002")
+    assert form.save() is False
+    assert "control characters" in form.fields["notes"].message.value
+    assert db.read("alliances").empty
+    fill(form, notes="one\r\ntwo\tthree")
+    assert form.save() is True
+    assert db.read("alliances")["notes"].tolist() == ["one\ntwo\tthree"]
+
+
 def test_defaults_fill_hidden_columns_and_where_limits_load(db) -> None:
     db.insert("alliances", [ALLIANCE, ALLIANCE | {"id": "A002", "name": "Other"}])
     db.insert(

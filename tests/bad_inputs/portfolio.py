@@ -418,6 +418,11 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 }
 
 
+class Formula(str):
+    """A cell written as a formula with no calculated value (as a program that does not
+    calculate writes one): openpyxl reads such a cell as empty."""
+
+
 def rows() -> dict[str, list[dict[str, Any]]]:
     """A fresh deep copy of the portfolio's rows, safe to break."""
     return copy.deepcopy(ROWS)
@@ -443,7 +448,9 @@ def write_raw(data: dict[str, list[dict[str, Any]]], path: Path) -> Path:
             ws.append(header)
             for rec in records:
                 ws.append([rec.get(c) for c in header])
-                for cell in ws[ws.max_row]:
+                for cell, value in zip(ws[ws.max_row], [rec.get(c) for c in header]):
+                    if isinstance(value, Formula):
+                        continue  # written as a formula, never calculated
                     if isinstance(cell.value, str) and cell.value.startswith("="):
                         cell.data_type = "s"  # text a user typed, not a formula
         wb.save(path)
