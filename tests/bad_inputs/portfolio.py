@@ -448,7 +448,7 @@ def write_raw(data: dict[str, list[dict[str, Any]]], path: Path) -> Path:
             ws.append(header)
             for rec in records:
                 ws.append([rec.get(c) for c in header])
-                for cell, value in zip(ws[ws.max_row], [rec.get(c) for c in header]):
+                for cell, value in zip(ws[ws.max_row], [rec.get(c) for c in header], strict=False):
                     if isinstance(value, Formula):
                         continue  # written as a formula, never calculated
                     if isinstance(cell.value, str) and cell.value.startswith("="):
