@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import html.parser
 import json
+import pickle
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +23,7 @@ PERIOD = "2026-Q3"
 TODAY = dt.date(2026, 11, 27)  # PERIOD is closed; 2026-Q4 is in progress
 XSS_NAME = "<script>alert(1)</script> Co-Sell"
 XSS_NOTE = '<img src=x onerror="alert(2)"> & notes'
+SECRET_DB = "postgresql://alice:s3cret-pw@db.example.internal/alliances"
 
 
 def sample_frames() -> dict:
@@ -85,6 +88,7 @@ def built(tmp_path_factory, frames):
         workers=2,
         progress=False,
         as_of=TODAY,
+        db=SECRET_DB,  # unused by the notebooks (they read scores_path): must not leak
     )
     return result
 
@@ -433,3 +437,139 @@ def test_report_pages_never_show_warnings_or_stderr(tmp_path):
     assert "probe-stdout line" in page
     assert "probe-stderr" not in page and "probe-warning" not in page
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+
+
+# --- the report folder is shared: nothing in it holds more than the pages ------------------
+
+
+def test_the_report_folder_holds_no_more_than_the_pages_show(built):
+    """No working inputs (every record), no store password, no private path, and no text
+    repr behind an HTML output (the business case section's repr holds the partner's NPV,
+    which no page shows) in anything the run leaves in the report folder."""
+    folder = built.folder
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert not (folder / ".inputs").exists()
+    assert not [p for p in files if p.suffix == ".pkl"]
+    for path in files:
+        assert b"s3cret-pw" not in path.read_bytes(), path
+    for key in ("A001", "portfolio"):
+        text = (folder / "notebooks" / f"{key}.ipynb").read_text()
+        nb = nbformat.reads(text, as_version=4)
+        params = nb.metadata["papermill"]["parameters"]
+        assert params["db"] == "postgresql://alice:***@db.example.internal/alliances"
+        assert params["scores_path"] is None
+        (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert "scores_path = None" in injected.source and "***" in injected.source
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if "text/html" in output.get("data", {}):
+                    assert "text/plain" not in output["data"], key
+        assert "npv_partner" not in text and "BusinessCaseSection(" not in text
+        assert batch.publish.notebook_results(nb) == built.manifest["reports"][key]["figures"]
+
+
+def _probe_notebook(path: Path, declares: str) -> Path:
+    """A report notebook that records where its inputs are and who may read them."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(declares + "\nperiod = None\nscores_path = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import os, stat\n"
+            "from alliance_kit.notebook import record\n"
+            "mode = lambda p: oct(stat.S_IMODE(os.stat(p).st_mode))\n"
+            "record('inputs', scores_path)\n"
+            "record('folder_mode', mode(os.path.dirname(scores_path)))\n"
+            "record('file_mode', mode(scores_path))"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+class _Planted:
+    """A pickle that leaves a mark when it is loaded."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self):
+        return (Path.touch, (self.mark,))
+
+
+def test_inputs_live_in_a_private_folder_removed_after_the_run(tmp_path, frames, monkeypatch):
+    out = tmp_path / "out"
+    folder = out / PERIOD
+    (folder / ".inputs").mkdir(parents=True)
+    mark = tmp_path / "unpickled"
+    (folder / ".inputs" / "portfolio.pkl").write_bytes(pickle.dumps(_Planted(mark)))
+    kw = dict(
+        frames=frames,
+        out=out,
+        workers=1,
+        progress=False,
+        as_of=TODAY,
+        alliance_nb=_probe_notebook(tmp_path / "a.ipynb", "alliance = None"),
+        portfolio_nb=_probe_notebook(tmp_path / "p.ipynb", ""),
+    )
+    result = batch.run(PERIOD, alliance_ids=["A001"], **kw)
+    assert result.ok, result.summary()
+    figures = result.manifest["reports"]["A001"]["figures"]
+    assert (figures["folder_mode"], figures["file_mode"]) == ("0o700", "0o600")
+    inputs = Path(figures["inputs"])
+    assert not inputs.is_relative_to(out) and not inputs.parent.exists()
+    assert not mark.exists()  # the planted pickle was never loaded ...
+    assert not (folder / ".inputs").exists()  # ... and the old inputs are gone
+
+    # a run that breaks after writing its inputs still removes them
+    seen = {}
+
+    def broken_pool(jobs, inputs, done, *, workers):
+        seen["inputs"] = Path(inputs)
+        assert seen["inputs"].exists()
+        raise RuntimeError("the pool broke")
+
+    monkeypatch.setattr(batch, "run_local", broken_pool)
+    with pytest.raises(RuntimeError, match="the pool broke"):
+        batch.run(PERIOD, alliance_ids=["A001"], force=True, **kw)
+    assert not seen["inputs"].parent.exists()
+
+
+def test_an_alliance_id_that_cannot_name_a_file_fails_alone(tmp_path, frames):
+    """Ids from a store written before ids were checked: one leading out of the folder,
+    one holding a NUL. Each fails on its own; the others, the portfolio report and the
+    index are built, and nothing is written outside the period's folder."""
+    bad = ["../../escape", "A\x00B"]
+    f = dict(frames)
+    a = f["alliances"]
+    copies = [a[a["id"] == "A001"].assign(id=i, name=f"copy {n}") for n, i in enumerate(bad)]
+    f["alliances"] = pd.concat([a, *copies], ignore_index=True)
+    out = tmp_path / "out"
+    result = batch.run(
+        PERIOD,
+        frames=f,
+        out=out,
+        alliance_ids=["A001", *bad],
+        workers=1,
+        progress=False,
+        as_of=TODAY,
+        alliance_nb=_probe_notebook(tmp_path / "a.ipynb", "alliance = None"),
+        portfolio_nb=_probe_notebook(tmp_path / "p.ipynb", ""),
+    )
+    assert set(result.failed) == set(bad)
+    assert all("cannot name a report file" in e for e in result.failed.values())
+    reports = result.manifest["reports"]
+    assert reports["A001"]["status"] == "ok" and reports["portfolio"]["status"] == "ok"
+    assert "1 report(s) built" not in result.summary()  # A001 and the portfolio: 2
+    assert "2 report(s) built" in result.summary()
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert written and all(p.is_relative_to(result.folder) for p in written)
+    assert not [p for p in tmp_path.rglob("*escape*")]
+    assert (result.folder / "index.html").exists()
+    assert (result.folder / "alliances" / "A001.html").exists()
