@@ -178,25 +178,51 @@ def fold_id(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 
 
+#: Values scanned together: one join and one regex search per chunk (C-level loops), the
+#: joined text of a chunk staying small however large the table.
+_CHUNK = 1 << 16
+
+
+def _joined(chunk: list[object], sep: str) -> str:
+    """The text values of ``chunk`` joined by ``sep`` (None and empty text left out)."""
+    try:
+        return sep.join(filter(None, chunk))
+    except TypeError:  # numbers or NaN among the values: only the text is scanned
+        return sep.join(v for v in chunk if isinstance(v, str) and v)
+
+
+def fold_ids(ids: list[str]) -> list[str]:
+    """:func:`fold_id` of many ids: one lower() of the joined ids when they are ASCII
+    without line breaks (NFKC and casefold change nothing else then), else one by one."""
+    joined = "\n".join(ids)
+    if joined.isascii() and joined.count("\n") == len(ids) - 1:
+        return joined.lower().split("\n") if ids else []
+    return [fold_id(v) for v in ids]
+
+
 def bad_text(values: Iterable[object]) -> list[int]:
     """Positions of the values holding forbidden characters (None and non-text skipped).
-    One C-level scan of the joined text when all is well, which is nearly always."""
-    items = list(values)
-    texts = [v for v in items if isinstance(v, str)]
-    if not FORBIDDEN_TEXT.search("".join(texts)):
-        return []
-    return [i for i, v in enumerate(items) if text_fault(v)]
+    A scan of the joined text per chunk; values are looked at one by one only in a chunk
+    where that scan found something, which is nearly never."""
+    items = values if isinstance(values, list) else list(values)
+    found: list[int] = []
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        if FORBIDDEN_TEXT.search(_joined(chunk, "")):
+            found += [start + i for i, v in enumerate(chunk) if text_fault(v)]
+    return found
 
 
 def bad_ids(values: Iterable[object]) -> list[int]:
     """Positions of the text values that are not ids (anything else is skipped: missing
-    values are the validator's to report): one scan of the joined ids first, each id
-    checked only when that scan finds something."""
-    items = list(values)
-    ids = [v for v in items if isinstance(v, str)]
-    if not _NOT_ID.search("\n" + "\n".join(ids)) and max(map(len, ids), default=0) <= ID_MAX:
-        return []
-    return [i for i, v in enumerate(items) if isinstance(v, str) and id_fault(v)]
+    values are the validator's to report), scanned as :func:`bad_text` scans text."""
+    items = values if isinstance(values, list) else list(values)
+    found: list[int] = []
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        if _NOT_ID.search("\n" + _joined(chunk, "\n")) or "" in chunk:
+            found += [start + i for i, v in enumerate(chunk) if isinstance(v, str) and id_fault(v)]
+    return found
 
 
 class RecordRefused(ValueError):
@@ -220,8 +246,8 @@ def refuse_bad_values(table: str, columns: dict[str, list[object]], ids: Iterabl
 
 
 #: Anything that cannot be in a list of ids joined by newlines: a character outside the
-#: id alphabet, or an id that is empty or starts with '.', '_' or '-'.
-_NOT_ID = re.compile(r"[^A-Za-z0-9._\n-]|\n(?![A-Za-z0-9])")
+#: id alphabet, an id that starts with '.', '_' or '-', or one longer than ID_MAX.
+_NOT_ID = re.compile(rf"[^A-Za-z0-9._\n-]|\n(?![A-Za-z0-9])|[A-Za-z0-9._-]{{{ID_MAX + 1}}}")
 
 
 def rule(

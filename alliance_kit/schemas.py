@@ -329,31 +329,16 @@ def _parse_dates(text: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-#: A full date (year, month and day), maybe followed by a time: ISO 8601 would also read
-#: ``2025`` and ``2025-03`` (as the first of the period) and ``2025-W10``.
-_FULL_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[T ]|\Z)")
-
-
 def _partial_dates(text: pd.Series) -> pd.Series:
-    """Cells that are not a full date (``2025``, ``2025-03``): refused rather than read as
-    the first day of the year or month; one scan of the joined text when all are full."""
+    """Cells too short to be a full date (``2025``, ``2025-03``: fewer than the 8
+    characters of ``2025-3-1``), which ISO 8601 would read as the first day of the year or
+    month: refused instead. Lengths are taken in one C-level pass."""
     present = text.notna().to_numpy()
-    if not present.any():
-        return pd.Series(False, index=text.index)
-    cells = text[present].tolist()
-    if all(isinstance(c, str) for c in cells) and _ALL_FULL_DATES.fullmatch(
-        "\n".join(cells) + "\n"
-    ):
-        return pd.Series(False, index=text.index)
-    return (
-        text.map(lambda v: not _FULL_DATE.match(str(v)), na_action="ignore")
-        .fillna(False)
-        .astype(bool)
-    )
-
-
-#: Newline-joined cells that all start like a full date and hold no newline themselves.
-_ALL_FULL_DATES = re.compile(r"(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[T ][^\n]*)?\n)*")
+    short = np.zeros(len(text), dtype=bool)
+    if present.any():
+        cells = text.to_numpy()[present]
+        short[present] = np.fromiter(map(len, map(str, cells)), np.int64, len(cells)) < 8
+    return pd.Series(short, index=text.index)
 
 
 def _numbers(text: pd.Series) -> pd.Series:
@@ -643,10 +628,13 @@ def _check_folded_ids(t: _Table, out: _Problems, existing: pd.DataFrame | None) 
     if t.spec.primary_key != ("id",):
         return
     ids = t.typed["id"]
-    given = ids.notna() & ids.map(lambda v: isinstance(v, str))
+    given = ids.notna()
+    if not given.all() or not all(isinstance(v, str) for v in ids.tolist()):
+        given &= ids.map(lambda v: isinstance(v, str))
     if not given.any():
         return
-    folded = ids.where(given).map(model.fold_id, na_action="ignore")
+    folded = pd.Series(None, index=ids.index, dtype=object)
+    folded[given] = model.fold_ids(ids[given].tolist())
     twin = folded.duplicated(keep="first") & given & ~ids.duplicated(keep="first")
     if twin.any():
         first = pd.Series(ids.where(given).to_numpy(), index=folded.to_numpy())
@@ -662,8 +650,8 @@ def _check_folded_ids(t: _Table, out: _Problems, existing: pd.DataFrame | None) 
         out.add_rows(t.spec.name, t.rows, twin, "id", ids, expected)
     if existing is None or not len(existing):
         return
-    stored = existing["id"].dropna().astype(object)
-    stored_by_fold = pd.Series(stored.to_numpy(), index=stored.map(model.fold_id).to_numpy())
+    stored = [v for v in existing["id"].tolist() if isinstance(v, str)]
+    stored_by_fold = pd.Series(stored, index=model.fold_ids(stored), dtype=object)
     stored_by_fold = stored_by_fold[~stored_by_fold.index.duplicated()]
     theirs = folded.map(stored_by_fold)
     clash = given & ~twin & theirs.notna() & (theirs != ids)
