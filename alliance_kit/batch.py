@@ -52,6 +52,7 @@ import nbformat
 import pandas as pd
 
 from alliance_kit import __version__, config, keys, periods, publish
+from alliance_kit.model import visible
 from alliance_kit.paths import UnsafePath, safe_child
 
 log = logging.getLogger("alliance_kit.batch")
@@ -672,7 +673,9 @@ class BatchResult:
             f"{len(self.skipped)} up to date, {len(self.failed)} failed, "
             f"in {self.seconds:.1f} s",
         ]
-        lines += [f"  FAILED {key}: {err}" for key, err in sorted(self.failed.items())]
+        lines += [
+            f"  FAILED {visible(key)}: {visible(err)}" for key, err in sorted(self.failed.items())
+        ]
         lines.append(f"index: {self.index}")
         return "\n".join(lines)
 

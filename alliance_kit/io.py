@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import schemas
+from alliance_kit import model, schemas
 from alliance_kit.model import RECORD_TYPES, TABLES
 from alliance_kit.schemas import SPECS, Problem
 from alliance_kit.store import Store, typed_frame
@@ -397,9 +397,33 @@ def export_portfolio(
             cells = pd.DataFrame(_cells(table, frame, "csv"))
             cells.to_csv(path / f"{table}.csv", index=False, lineterminator="\n")
         return path
+    _refuse_unwritable_text(frames)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_workbook_bytes(frames))
     return path
+
+
+def _refuse_unwritable_text(frames: Mapping[str, pd.DataFrame]) -> None:
+    """Text no workbook can hold (control characters stored before the store refused
+    them): ValueError naming each record and column, before any file is written."""
+    found = []
+    for table, frame in frames.items():
+        spec = SPECS[table]
+        for name, col in spec.columns.items():
+            if col.kind != "text":
+                continue
+            for i in model.bad_text(frame[name].tolist()):
+                key = " / ".join(str(frame[k].iloc[i]) for k in spec.primary_key)
+                found.append(
+                    f"{table} {model.visible(key)}, column {name}: "
+                    f"{model.visible(str(frame[name].iloc[i]))[:60]}"
+                )
+    if found:
+        shown = "\n  ".join(found[:20]) + ("\n  ..." if len(found) > 20 else "")
+        raise ValueError(
+            f"cannot export to xlsx: {len(found)} stored text(s) hold control characters "
+            f"no workbook can hold (correct them, or export to CSV):\n  {shown}"
+        )
 
 
 def _workbook_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:

@@ -728,6 +728,22 @@ def test_every_valid_record_is_stored_and_exported_and_no_other_is_valid(store, 
         assert store.counts() == before
 
 
+def test_control_characters_stored_before_they_were_refused_are_named_by_the_export(
+    store, tmp_path
+):
+    """A store filled by an older version may hold a vertical tab in a note: the xlsx
+    export names the record and column (no traceback, no file); CSV still exports."""
+    from sqlalchemy import text
+
+    assert io.import_portfolio(store, P.write_raw(P.rows(), tmp_path / "in")).ok
+    with store.engine.begin() as conn:  # as an older version could have written it
+        conn.execute(text("UPDATE alliances SET notes = :n WHERE id = 'A2'"), {"n": "a\x0bb"})
+    with pytest.raises(ValueError, match=r"alliances A2, column notes: a\\x0bb"):
+        io.export_portfolio(store, tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
+    assert (io.export_portfolio(store, tmp_path / "csv") / "alliances.csv").exists()
+
+
 def test_frames_export_without_a_store_and_zip_times_are_fixed(tmp_path):
     typed, _ = schemas.prepare(P.frames())
     path = io.export_portfolio(typed, tmp_path / "x.xlsx")
