@@ -13,13 +13,16 @@ section at the end, never editing the functions of another section.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import re
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from alliance_kit.formatting import money, signed
+from alliance_kit.model import visible
 
 if TYPE_CHECKING:
     from alliance_kit.business_case import MonteCarloResult
@@ -51,10 +54,31 @@ def side_scale() -> alt.Scale:
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as a bare SVG string (vl-convert; nothing is fetched)."""
+    """The chart as a bare SVG string (vl-convert; nothing is fetched). Control characters
+    in labels are drawn as escapes: vl-convert aborts the whole process on a NUL (in a
+    report kernel, every report after it), and the intake refuses them, but a store filled
+    by an older version may still hold one."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    spec = chart.to_dict()
+    if _JSON_CONTROL.search(json.dumps(spec)):
+        spec = _visible_text(spec)
+    return vlc.vegalite_to_svg(spec)
+
+
+#: A control character as json.dumps writes it (tab and line breaks are written \t, \n).
+_JSON_CONTROL = re.compile(r"\\u00[01][0-9a-f]|\\ud[89a-f]|\\uff[f][ef]")
+
+
+def _visible_text(value: Any) -> Any:
+    """``value`` (a chart spec) with its text's forbidden characters written as escapes."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {visible(k): _visible_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_text(v) for v in value]
+    return value
 
 
 def chart_html(chart: alt.TopLevelMixin | None) -> str:

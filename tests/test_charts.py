@@ -121,3 +121,21 @@ def test_bubble_ids_clear_in_every_quarter_of_the_sample():
         a = health.score_portfolio(frames, period, cfg).alliances.dropna(subset=["health_index"])
         assert len(a) >= 10
         assert _label_clashes(label_positions(a)) == [], period
+
+
+def test_a_control_character_in_a_label_is_drawn_not_fatal():
+    """vl-convert aborts the process on a NUL (a report kernel: every report after it);
+    a label holding one, from a store filled before the intake refused them, is drawn as
+    an escape. Run in a child process: on failure it dies, not the test run."""
+    import subprocess
+
+    code = (
+        "import altair as alt, pandas as pd\n"
+        "from alliance_kit import charts\n"
+        "data = pd.DataFrame({'id': ['A\\x003', 'B\\x0b1'], 'x': [1, 2]})\n"
+        "chart = alt.Chart(data).mark_text().encode(x='x:Q', text='id:N')\n"
+        "print(charts.chart_svg(chart))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert "A\\x003" in run.stdout and "\x00" not in run.stdout
