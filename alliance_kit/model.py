@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from alliance_kit.keys import fold
 
 PERIOD_PATTERN = r"^[0-9]{4}-Q[1-4]\Z"
 PERIOD_SHAPE = "a quarter written like 2026-Q3"
@@ -172,12 +173,6 @@ def id_fault(value: object, *, alliance: bool = False) -> str | None:
     return None
 
 
-def fold_id(value: str) -> str:
-    """The form of an id that decides whether two ids are the same: NFKC, then casefold
-    (``a001`` and ``Ａ001`` are ``A001``, as a case-insensitive file system sees them)."""
-    return unicodedata.normalize("NFKC", value).casefold()
-
-
 #: Values scanned together: one join and one regex search per chunk (C-level loops), the
 #: joined text of a chunk staying small however large the table.
 _CHUNK = 1 << 16
@@ -192,12 +187,14 @@ def _joined(chunk: list[object], sep: str) -> str:
 
 
 def fold_ids(ids: list[str]) -> list[str]:
-    """:func:`fold_id` of many ids: one lower() of the joined ids when they are ASCII
-    without line breaks (NFKC and casefold change nothing else then), else one by one."""
+    """:func:`alliance_kit.keys.fold` of many ids (the form under which two ids are the
+    same id: ``a001`` and ``Ａ001`` are ``A001``): one lower() of the joined ids when they
+    are ASCII without whitespace (NFKC, strip and casefold change nothing else then), else
+    one by one."""
     joined = "\n".join(ids)
-    if joined.isascii() and joined.count("\n") == len(ids) - 1:
+    if joined.isascii() and len(joined.split()) == len(ids):
         return joined.lower().split("\n") if ids else []
-    return [fold_id(v) for v in ids]
+    return [fold(v) for v in ids]
 
 
 def bad_text(values: Iterable[object]) -> list[int]:
