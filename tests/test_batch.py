@@ -566,8 +566,8 @@ def test_an_alliance_id_that_cannot_name_a_file_fails_alone(tmp_path, frames):
     assert all("cannot name a report file" in e for e in result.failed.values())
     reports = result.manifest["reports"]
     assert reports["A001"]["status"] == "ok" and reports["portfolio"]["status"] == "ok"
-    assert "1 report(s) built" not in result.summary()  # A001 and the portfolio: 2
-    assert "2 report(s) built" in result.summary()
+    assert "1 alliance report and the portfolio report built" in result.summary()
+    assert "2 failed" in result.summary() and "\x00" not in result.summary()
     written = [p for p in out.rglob("*") if p.is_file()]
     assert written and all(p.is_relative_to(result.folder) for p in written)
     assert not [p for p in tmp_path.rglob("*escape*")]
