@@ -120,6 +120,20 @@ def test_too_long_comment_is_refused_visibly(setup):
     assert store.read("answers")["comment"].tolist() == [None]
 
 
+def test_a_control_character_in_a_comment_is_refused_visibly(setup):
+    """A NUL pasted into a comment: a message the respondent can act on, not a failed
+    insert on PostgreSQL or an export that breaks later; the earlier answer stays."""
+    store, _, me, _ = setup
+    form = sw.workbook_form(store, me, Q)
+    item = form.items["C1.1"]
+    item.score.value = 5
+    item.comment.value = "pasted\x00text"
+    assert "ak-error" in item.message.value and "control character" in item.message.value
+    assert store.read("answers")["comment"].tolist() == [None]
+    item.comment.value = "two\r\nlines"
+    assert store.read("answers")["comment"].tolist() == ["two\nlines"]
+
+
 def test_statement_not_in_the_version_is_refused_visibly(setup):
     store, _, me, _ = setup
     form = sw.workbook_form(store, me, Q)
