@@ -3,6 +3,7 @@ PostgreSQL, formula injection, the intake template and concurrent writers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import zipfile
 from collections.abc import Callable
@@ -386,6 +387,96 @@ CORPUS = [
         "planned_on",
         "2026-02-30",
         "YYYY-MM-DD",
+    ),
+]
+
+
+# Values that used to end in a traceback (issue 18, item 5): each now gets its place.
+def _repeated_header(d: dict) -> None:
+    for r in d["alliances"]:
+        r["id "] = "X"  # read back as a second "id" column: header cells are stripped
+
+
+CORPUS += [
+    Bad(
+        "whole number too large for the store",
+        "xlsx",
+        _set("alliances", 0, importance=1e19),
+        "alliances",
+        2,
+        "importance",
+        "1e+19",
+        "from 1 to 5",
+    ),
+    Bad(
+        "crack beyond any whole number",
+        "csv",
+        _set("actions", 0, crack="99999999999999999999"),
+        "actions",
+        2,
+        "crack",
+        "99999999999999999999",
+        "one of 1",
+    ),
+    Bad(
+        "date 9999-12-31 for never",
+        "csv",
+        _set("alliances", 1, end_date="9999-12-31"),
+        "alliances",
+        3,
+        "end_date",
+        "9999-12-31",
+        "from 1900-01-01 to 2199-12-31",
+    ),
+    Bad(
+        "date far beyond the calendar in a date cell",
+        "xlsx",
+        _set("alliances", 1, end_date=dt.datetime(9999, 12, 31)),
+        "alliances",
+        3,
+        "end_date",
+        "9999-12-31",
+        "to 2199-12-31",
+    ),
+    Bad(
+        "date and time with a time zone",
+        "xlsx",
+        _set("answers", 0, answered_at="2026-09-03T10:15:00+02:00"),
+        "answers",
+        2,
+        "answered_at",
+        "2026-09-03T10:15:00+02:00",
+        "without a time zone",
+    ),
+    Bad(
+        "UTC time among local times",
+        "csv",
+        _set("answers", 0, answered_at="2026-09-03 10:15:00Z"),
+        "answers",
+        2,
+        "answered_at",
+        "2026-09-03 10:15:00Z",
+        "without a time zone",
+    ),
+    Bad(
+        "a column named twice in the header (xlsx)",
+        "xlsx",
+        _repeated_header,
+        "alliances",
+        1,
+        "id",
+        None,
+        "each column name once",
+    ),
+    Bad(
+        "a column named twice in the header (csv)",
+        "csv",
+        _repeated_header,
+        "alliances",
+        1,
+        "id",
+        None,
+        "each column name once",
     ),
 ]
 
