@@ -768,3 +768,59 @@ def test_two_processes_writing_to_one_sqlite_store_lose_nothing(sqlite_store, tm
     assert len(people) == 3 + 80
     assert people["id"].str.startswith("W1-").sum() == 40
     assert people["id"].str.startswith("W2-").sum() == 40
+
+
+# --- bounded reading (issue 18, item 6) -------------------------------------------------------
+
+
+def _with_bloated_sheet(src: Path, dst: Path, mib: int) -> Path:
+    """A copy of a workbook whose first sheet's XML gains ``mib`` MiB of repeated text: a
+    few kilobytes on disk (it deflates to nothing), ``mib`` MiB more once unpacked."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data += b"<!--" + b"A" * (mib * 2**20) + b"-->"
+            zout.writestr(item.filename, data)
+    return dst
+
+
+def test_workbook_unpacking_past_the_limit_is_refused_unread(loaded, tmp_path, monkeypatch):
+    valid = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    bomb = _with_bloated_sheet(valid, tmp_path / "bomb.xlsx", mib=3)
+    assert bomb.stat().st_size < 64 * 1024
+    assert io.ReadLimits().max_unpacked_bytes < 2**30  # a 1 GiB bomb is refused by default
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "2")
+
+    def never(*_a, **_k):
+        raise AssertionError("openpyxl must not open a workbook over the limit")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, bomb)
+    _assert_unchanged(loaded, before)
+    (problem,) = result.problems
+    assert problem.message.startswith(str(bomb))
+    assert "at most 2 MiB" in problem.expected and "ALLIANCE_KIT_MAX_XLSX_MB" in problem.expected
+
+
+def test_the_unpacked_size_limit_is_configurable(tmp_path, monkeypatch):
+    valid = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    bomb = _with_bloated_sheet(valid, tmp_path / "big.xlsx", mib=3)
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "8")
+    _typed, problems = io.load_portfolio(bomb)
+    assert problems == []  # a genuine large workbook passes a raised limit
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "lots")
+    with pytest.raises(ValueError, match="ALLIANCE_KIT_MAX_XLSX_MB must be a number"):
+        io.load_portfolio(bomb)
+
+
+def test_a_sheet_with_too_many_cells_is_refused_with_its_place(loaded, tmp_path, monkeypatch):
+    path = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_CELLS", "20")  # alliances: 16 columns a row
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, path)
+    _assert_unchanged(loaded, before)
+    match = [p for p in result.problems if p.sheet == "alliances" and p.row == 3]
+    assert match and "at most 20 cells" in match[0].expected
+    assert match[0].message.startswith(f"{path}, sheet alliances, row 3")
