@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 from alliance_kit import config
+from alliance_kit.processes import preexec_die_with_parent
 
 #: Holds share/jupyter/voila/templates/alliance-kit (added to JUPYTER_PATH).
 SHARE = Path(__file__).with_name("share") / "jupyter"
@@ -212,8 +213,13 @@ def run_servers(
     and kernel is stopped."""
     tag = secrets.token_hex(8)
     procs: list[subprocess.Popen] = []
-    # Own process group: the terminal's Ctrl-C and hang-up reach only this process.
-    group = {"process_group": 0} if os.name == "posix" else {}
+    # Own process group: the terminal's Ctrl-C and hang-up reach only this process. And
+    # each server dies with this process, even one killed by SIGKILL (Linux).
+    group = (
+        {"process_group": 0, "preexec_fn": preexec_die_with_parent()}
+        if os.name == "posix"
+        else {}
+    )
     interrupted = False
     ended: list[subprocess.Popen] = []
     try:
