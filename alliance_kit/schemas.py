@@ -346,9 +346,7 @@ def _dates_cell_by_cell(text: pd.Series) -> pd.Series:
             return pd.NaT
         return pd.NaT if ts.tzinfo is not None else ts
 
-    return pd.Series(
-        [one(v) for v in text.tolist()], index=text.index, dtype="datetime64[us]"
-    )
+    return pd.Series([one(v) for v in text.tolist()], index=text.index, dtype="datetime64[us]")
 
 
 def date_problem(spec: ColumnSpec, value: Any) -> str:

@@ -216,9 +216,7 @@ def run_servers(
     # Own process group: the terminal's Ctrl-C and hang-up reach only this process. And
     # each server dies with this process, even one killed by SIGKILL (Linux).
     group = (
-        {"process_group": 0, "preexec_fn": preexec_die_with_parent()}
-        if os.name == "posix"
-        else {}
+        {"process_group": 0, "preexec_fn": preexec_die_with_parent()} if os.name == "posix" else {}
     )
     interrupted = False
     ended: list[subprocess.Popen] = []

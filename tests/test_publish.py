@@ -89,7 +89,7 @@ def test_stale_temp_clean_up_leaves_the_users_own_tmp_files(tmp_path):
     for f in own:
         f.write_text("mine")
     (tmp_path / "sub" / ".alliance-kit-dir.tmp").mkdir()  # a folder, not a temp file
-    ours = [tmp_path / ".alliance-kit-a.html.q1.tmp", tmp_path / "sub" / ".alliance-kit-b.pdf.q2.tmp"]
+    ours = [tmp_path / ".alliance-kit-a.html.q1.tmp", tmp_path / "sub" / ".alliance-kit-b.q2.tmp"]
     for f in ours:
         f.write_bytes(b"half")
     assert publish.clean_stale_temps(tmp_path) == 2

@@ -306,7 +306,8 @@ def test_postgresql_readers_wait_for_an_import_and_never_deadlock(pg_store: Stor
 
     def import_waits() -> bool:
         with pg_store.engine.connect() as c:
-            return bool(c.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted").scalar())
+            sql = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            return bool(c.exec_driver_sql(sql).scalar())
 
     with pg_store.engine.connect() as conn, conn.begin():
         seen = {"alliances": len(pg_store.read("alliances", conn=conn))}

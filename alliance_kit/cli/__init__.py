@@ -28,7 +28,8 @@ class _Group(click.Group):
         except USER_ERRORS as exc:
             raise click.ClickException(str(exc)) from exc
         except DBAPIError as exc:  # the server refused: its first line, not a traceback
-            raise click.ClickException(f"the store refused the operation: {_first_line(exc)}")
+            msg = f"the store refused the operation: {_first_line(exc)}"
+            raise click.ClickException(msg) from None
 
 
 def _first_line(exc: Any) -> str:
