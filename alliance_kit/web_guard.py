@@ -56,6 +56,28 @@ def redact_uri(uri: str) -> str:
     return _SECRET_VALUE.sub(r"\1[redacted]", uri)
 
 
+def install_log_redaction() -> None:
+    """Redact secret query parameters in every log record of this process (tornado's
+    warnings for refused requests print the URI too, not only the access log)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logging's to report
+            return record
+        clean = redact_uri(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def log_request(handler: Any) -> None:
     """Tornado ``log_function``: the access log line tornado writes, with secrets redacted."""
     access = logging.getLogger("tornado.access")

@@ -10,6 +10,8 @@ alliance_kit.web_guard).
 
 from alliance_kit import web_guard
 
+web_guard.install_log_redaction()
+
 token = web_guard.take_secret_env().get("ALLIANCE_KIT_VOILA_TOKEN")
 if token:
     c.Voila.token = token  # type: ignore[name-defined]  # noqa: F821 - traitlets' config
