@@ -185,9 +185,16 @@ def identity_provider_class() -> type:
             self.failures = AttemptCounter.from_env()
             self.pages = AttemptCounter.from_env(ENV_SURVEY_PAGES, 30)
 
+        def _refuse(self, handler: Any) -> None:
+            """Answer 429 in plain text and end the request (web.Finish: no error page,
+            whose template needs a user this request does not have)."""
+            handler.set_status(429)
+            handler.set_header("Content-Type", "text/plain; charset=utf-8")
+            raise web.Finish("Too many attempts from this address; try again later.\n")
+
         def _refuse_if_locked(self, handler: Any, counter: AttemptCounter) -> None:
             if counter.locked(handler.request.remote_ip):
-                raise web.HTTPError(429, "too many attempts from this address; try later")
+                self._refuse(handler)
 
         async def _get_user(self, handler: Any) -> Any:
             address = handler.request.remote_ip
@@ -205,7 +212,7 @@ def identity_provider_class() -> type:
                     self.failures.prune()
                     if self.failures.add(address):
                         self.log.warning("locked out %s after repeated wrong tokens", address)
-                        raise web.HTTPError(429, "too many wrong tokens; try later")
+                        self._refuse(handler)
                 else:
                     self.failures.clear(address)
             return user
@@ -223,7 +230,7 @@ def identity_provider_class() -> type:
             if user is None and self.token:
                 self.failures.prune()
                 if self.failures.add(address):
-                    raise web.HTTPError(429, "too many wrong tokens; try later")
+                    self._refuse(handler)
             elif user is not None:
                 self.failures.clear(address)
             return user
