@@ -54,6 +54,7 @@ import pandas as pd
 from alliance_kit import __version__, config, keys, periods, publish
 from alliance_kit.model import visible
 from alliance_kit.paths import UnsafePath, safe_child
+from alliance_kit.processes import die_with_parent, preexec_die_with_parent
 
 log = logging.getLogger("alliance_kit.batch")
 
@@ -144,7 +145,11 @@ class WarmKernel:
                     nbformat.v4.new_notebook(), kernel_name=self.kernel_name, startup_timeout=60
                 )
                 client.km = client.create_kernel_manager()
-                client.start_new_kernel(stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+                client.start_new_kernel(
+                    stderr=subprocess.PIPE,
+                    cwd=tempfile.gettempdir(),
+                    preexec_fn=preexec_die_with_parent(),  # a killed worker takes it along
+                )
                 client.start_new_kernel_client()
                 self.client = client
                 proc = getattr(client.km.provisioner, "process", None)
@@ -858,10 +863,12 @@ def plan(
 Executor = Callable[[list[Job], str | bytes, Callable[[Rendered], None]], None]
 
 
-def _worker_init() -> None:
-    """Process-pool worker set-up: quiet logs; kernels stop when the worker exits."""
+def _worker_init(parent: int | None = None) -> None:
+    """Process-pool worker set-up: quiet logs; kernels stop when the worker exits; the
+    worker dies with ``parent`` (the alliance-kit process), even one killed by SIGKILL."""
     from multiprocessing import util
 
+    die_with_parent(parent)
     quiet_logs()
     util.Finalize(None, shutdown_worker, exitpriority=100)
 
@@ -876,7 +883,10 @@ def run_local(jobs: list[Job], inputs: str | bytes, done: Callable[[Rendered], N
             return
         ctx = multiprocessing.get_context("spawn")
         with cf.ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(pending))), mp_context=ctx, initializer=_worker_init
+            max_workers=max(1, min(workers, len(pending))),
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         ) as pool:
             futures = {pool.submit(render, job, inputs): job for job in pending.values()}
             for future in cf.as_completed(futures):

@@ -801,6 +801,10 @@ class DashboardApp:
         ``warm_up`` loads the chart renderer in the background (a preheated kernel does it
         before its viewer arrives), so the first filter change is not slowed by it.
         """
+        if "VOILA_PREHEAT" in os.environ:  # served by Voila (set for every page kernel)
+            from alliance_kit.notebook import hide_tracebacks
+
+            hide_tracebacks()
         path = snapshot or os.environ.get(ENV_SNAPSHOT) or None
         snap = load_snapshot(db, path, max_age=max_age)
         full = _store_frames(db)

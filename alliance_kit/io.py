@@ -141,19 +141,97 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Proble
                 )
             )
             continue
-        frame.columns = [str(c).strip() for c in frame.columns]
+        header = _csv_header(f)
+        if header is not None and len(header) == len(frame.columns):
+            frame.columns = header  # as written: pandas renames a repeated name (id.1)
+        else:
+            frame.columns = [str(c).strip() for c in frame.columns]
         frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+        frame, more = _unique_columns(frame, str(f), name, 1)
+        problems.extend(more)
         frames[name] = frame
     return frames, problems
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The header row of a CSV file as written (names stripped), or None if unreadable."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            row = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None if row is None else [c.strip() for c in row]
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much a workbook may hold before it is refused unread: its parts unpacked (an
+    .xlsx is a zip; a 1 MB file can unpack to gigabytes of repeated text) and its cells
+    per sheet. Environment: ``ALLIANCE_KIT_MAX_XLSX_MB``, ``ALLIANCE_KIT_MAX_CELLS``."""
+
+    max_unpacked_bytes: int = 256 * 2**20
+    max_cells: int = 10_000_000
+
+    @classmethod
+    def from_env(cls) -> ReadLimits:
+        import os
+
+        def number(name: str, default: int, scale: int = 1) -> int:
+            raw = os.environ.get(name, "").strip()
+            try:
+                return int(float(raw) * scale) if raw else default
+            except ValueError:
+                raise ValueError(f"${name} must be a number, not {raw!r}") from None
+
+        return cls(
+            number("ALLIANCE_KIT_MAX_XLSX_MB", cls.max_unpacked_bytes, 2**20),
+            number("ALLIANCE_KIT_MAX_CELLS", cls.max_cells),
+        )
+
+
+def _too_many_cells(file: str, sheet: str, row: int, limits: ReadLimits) -> Problem:
+    return Problem(
+        file,
+        sheet,
+        row,
+        "",
+        None,
+        f"at most {limits.max_cells:,} cells in a sheet (this one has more by row {row}; "
+        "split the portfolio or raise $ALLIANCE_KIT_MAX_CELLS)",
+    )
+
+
+def _unpacked_size_problem(path: Path, limits: ReadLimits) -> Problem | None:
+    """A workbook whose zip parts unpack to more than the limit, judged from the zip's
+    directory before anything is decompressed (None: within the limit, or not a zip,
+    which openpyxl then reports)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(max(info.file_size, 0) for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if total <= limits.max_unpacked_bytes:
+        return None
+    mib = limits.max_unpacked_bytes / 2**20
+    return Problem(
+        file=str(path),
+        expected=f"a workbook that unpacks to at most {mib:,.0f} MiB (this one unpacks to "
+        f"{total / 2**20:,.0f} MiB; raise $ALLIANCE_KIT_MAX_XLSX_MB if it is genuine)",
+    )
+
+
 def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     import openpyxl
 
+    too_big = _unpacked_size_problem(path, ReadLimits.from_env())
+    if too_big is not None:
+        return {}, [too_big]
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
@@ -260,13 +338,34 @@ def _read_sheet(
         for row, col in sorted(uncalculated)
         if col <= width
     ]
+    limits = ReadLimits.from_env()
     data, rows = [], []
     for number, values in enumerate(it, start=2):
         cells = values[:width]
         if any(v is not None and v != "" for v in cells):
             data.append(tuple(cells) + (None,) * (width - len(cells)))
             rows.append(number)
-    return _rows_frame(header, data, rows), problems
+            if len(data) * max(width, 1) > limits.max_cells:
+                problems.append(_too_many_cells(file, ws.title, number, limits))
+                break
+    frame = _rows_frame(header, data, rows)
+    frame, more = _unique_columns(frame, file, ws.title, 1)
+    return frame, problems + more
+
+
+def _unique_columns(
+    frame: pd.DataFrame, file: str, sheet: str, row: int | None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """A sheet whose header names a column twice: one problem per repeat, and only the
+    first column of each name kept (the validator needs one column per name)."""
+    repeated = frame.columns.duplicated()
+    if not repeated.any():
+        return frame, []
+    problems = [
+        Problem(file, sheet, row, str(name), None, "each column name once in the header row")
+        for name in dict.fromkeys(frame.columns[repeated])
+    ]
+    return frame.loc[:, ~repeated], problems
 
 
 def load_portfolio(

@@ -123,3 +123,32 @@ def notebooks_dir() -> Path:
         if (folder / "00_start_here.ipynb").is_file():
             return folder
     return config.project_root() / "notebooks"
+
+
+def hide_tracebacks(shell: Any = None) -> bool:
+    """In a served page's kernel: an error while handling a widget message (a malformed or
+    hostile message from the browser, a failing callback) is logged on the server in one
+    line instead of being sent to the browser as a traceback (which shows file paths and
+    code). ipywidgets reports such errors through the shell's ``showtraceback``; Voila's
+    ``show_tracebacks=False`` covers only cells. Returns whether a shell was found."""
+    import logging
+    import sys
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    log = logging.getLogger("alliance_kit.page")
+
+    def quiet(*_args: Any, **_kwargs: Any) -> None:
+        etype, value, _tb = sys.exc_info()
+        name = etype.__name__ if etype else "error"
+        first = str(value).strip().splitlines()[0] if value and str(value).strip() else ""
+        log.warning("refused a widget message: %s%s", name, f": {first[:200]}" if first else "")
+
+    shell.showtraceback = quiet
+    return True

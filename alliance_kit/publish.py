@@ -48,6 +48,10 @@ def templates_dir() -> Path:
 # --- atomic writes ---------------------------------------------------------------------
 
 
+#: Temp files of atomic_write start with this: clean_stale_temps removes only those.
+TEMP_PREFIX = ".alliance-kit-"
+
+
 def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
@@ -57,7 +61,7 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             if isinstance(data, str):
@@ -78,11 +82,14 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> Path:
 
 
 def clean_stale_temps(folder: str | Path) -> int:
-    """Remove temp files a killed run left behind (``.name.XXXX.tmp``); returns how many."""
+    """Remove the temp files a killed run of this program left behind in ``folder`` and
+    its subfolders (only ``.alliance-kit-<name>.XXXX.tmp``: a user's own ``*.tmp`` files
+    stay); returns how many."""
     n = 0
-    for tmp in Path(folder).rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
-        n += 1
+    for tmp in Path(folder).rglob(f"{TEMP_PREFIX}*.tmp"):
+        if tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+            n += 1
     return n
 
 

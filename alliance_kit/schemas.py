@@ -318,14 +318,34 @@ def neutralize(text: pd.Series) -> pd.Series:
     return text
 
 
+#: Dates the store accepts: a wider span is a typing error (``9999-12-31`` as "never"),
+#: and pandas' nanosecond timestamps end in 2262.
+FIRST_DATE = pd.Timestamp("1900-01-01")
+LAST_DATE = pd.Timestamp("2199-12-31 23:59:59.999999")
+#: Whole numbers are stored as 32-bit integers (PostgreSQL ``integer``).
+INT_LIMIT = 2**31 - 1
+#: A time followed by a zone: ``10:00Z``, ``10:00:00+02:00``, ``10:00 -0500``.
+_TIME_ZONE = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$")
+
+
 def _parse_dates(text: pd.Series) -> pd.Series:
     """ISO 8601 dates and times; what that parser refuses gets a second chance as
     ``%Y-%m-%d`` (which also takes ``2026-7-1``). ISO first: a format that fails on every
-    cell (date and time cells tried as plain dates) costs an exception per cell."""
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    cell (date and time cells tried as plain dates) costs an exception per cell. Cells
+    with a time zone, and dates outside FIRST_DATE..LAST_DATE, come back empty (NaT):
+    :func:`date_problem` says why."""
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:  # every cell had a time zone
+            raise ValueError("time zone")
+    except (ValueError, OverflowError):  # mixed time zones, or a zone on some cells
+        parsed = _dates_cell_by_cell(text)
     retry = parsed.isna() & text.notna()
     if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce")
+        again = pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce")
+        parsed = parsed.astype("datetime64[us]")
+        parsed[retry] = again.astype("datetime64[us]")
+    parsed = parsed.where((parsed >= FIRST_DATE) & (parsed <= LAST_DATE))
     return parsed.astype("datetime64[ns]")
 
 
@@ -341,6 +361,63 @@ def _partial_dates(text: pd.Series) -> pd.Series:
     return pd.Series(short, index=text.index)
 
 
+def _dates_cell_by_cell(text: pd.Series) -> pd.Series:
+    """The slow path for a column where some cells carry a time zone (refused: NaT)."""
+
+    def one(value: Any) -> Any:
+        if value is None or _TIME_ZONE.search(str(value)):
+            return pd.NaT
+        try:
+            ts = pd.to_datetime(value, format="ISO8601")
+        except (ValueError, OverflowError):
+            return pd.NaT
+        return pd.NaT if ts.tzinfo is not None else ts
+
+    return pd.Series([one(v) for v in text.tolist()], index=text.index, dtype="datetime64[us]")
+
+
+def date_problem(spec: ColumnSpec, value: Any) -> str:
+    """What is wrong with a date cell that did not parse, in words."""
+    shown = str(value).strip()
+    if _TIME_ZONE.search(shown):
+        return f"{spec.describe()}, without a time zone (local time)"
+    try:
+        ts = pd.to_datetime(shown, format="ISO8601")
+    except (ValueError, OverflowError):
+        return spec.describe()
+    if ts.tzinfo is None and not (FIRST_DATE <= ts <= LAST_DATE):
+        return f"{spec.describe()} from {FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
+    return spec.describe()
+
+
+def number_problem(spec: ColumnSpec, value: Any) -> str:
+    """What is wrong with a number cell that did not parse, in words."""
+    if spec.kind == "int" and not spec.choices and (spec.min is None or spec.max is None):
+        try:
+            if abs(float(value)) > INT_LIMIT:
+                return f"a whole number from {-INT_LIMIT} to {INT_LIMIT}"
+        except (TypeError, ValueError):
+            pass
+    return spec.describe()
+
+
+def cell_problems(spec: ColumnSpec, text: pd.Series, bad: pd.Series) -> str | pd.Series:
+    """The expectation to show for each unparsable cell of a column (one text when the
+    column's description says it all)."""
+    if spec.kind in ("date", "datetime"):
+        explain = date_problem
+    elif spec.kind == "int":
+        explain = number_problem
+    else:
+        return spec.describe()
+    m = np.asarray(bad, dtype=bool)
+    if not m.any():
+        return spec.describe()
+    out = pd.Series(spec.describe(), index=text.index, dtype=object)
+    out[m] = [explain(spec, v) for v in text[m].tolist()]
+    return out
+
+
 def _numbers(text: pd.Series) -> pd.Series:
     """Text cells as float64 (NaN where not a number): each distinct text parsed once,
     since number columns repeat few values (scores 1 to 5)."""
@@ -353,7 +430,12 @@ def _numbers(text: pd.Series) -> pd.Series:
 def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Typed values, a mask of cells that could not be parsed, and the cells as text."""
     kind = spec.kind
-    if kind in ("date", "datetime") and pd.api.types.is_datetime64_any_dtype(raw.dtype):
+    if (
+        kind in ("date", "datetime")
+        and pd.api.types.is_datetime64_any_dtype(raw.dtype)
+        and getattr(raw.dt, "tz", None) is None
+        and not ((raw < FIRST_DATE) | (raw > LAST_DATE)).any()
+    ):
         typed = raw.astype("datetime64[ns]")
         return typed, pd.Series(False, index=raw.index), typed
     if kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
@@ -379,7 +461,7 @@ def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series
         values = _numbers(text)
     bad = (text.notna() & values.isna()) | np.isinf(values)
     if kind == "int":
-        bad |= values.notna() & (values % 1 != 0)
+        bad |= values.notna() & ((values % 1 != 0) | (values.abs() > INT_LIMIT))
         return values.where(~bad).round().astype("Int64"), bad, text
     return values.where(~bad), bad, text
 
@@ -482,7 +564,8 @@ def _parse_table(name: str, frame: pd.DataFrame, out: _Problems) -> _Table:
     for col, cspec in spec.columns.items():
         raw = frame[col] if col in present else empty
         typed[col], bad[col], text[col] = parse_column(cspec, raw)
-        out.add_rows(name, rows, bad[col], col, text[col], cspec.describe())
+        expected = cell_problems(cspec, text[col], bad[col])
+        out.add_rows(name, rows, bad[col], col, text[col], expected)
     return _Table(spec, pd.DataFrame(typed), text, bad, rows)
 
 

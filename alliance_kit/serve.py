@@ -30,12 +30,17 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 from alliance_kit import config
+from alliance_kit.processes import preexec_die_with_parent
 
 #: Holds share/jupyter/voila/templates/alliance-kit (added to JUPYTER_PATH).
 SHARE = Path(__file__).with_name("share") / "jupyter"
 #: Holds voila.py, Voila config that reads the token from ENV_TOKEN (on JUPYTER_CONFIG_PATH).
 CONFIG = Path(__file__).with_name("share") / "config"
 ENV_TOKEN = "ALLIANCE_KIT_VOILA_TOKEN"
+#: Where ``alliance-kit dashboard`` may read its token from; never passed on to a child.
+ENV_DASHBOARD_TOKEN = "ALLIANCE_KIT_DASHBOARD_TOKEN"
+#: A token given by the user must be at least this long (and not repetitive).
+MIN_TOKEN_LENGTH = 32
 TEMPLATE = "alliance-kit"
 #: Signals that mean "stop" besides Ctrl-C: SIGTERM (systemd, docker stop, kill), SIGHUP.
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
@@ -113,13 +118,26 @@ def voila_command(
     argv += list(extra or [])
     env = dict(os.environ if base_env is None else base_env)
     env[config.ENV_DB] = config.db_url(db)
-    env.pop(ENV_TOKEN, None)
+    for secret in (ENV_TOKEN, ENV_DASHBOARD_TOKEN):  # a server gets only its own token
+        env.pop(secret, None)
     if token is not None:
         env[ENV_TOKEN] = token
     for name, folder in (("JUPYTER_PATH", SHARE), ("JUPYTER_CONFIG_PATH", CONFIG)):
         env[name] = os.pathsep.join([str(folder), *([env[name]] if env.get(name) else [])])
     url = f"http://{ip}:{int(port)}/"
     return VoilaCommand(argv, env, url)
+
+
+def check_token(token: str) -> str:
+    """Refuse a token that is easy to guess: shorter than MIN_TOKEN_LENGTH characters or
+    made of few distinct characters. Returns it unchanged."""
+    if len(token) < MIN_TOKEN_LENGTH or len(set(token)) < 12:
+        raise ValueError(
+            f"the token is too weak: use at least {MIN_TOKEN_LENGTH} random characters "
+            "(for example `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+            "or leave --token out to get a new random one"
+        )
+    return token
 
 
 def free_port() -> int:
@@ -212,8 +230,11 @@ def run_servers(
     and kernel is stopped."""
     tag = secrets.token_hex(8)
     procs: list[subprocess.Popen] = []
-    # Own process group: the terminal's Ctrl-C and hang-up reach only this process.
-    group = {"process_group": 0} if os.name == "posix" else {}
+    # Own process group: the terminal's Ctrl-C and hang-up reach only this process. And
+    # each server dies with this process, even one killed by SIGKILL (Linux).
+    group = (
+        {"process_group": 0, "preexec_fn": preexec_die_with_parent()} if os.name == "posix" else {}
+    )
     interrupted = False
     ended: list[subprocess.Popen] = []
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +49,45 @@ class StoreError(RuntimeError):
     """A store that cannot be used as asked (missing, not initialised, out of date)."""
 
 
+class StoreBusy(StoreError):
+    """Another program held the store longer than this one would wait (an import, a
+    long write): nothing was written; try again when it has finished."""
+
+
+#: Seconds a write waits for another writer before giving up ($ALLIANCE_KIT_DB_TIMEOUT).
+ENV_TIMEOUT = "ALLIANCE_KIT_DB_TIMEOUT"
+DEFAULT_TIMEOUT = 60.0
+
+
+def busy_timeout() -> float:
+    """How long a write waits for the store's write lock, in seconds."""
+    raw = os.environ.get(ENV_TIMEOUT, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise StoreError(f"${ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+    return max(value, 0.0)
+
+
+def _busy_message(url: str, seconds: float) -> str:
+    return (
+        f"the store {url} is busy: another program (an import, a report or a form saving) "
+        f"has held it for more than {seconds:g} s; nothing was written. Try again when it "
+        f"has finished (${ENV_TIMEOUT} sets how long to wait)."
+    )
+
+
+def _translate_busy(ctx: Any) -> None:
+    """SQLAlchemy ``handle_error`` hook: SQLite's "database is locked" after the busy
+    timeout becomes :class:`StoreBusy`, a message instead of a driver traceback."""
+    orig = ctx.original_exception
+    if isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig)
+    ):
+        url = ctx.engine.url.render_as_string(hide_password=True) if ctx.engine else "store"
+        raise StoreBusy(_busy_message(url, busy_timeout())) from orig
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE
     # below takes the write lock up front: two writers then queue instead of deadlocking.
@@ -55,7 +96,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cur.close()
 
 
@@ -71,9 +112,10 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout()})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _translate_busy)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -145,8 +187,10 @@ class Store:
         foreign_key_check``; PostgreSQL: constraints dropped and added again); a dangling
         reference still rolls everything back."""
         if self.engine.dialect.name == "postgresql":
-            with self.transaction() as conn, _foreign_keys_checked_at_end(conn):
-                yield conn
+            with self.transaction() as conn:
+                _lock_for_replace(conn, self.url)
+                with _foreign_keys_checked_at_end(conn):
+                    yield conn
             return
         if self.engine.dialect.name != "sqlite":
             with self.transaction() as conn:
@@ -195,7 +239,10 @@ class Store:
 
     def read_all(self, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """Several tables read in one consistent snapshot."""
-        names = list(tables or TABLES)
+        # In one fixed order (the model's), the order in which an import locks them: two
+        # transactions taking the same locks in the same order queue, never deadlock.
+        order = list(TABLES) + list(TABLES_WITH_SECRETS)
+        names = sorted(tables or TABLES, key=lambda n: order.index(n) if n in order else 0)
         with self.engine.connect() as conn, conn.begin():
             return {name: self.read(name, conn=conn) for name in names}
 
@@ -374,6 +421,43 @@ def _empty_all(conn: Connection) -> None:
             pass
     for t in tables:
         conn.execute(delete(t))
+
+
+#: PostgreSQL: how long one attempt to lock every table for an import waits (shorter
+#: than the server's deadlock_timeout of 1 s, so a reader waiting on a table the import
+#: already holds is never part of a deadlock: the import lets go first and tries again).
+_LOCK_ATTEMPT = "200ms"
+_LOCK_RETRY_CODES = ("55P03", "40P01")  # lock_not_available, deadlock_detected
+
+
+def _lock_for_replace(conn: Connection, url: str) -> None:
+    """PostgreSQL: take every record table (and invitations) IN ACCESS EXCLUSIVE MODE, in
+    the model's order, before the import touches any. An attempt that cannot get them all
+    within _LOCK_ATTEMPT rolls back to its savepoint, which releases what it got, and
+    tries again until busy_timeout(); so readers queue behind the import (they see the old
+    portfolio or, after the commit, the new one) and never deadlock with it. A role that
+    may not take such locks loads as before, table by table."""
+    quote = conn.dialect.identifier_preparer.quote
+    names = [rt.table for rt in RECORD_TYPES] + list(TABLES_WITH_SECRETS)
+    sql = "LOCK TABLE " + ", ".join(quote(n) for n in names) + " IN ACCESS EXCLUSIVE MODE"
+    timeout = busy_timeout()
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_LOCK_ATTEMPT}'")
+                conn.exec_driver_sql(sql)
+            conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+            return
+        except DBAPIError as exc:
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in _LOCK_RETRY_CODES:
+                return  # e.g. no privilege for such locks: the row-by-row path still works
+            if time.monotonic() >= deadline:
+                raise StoreBusy(_busy_message(url, timeout)) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 @contextmanager

@@ -28,6 +28,8 @@ SCORE_OPTIONS: list[tuple[str, Any]] = [(str(n), n) for n in survey.SCORES] + [
     ("Don't know", DONT_KNOW)
 ]
 SIDE_NAMES = {"us": "our company", "partner": "the partner"}
+#: Codes a survey page refuses before it takes no more (see SurveyPage.open).
+CODE_ATTEMPTS = 5
 
 #: Saves one answer: (statement_id, score or None for don't know, comment or None).
 SaveFn = Callable[[str, int | None, str | None], Any]
@@ -523,6 +525,7 @@ class SurveyPage:
         self.clock = clock
         self._load = load_questionnaire or _load_questionnaire
         self.code: str | None = None
+        self.refused_codes = 0
         self.context: survey.RespondentContext | None = None
         self.refusal: survey.Refusal | None = None
         self.form: QuestionnaireForm | None = None
@@ -571,10 +574,19 @@ class SurveyPage:
         ]
 
     def open(self, code: str | None) -> bool:
-        """Check the code and show the questionnaire or the refusal; returns whether shown."""
+        """Check the code and show the questionnaire or the refusal; returns whether shown.
+        After CODE_ATTEMPTS refused codes the page takes no more (the survey server limits
+        page loads per address, so guessing codes stays slow)."""
         self.form = None
+        if self.refused_codes >= CODE_ATTEMPTS:
+            self._too_many_codes()
+            return False
         result = survey.verify(self.store, code, self.clock())
         if isinstance(result, survey.Refusal):
+            self.refused_codes += 1
+            if self.refused_codes >= CODE_ATTEMPTS:
+                self._too_many_codes()
+                return False
             self.refusal, self.context, self.code = result, None, None
             self.header.value = header_html("Alliance health check")
             self.body.children = [
@@ -621,6 +633,17 @@ class SurveyPage:
             self.submit_row,
         ]
         return True
+
+    def _too_many_codes(self) -> None:
+        self.refusal, self.context, self.code = None, None, None
+        self.code_field.disabled = self.open_button.disabled = True
+        self.body.children = [
+            w.HTML(
+                '<div class="ak-page"><div class="ak-refusal ak-refused-attempts"><b>Too many '
+                "codes were tried on this page.</b><br>Open the link from your invitation "
+                "again later, or ask your alliance manager for a new one.</div></div>"
+            )
+        ]
 
     @staticmethod
     def _confirm_text(missing: int) -> str:
@@ -702,8 +725,10 @@ def query_string() -> str:
 
 def survey_app(db: str | None = None, code: str | None = None) -> w.Widget:
     """The survey page for a Voila kernel: the code from the argument or the link."""
+    from alliance_kit.notebook import hide_tracebacks
     from alliance_kit.store import StoreError, open_store
 
+    hide_tracebacks()
     code = code or code_from_query(query_string())
     try:
         store = open_store(db)

@@ -3,6 +3,7 @@ isolation, timeouts, re-runs, parameters refused up front, the CLI and the demo.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html.parser
 import json
@@ -573,3 +574,52 @@ def test_an_alliance_id_that_cannot_name_a_file_fails_alone(tmp_path, frames):
     assert not [p for p in tmp_path.rglob("*escape*")]
     assert (result.folder / "index.html").exists()
     assert (result.folder / "alliances" / "A001.html").exists()
+
+
+def test_report_killed_by_sigkill_leaves_no_worker_or_kernel_running(tmp_path, sample_db):
+    """kill -9 of `alliance-kit report` runs no clean-up of its own: its workers and their
+    kernels must still end with it (each dies with its parent), not keep a gigabyte."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    exe = Path(sys.executable).with_name("alliance-kit")
+    args = ["report", "--db", sample_db, "--out", str(tmp_path / "out"), "--period", PERIOD]
+    proc = subprocess.Popen(
+        [str(exe), *args, "--workers", "2", "--format", "html", "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen: dict[int, psutil.Process] = {}
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, "the report ended before its kernels were seen"
+            assert time.monotonic() < deadline, "never saw two kernels running"
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for p in psutil.Process(proc.pid).children(recursive=True):
+                    seen.setdefault(p.pid, p)
+            kernels = [
+                p for p in seen.values() if p.is_running() and "ipykernel" in " ".join(p.cmdline())
+            ]
+            if len(kernels) >= 2:
+                break
+            time.sleep(0.2)
+        with contextlib.suppress(psutil.NoSuchProcess):  # the latest, just before the kill
+            for p in psutil.Process(proc.pid).children(recursive=True):
+                seen.setdefault(p.pid, p)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        _gone, alive = psutil.wait_procs(list(seen.values()), timeout=30)
+        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, [(p.pid, p.cmdline()) for p in alive]
+    finally:
+        for p in seen.values():
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        if proc.poll() is None:
+            proc.kill()

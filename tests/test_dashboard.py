@@ -536,11 +536,14 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
     assert result.output.index("Starting the servers") < result.output.index("?token=")
     survey_exists = (cli_dashboard.config.project_root() / cli_dashboard.SURVEY_NOTEBOOK).exists()
     assert len(cmds) == (2 if survey_exists else 1)
+    weak = CliRunner().invoke(main, ["dashboard", "--db", db, "--token", "given-token"])
+    assert weak.exit_code != 0 and "too weak" in weak.output and len(ran) == 1
+    given = "given-token-" + "Xq7Rz2Lm9Kp4Wv8Tn3Yb6Hc1"
     result = CliRunner().invoke(
-        main, ["dashboard", "--db", db, "--token", "given-token", "--no-survey", "--ip", "0.0.0.0"]
+        main, ["dashboard", "--db", db, "--token", given, "--no-survey", "--ip", "0.0.0.0"]
     )
     assert result.exit_code == 0
-    assert ran[-1][0].env["ALLIANCE_KIT_VOILA_TOKEN"] == "given-token" and len(ran[-1]) == 1
+    assert ran[-1][0].env["ALLIANCE_KIT_VOILA_TOKEN"] == given and len(ran[-1]) == 1
     assert "--Voila.ip=0.0.0.0" in ran[-1][0].argv
 
 

@@ -3,6 +3,7 @@ PostgreSQL, formula injection, the intake template and concurrent writers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import zipfile
 from collections.abc import Callable
@@ -395,6 +396,12 @@ def _sheet_twice(d: dict) -> None:
     d["alliances "] = [r for r in d["alliances"] if r["id"] == "A1"]
 
 
+# Values that used to end in a traceback (issue 18, item 5): each now gets its place.
+def _repeated_header(d: dict) -> None:
+    for r in d["alliances"]:
+        r["id "] = "X"  # read back as a second "id" column: header cells are stripped
+
+
 CORPUS += [
     Bad(
         "alliance id leading out of the report folder",
@@ -525,6 +532,84 @@ CORPUS += [
         "due_on",
         "2026",
         "YYYY-MM-DD",
+        "whole number too large for the store",
+        "xlsx",
+        _set("alliances", 0, importance=1e19),
+        "alliances",
+        2,
+        "importance",
+        "1e+19",
+        "from 1 to 5",
+    ),
+    Bad(
+        "crack beyond any whole number",
+        "csv",
+        _set("actions", 0, crack="99999999999999999999"),
+        "actions",
+        2,
+        "crack",
+        "99999999999999999999",
+        "one of 1",
+    ),
+    Bad(
+        "date 9999-12-31 for never",
+        "csv",
+        _set("alliances", 1, end_date="9999-12-31"),
+        "alliances",
+        3,
+        "end_date",
+        "9999-12-31",
+        "from 1900-01-01 to 2199-12-31",
+    ),
+    Bad(
+        "date far beyond the calendar in a date cell",
+        "xlsx",
+        _set("alliances", 1, end_date=dt.datetime(9999, 12, 31)),
+        "alliances",
+        3,
+        "end_date",
+        "9999-12-31",
+        "to 2199-12-31",
+    ),
+    Bad(
+        "date and time with a time zone",
+        "xlsx",
+        _set("answers", 0, answered_at="2026-09-03T10:15:00+02:00"),
+        "answers",
+        2,
+        "answered_at",
+        "2026-09-03T10:15:00+02:00",
+        "without a time zone",
+    ),
+    Bad(
+        "UTC time among local times",
+        "csv",
+        _set("answers", 0, answered_at="2026-09-03 10:15:00Z"),
+        "answers",
+        2,
+        "answered_at",
+        "2026-09-03 10:15:00Z",
+        "without a time zone",
+    ),
+    Bad(
+        "a column named twice in the header (xlsx)",
+        "xlsx",
+        _repeated_header,
+        "alliances",
+        1,
+        "id",
+        None,
+        "each column name once",
+    ),
+    Bad(
+        "a column named twice in the header (csv)",
+        "csv",
+        _repeated_header,
+        "alliances",
+        1,
+        "id",
+        None,
+        "each column name once",
     ),
 ]
 
@@ -871,3 +956,59 @@ def test_two_processes_writing_to_one_sqlite_store_lose_nothing(sqlite_store, tm
     assert len(people) == 3 + 80
     assert people["id"].str.startswith("W1-").sum() == 40
     assert people["id"].str.startswith("W2-").sum() == 40
+
+
+# --- bounded reading (issue 18, item 6) -------------------------------------------------------
+
+
+def _with_bloated_sheet(src: Path, dst: Path, mib: int) -> Path:
+    """A copy of a workbook whose first sheet's XML gains ``mib`` MiB of repeated text: a
+    few kilobytes on disk (it deflates to nothing), ``mib`` MiB more once unpacked."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data += b"<!--" + b"A" * (mib * 2**20) + b"-->"
+            zout.writestr(item.filename, data)
+    return dst
+
+
+def test_workbook_unpacking_past_the_limit_is_refused_unread(loaded, tmp_path, monkeypatch):
+    valid = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    bomb = _with_bloated_sheet(valid, tmp_path / "bomb.xlsx", mib=3)
+    assert bomb.stat().st_size < 64 * 1024
+    assert io.ReadLimits().max_unpacked_bytes < 2**30  # a 1 GiB bomb is refused by default
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "2")
+
+    def never(*_a, **_k):
+        raise AssertionError("openpyxl must not open a workbook over the limit")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, bomb)
+    _assert_unchanged(loaded, before)
+    (problem,) = result.problems
+    assert problem.message.startswith(str(bomb))
+    assert "at most 2 MiB" in problem.expected and "ALLIANCE_KIT_MAX_XLSX_MB" in problem.expected
+
+
+def test_the_unpacked_size_limit_is_configurable(tmp_path, monkeypatch):
+    valid = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    bomb = _with_bloated_sheet(valid, tmp_path / "big.xlsx", mib=3)
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "8")
+    _typed, problems = io.load_portfolio(bomb)
+    assert problems == []  # a genuine large workbook passes a raised limit
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_XLSX_MB", "lots")
+    with pytest.raises(ValueError, match="ALLIANCE_KIT_MAX_XLSX_MB must be a number"):
+        io.load_portfolio(bomb)
+
+
+def test_a_sheet_with_too_many_cells_is_refused_with_its_place(loaded, tmp_path, monkeypatch):
+    path = P.write_raw(P.rows(), tmp_path / "valid.xlsx")
+    monkeypatch.setenv("ALLIANCE_KIT_MAX_CELLS", "20")  # alliances: 16 columns a row
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, path)
+    _assert_unchanged(loaded, before)
+    match = [p for p in result.problems if p.sheet == "alliances" and p.row == 3]
+    assert match and "at most 20 cells" in match[0].expected
+    assert match[0].message.startswith(f"{path}, sheet alliances, row 3")

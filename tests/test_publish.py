@@ -59,7 +59,7 @@ def test_a_write_killed_midway_leaves_the_previous_good_file(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
         deadline = time.monotonic() + 60
-        while not list(tmp_path.glob(".report.html.*.tmp")):
+        while not list(tmp_path.glob(".alliance-kit-report.html.*.tmp")):
             assert time.monotonic() < deadline, "the writer never started"
             assert proc.poll() is None, "the writer exited early"
             time.sleep(0.05)
@@ -70,10 +70,32 @@ def test_a_write_killed_midway_leaves_the_previous_good_file(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert target.read_text() == "good report"
-    leftovers = list(tmp_path.glob(".report.html.*.tmp"))
+    leftovers = list(tmp_path.glob(".alliance-kit-report.html.*.tmp"))
     assert len(leftovers) == 1  # the half-written temp file, never the report itself
     assert publish.clean_stale_temps(tmp_path) == 1
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_stale_temp_clean_up_leaves_the_users_own_tmp_files(tmp_path):
+    """Only this program's temp files go: a user's notes.tmp, .draft.tmp or a folder of
+    their own stay, in the folder and below it."""
+    (tmp_path / "sub").mkdir()
+    own = [
+        tmp_path / "notes.tmp",
+        tmp_path / ".draft.tmp",
+        tmp_path / ".report.html.abc123.tmp",  # the name the old version used
+        tmp_path / "sub" / ".x.tmp",
+    ]
+    for f in own:
+        f.write_text("mine")
+    (tmp_path / "sub" / ".alliance-kit-dir.tmp").mkdir()  # a folder, not a temp file
+    ours = [tmp_path / ".alliance-kit-a.html.q1.tmp", tmp_path / "sub" / ".alliance-kit-b.q2.tmp"]
+    for f in ours:
+        f.write_bytes(b"half")
+    assert publish.clean_stale_temps(tmp_path) == 2
+    assert all(f.read_text() == "mine" for f in own)
+    assert not any(f.exists() for f in ours)
+    assert (tmp_path / "sub" / ".alliance-kit-dir.tmp").is_dir()
 
 
 def executed_notebook() -> nbformat.NotebookNode:

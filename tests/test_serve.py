@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -215,3 +216,104 @@ def test_voila_command_is_a_plain_record():
     """run_servers takes any argv/env pair (what the stand-ins above rely on)."""
     cmd = VoilaCommand(["x"], {}, "")
     assert cmd.argv == ["x"] and cmd.env == {}
+
+
+# --- secrets and hostile requests on a real Voila server (issue 18, item 7) ----------------
+
+KERNEL_ENV_CELL = (
+    "import os\n"
+    "leaked = [k for k in ('ALLIANCE_KIT_VOILA_TOKEN', 'ALLIANCE_KIT_DASHBOARD_TOKEN')"
+    " if k in os.environ]\n"
+    "print('KERNEL-ENV', 'LEAKED' if leaked else 'CLEAN')\n"
+)
+
+
+@pytest.fixture(scope="module")
+def guarded_server(tmp_path_factory):
+    """A Voila server started as the dashboard's is (voila_command with a token passed by
+    the environment), with a lockout after 3 wrong tokens; its log is kept."""
+    import urllib.request
+
+    import nbformat
+
+    folder = tmp_path_factory.mktemp("guarded")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(KERNEL_ENV_CELL)])
+    nbformat.write(nb, folder / "page.ipynb")
+    token = "Q" * 4 + "secret-token-" + "abcdefghijklmnopqrstuvwxyz0123"
+    port = free_port()
+    base = {
+        **os.environ,
+        "ALLIANCE_KIT_DASHBOARD_TOKEN": token,
+        "ALLIANCE_KIT_LOCKOUT_FAILURES": "3",
+        "ALLIANCE_KIT_LOCKOUT_SECONDS": "600",
+    }
+    from alliance_kit.serve import voila_command
+
+    cmd = voila_command(folder / "page.ipynb", port, str(folder / "x.sqlite"), token, base_env=base)
+    assert "ALLIANCE_KIT_DASHBOARD_TOKEN" not in cmd.env  # only its own token travels
+    log = folder / "voila.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(
+            cmd.argv, env=cmd.env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def up() -> bool:
+        try:
+            urllib.request.urlopen(cmd.url + "voila/static/voila.js", timeout=2)
+        except OSError as exc:
+            return getattr(exc, "code", None) is not None
+        return True
+
+    wait_until(up, "answered", proc)
+    yield cmd.url, token, log, proc
+    kill_all([*descendants(proc.pid), psutil.Process(proc.pid)])
+
+
+def _get(url: str, headers: dict | None = None):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, dict(r.headers), r.headers.get_all("Set-Cookie") or [], r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.headers.get_all("Set-Cookie") or [], exc.read()
+
+
+def test_page_headers_cookies_and_kernel_environment(guarded_server):
+    url, token, _log, _proc = guarded_server
+    status, headers, cookies, body = _get(f"{url}?token={token}")
+    assert status == 200
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    login = [c for c in cookies if c.lower().startswith("username-")]
+    assert login and all("samesite=strict" in c.lower() and "httponly" in c.lower() for c in login)
+    assert b"KERNEL-ENV CLEAN" in body  # the page's kernel never sees the token
+
+
+def test_tokens_and_codes_never_reach_the_log_and_wrong_tokens_lock_out(guarded_server):
+    url, token, log, _proc = guarded_server
+    status, *_ = _get(f"{url}voila/files/nothing?token={token}&code=SURVEYCODE123")  # a 4xx
+    assert 400 <= status < 500
+    for i in range(3):
+        status, *_ = _get(f"{url}?token=wrong-{i}", {"X-Forwarded-For": "ignored"})
+        assert status in (200, 302, 403, 429)  # 200: the login page it redirects to
+    assert status == 429  # the third wrong token locks this address out
+    status, *_ = _get(f"{url}?token={token}")
+    assert status == 429  # even the right token, until the lockout ends
+    time.sleep(1)
+    text = log.read_text(errors="replace")
+    assert token not in text and "SURVEYCODE123" not in text and "wrong-1" not in text
+    assert "token=[redacted]" in text and "Traceback" not in text
+
+
+def test_weak_tokens_are_refused():
+    from alliance_kit.cli.dashboard import dashboard_commands
+
+    for weak in ("secret", "a" * 40, "password1234password1234password1234"):
+        with pytest.raises(ValueError, match="too weak"):
+            dashboard_commands(token=weak)
+    _dash, _survey, token = dashboard_commands()
+    assert len(token) >= 32

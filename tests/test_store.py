@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -11,7 +14,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError
 
 from alliance_kit.model import TABLES, RecordRefused
-from alliance_kit.store import Store, StoreError, open_store
+from alliance_kit.store import Store, StoreBusy, StoreError, open_store
 
 
 def alliance(id_: str = "A001", **kw) -> dict:
@@ -274,6 +277,97 @@ def test_postgresql_replace_by_a_role_that_owns_no_tables(pg_store: Store) -> No
         assert pg_store.counts()["kpis"] == 1_200
     finally:
         app_store.engine.dispose()
+
+
+def _wait_for(condition, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never {what}")
+        time.sleep(0.02)
+
+
+@pytest.mark.postgres
+def test_postgresql_readers_wait_for_an_import_and_never_deadlock(pg_store: Store) -> None:
+    """A reader reading the whole portfolio (in the model's order, as read_all does) while
+    an import replaces it: the reader has read alliances when the import starts; then it
+    reads the rest. Before, the import had already dropped the children's foreign keys
+    (locking them) and waited for alliances: PostgreSQL killed one side (DeadlockDetected).
+    Now the import takes every lock up front or none: the reader finishes on the old
+    portfolio, then the import commits the new one."""
+    pg_store.replace_all(_bulk_frames(50))
+    outcome: dict[str, object] = {}
+
+    def import_new() -> None:
+        try:
+            outcome["written"] = pg_store.replace_all(_bulk_frames(60))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            outcome["error"] = exc
+
+    def import_waits() -> bool:
+        with pg_store.engine.connect() as c:
+            sql = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            return bool(c.exec_driver_sql(sql).scalar())
+
+    with pg_store.engine.connect() as conn, conn.begin():
+        seen = {"alliances": len(pg_store.read("alliances", conn=conn))}
+        writer = threading.Thread(target=import_new)
+        writer.start()
+        _wait_for(import_waits, "saw the import wait for the reader")
+        try:
+            for name in list(TABLES)[1:]:
+                seen[name] = len(pg_store.read(name, conn=conn))
+        except Exception as exc:  # noqa: BLE001
+            outcome["reader"] = exc
+    writer.join(timeout=120)
+    assert "reader" not in outcome and "error" not in outcome, outcome
+    assert seen["alliances"] == seen["kpis"] == seen["answers"] == 50  # one snapshot
+    assert outcome["written"]["alliances"] == 60 and pg_store.counts()["answers"] == 60
+    assert not import_waits()
+
+
+@pytest.mark.postgres
+def test_postgresql_import_waiting_too_long_for_a_reader_is_refused_plainly(
+    pg_store: Store, monkeypatch
+) -> None:
+    pg_store.replace_all(_bulk_frames(20))
+    monkeypatch.setenv("ALLIANCE_KIT_DB_TIMEOUT", "1")
+    with pg_store.engine.connect() as conn, conn.begin():
+        pg_store.read("answers", conn=conn)  # a long report holding a table
+        with pytest.raises(StoreBusy, match="is busy.*ALLIANCE_KIT_DB_TIMEOUT"):
+            pg_store.replace_all(_bulk_frames(30))
+    assert pg_store.counts()["alliances"] == 20
+
+
+def test_sqlite_store_locked_by_another_writer_is_refused_plainly(
+    sqlite_store: Store, tmp_path, monkeypatch
+) -> None:
+    """Another program holding the write lock past the busy timeout: a one-line message
+    naming the store and the setting, from the store and from the command line."""
+    from bad_inputs import portfolio as P
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    monkeypatch.setenv("ALLIANCE_KIT_DB_TIMEOUT", "0.5")
+    sqlite_store.insert("alliances", [alliance("A001")])
+    path = sqlite_store.engine.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        store = Store(path)  # a new engine picks up the timeout
+        with pytest.raises(StoreBusy, match=r"is busy.*more than 0\.5 s"):
+            store.insert("alliances", [alliance("A002")])
+        store.engine.dispose()
+        intake = P.write_raw(P.rows(), tmp_path / "intake.xlsx")
+        result = CliRunner().invoke(main, ["import", str(intake), "--db", path])
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output and "database is locked" not in result.output
+        assert "is busy" in result.output and result.output.count("\n") <= 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert sqlite_store.read("alliances")["id"].tolist() == ["A001"]
 
 
 @pytest.mark.parametrize("name", ["alliance_kit.sqlit", "no_such_folder/alliance_kit.sqlite"])

@@ -346,3 +346,107 @@ def test_voila_template_loads_nothing_from_a_cdn():
     text = (serve.SHARE / "voila/templates/alliance-kit/index.html.j2").read_text()
     assert "fontawesome" in text  # it strips the stock template's CDN links
     assert "<link" not in text.replace('<link rel="stylesheet" href="https://cdn', "")
+
+
+def test_a_page_takes_only_a_few_wrong_codes(setup):
+    """Codes typed into one page: after CODE_ATTEMPTS refusals the page takes no more,
+    not even a valid code (a guesser must load a new page, which the server counts)."""
+    store, _, me, _ = setup
+    code = survey.invite(store, me, now=NOW).code
+    page = sw.SurveyPage(store, None, clock=clock)
+    for i in range(sw.CODE_ATTEMPTS - 1):
+        assert page.open(f"wrong-{i}") is False
+        assert page.refusal is not None and not page.code_field.disabled
+    assert page.open("wrong-last") is False
+    assert page.code_field.disabled and page.open_button.disabled
+    assert page.open(code) is False and page.form is None
+    assert "Too many codes" in texts(page.widget)
+    assert sw.SurveyPage(store, code, clock=clock).form is not None  # a new page opens it
+
+
+def _iopub_until_idle(kc, msg_id: str, timeout: float = 60.0) -> list[dict]:
+    """The kernel's iopub messages in reply to ``msg_id``, until it is idle again."""
+    import queue
+    import time
+
+    msgs, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        msgs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return msgs
+    raise AssertionError(f"the kernel never finished {msg_id}")
+
+
+def test_malformed_widget_messages_send_no_traceback_to_the_browser(setup, tmp_path):
+    """A browser can send any comm message to its page's kernel. On a real kernel running
+    the survey page, malformed updates of its widgets (a score outside the buttons, a
+    comment that is not text, a message that is not a dict) are refused without an
+    'error' message or any traceback going back over the wire, and the page still works."""
+    import json
+
+    from jupyter_client.manager import start_new_kernel
+
+    store, _, me, _ = setup
+    code = survey.invite(store, me, now=NOW).code
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        setup_code = (
+            "import datetime\n"
+            "from alliance_kit import survey_widgets as sw\n"
+            "from alliance_kit.notebook import hide_tracebacks\n"
+            "from alliance_kit.store import open_store\n"
+            "hide_tracebacks()  # as survey_app and the served dashboard do\n"
+            f"store = open_store({str(store.engine.url.database)!r})\n"
+            f"page = sw.SurveyPage(store, {code!r}, clock=lambda: {NOW!r}).widget\n"
+            "from IPython.display import display; display(page)\n"
+            "import ipywidgets as w\n"
+            "def walk(x):\n"
+            "    yield x\n"
+            "    for c in getattr(x, 'children', ()):\n"
+            "        yield from walk(c)\n"
+            "score = next(x for x in walk(page) if isinstance(x, w.ToggleButtons))\n"
+            "comment = next(x for x in walk(page) if isinstance(x, w.Textarea))\n"
+            "print('IDS', score.model_id, comment.model_id)\n"
+        )
+        ids = None
+        seen = _iopub_until_idle(kc, kc.execute(setup_code), 90)
+        for msg in seen:
+            if msg["msg_type"] == "stream" and "IDS" in msg["content"]["text"]:
+                ids = msg["content"]["text"].split("IDS", 1)[1].split()[:2]
+            assert msg["msg_type"] != "error", msg["content"]
+        assert ids, "the survey page did not start"
+        score_id, comment_id = ids
+        hostile = [
+            (score_id, {"method": "update", "state": {"index": 99}, "buffer_paths": []}),
+            (score_id, {"method": "update", "state": {"value": "<b>x</b>"}, "buffer_paths": []}),
+            (comment_id, {"method": "update", "state": {"value": 12}, "buffer_paths": []}),
+            (comment_id, "not a dict"),
+        ]
+        wire: list[dict] = []
+        for comm_id, data in hostile:
+            msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+            kc.shell_channel.send(msg)
+            wire += _iopub_until_idle(kc, msg["header"]["msg_id"])
+        assert not [m for m in wire if m["msg_type"] == "error"]
+        assert "Traceback" not in json.dumps([m["content"] for m in wire])
+        # the page still saves a proper answer afterwards
+        done = kc.execute(
+            "score.value = 4\nprint('SAVED', [x.value for x in walk(page)"
+            " if isinstance(x, w.HTML) and 'Saved at' in x.value])"
+        )
+        out = "".join(
+            m["content"].get("text", "")
+            for m in _iopub_until_idle(kc, done)
+            if m["msg_type"] == "stream"
+        )
+        assert "Saved at" in out
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert store.read("answers", {"respondent_id": me})["score"].tolist() == [4]

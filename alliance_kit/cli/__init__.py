@@ -21,10 +21,20 @@ USER_ERRORS: tuple[type[Exception], ...] = (StoreError, ValueError, FileNotFound
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
             raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:  # the server refused: its first line, not a traceback
+            msg = f"the store refused the operation: {_first_line(exc)}"
+            raise click.ClickException(msg) from None
+
+
+def _first_line(exc: Any) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -37,9 +37,11 @@ import click
 from alliance_kit import config
 from alliance_kit.cli import db_option, main, store_for
 from alliance_kit.serve import (
+    ENV_DASHBOARD_TOKEN,
     Stopped,
     VoilaCommand,
     check_port_free,
+    check_token,
     end_by_signal,
     run_servers,
     stop_signals_raise,
@@ -66,7 +68,7 @@ def dashboard_commands(
     """The dashboard's Voila command, the survey's (None when there is no survey notebook
     or it is not wanted) and the token (generated when not given)."""
     root = root or config.project_root()
-    token = token or secrets.token_urlsafe(24)
+    token = check_token(token) if token is not None else secrets.token_urlsafe(24)
     dash = voila_command(
         root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size,
         template=DASHBOARD_TEMPLATE,
@@ -96,8 +98,9 @@ def dashboard_commands(
 @click.option(
     "--token",
     default=None,
-    envvar="ALLIANCE_KIT_DASHBOARD_TOKEN",
-    help="Token viewers need (default: a new random one, printed once).",
+    envvar=ENV_DASHBOARD_TOKEN,
+    help="Token viewers need, at least 32 random characters (default: a new random one, "
+    "printed once).",
 )
 @click.option(
     "--survey-port",
