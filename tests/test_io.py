@@ -532,6 +532,8 @@ CORPUS += [
         "due_on",
         "2026",
         "YYYY-MM-DD",
+    ),
+    Bad(
         "whole number too large for the store",
         "xlsx",
         _set("alliances", 0, importance=1e19),
