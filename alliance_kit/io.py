@@ -13,7 +13,8 @@ import datetime as dt
 import io as _io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import schemas
+from alliance_kit import changes, schemas
+from alliance_kit.changes import MODES, Changes
 from alliance_kit.model import RECORD_TYPES, TABLES
 from alliance_kit.schemas import SPECS, Problem
 from alliance_kit.store import Store, typed_frame
@@ -74,6 +76,11 @@ class ImportResult:
     written: dict[str, int] = field(default_factory=dict)
     replace: bool = True
     dry_run: bool = False
+    mode: str = "replace"
+    #: what the import changes (or would change) in the store; None until validated
+    changes: Changes | None = None
+    #: survey invitations deleted with the respondents a replace removes
+    invitations_removed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -212,33 +219,79 @@ def load_portfolio(
 
 
 def import_portfolio(
-    store: Store, path: str | Path, *, replace: bool = True, dry_run: bool = False
+    store: Store,
+    path: str | Path,
+    *,
+    mode: str = "replace",
+    dry_run: bool = False,
+    before_write: Callable[[Changes], Any] | None = None,
 ) -> ImportResult:
     """Validate a workbook or CSV folder and write it to the store in one transaction.
 
-    ``replace=True``: the file becomes the whole portfolio (record types missing from it
-    are emptied, as in :meth:`Store.replace_all`). ``replace=False``: its records are
-    added to what the store holds; they may refer to stored records, and a key that is
-    already stored is a problem. With any problem, or ``dry_run``, nothing is written.
+    ``mode`` (see :mod:`alliance_kit.changes`): ``merge`` adds new keys, updates changed
+    rows and keeps rows absent from the file (a partial file, say only ``kpi_actuals``,
+    is valid: its references may point at stored records); ``replace`` makes the store
+    equal the file (record types missing from it are emptied); ``add`` takes new keys
+    only (a stored key is a problem). The store is read, compared and written in one
+    transaction that keeps other writers out, so ``result.changes`` is exactly what was
+    written, and what ``dry_run`` reports is what the real run then does. Survey
+    invitations are not in files: a replace keeps those of respondents the file keeps.
+    ``before_write`` is called with the changes once they are known and valid, before
+    anything is written (the command line takes its snapshot there). With any problem,
+    or ``dry_run``, nothing is written.
     """
-    existing = None if replace else store.read_all()
-    typed, problems = load_portfolio(path, existing=existing)
-    result = ImportResult(str(path), problems, replace=replace, dry_run=dry_run)
-    if problems:
+    if mode not in MODES:
+        raise ValueError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
+    result = ImportResult(str(path), replace=mode == "replace", dry_run=dry_run, mode=mode)
+    raw, problems = read_portfolio(path)
+    if problems and not raw:
+        result.problems = problems
         return result
-    if dry_run:
-        result.written = {name: len(frame) for name, frame in typed.items()}
-        return result
-    if replace:
-        result.written = store.replace_all(typed)
-    else:
-        with store.transaction() as conn:
-            result.written = {
-                rt.table: store.insert(rt.table, typed[rt.table], conn=conn)
-                for rt in RECORD_TYPES
-                if rt.table in typed
-            }
+    columns = {name: tuple(str(c) for c in frame.columns) for name, frame in raw.items()}
+    if mode == "replace":  # the file stands alone: validate before taking the store's lock
+        typed, more = schemas.prepare(raw, source=str(path))
+        if problems or more:
+            result.problems = problems + more
+            return result
+    with store.exclusive_write() if not dry_run else _reading(store) as conn:
+        existing = store.read_all(conn=conn)
+        if mode != "replace":
+            typed, more = schemas.prepare(
+                raw, source=str(path), existing=existing, check_existing_keys=mode == "add"
+            )
+            if problems or more:
+                result.problems = problems + more
+                return result
+        result.changes = changes.diff(existing, typed, mode=mode, columns=columns)
+        result.written = {
+            name: tc.counts["added"] + tc.counts["changed"] + tc.counts["unchanged"]
+            for name, tc in result.changes.tables.items()
+        }
+        if mode == "replace":
+            result.invitations_removed = _invitations_of_removed(store, result.changes, conn)
+        if dry_run:
+            return result
+        if before_write is not None:
+            before_write(result.changes)
+        done = store.apply_changes(result.changes, conn)
+        result.invitations_removed = done["invitations_removed"]
     return result
+
+
+@contextmanager
+def _reading(store: Store) -> Iterator[Any]:
+    """A read-only transaction (one consistent view of every table)."""
+    with store.engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def _invitations_of_removed(store: Store, diff: Changes, conn: Any) -> int:
+    """How many survey invitations belong to respondents the change removes."""
+    tc = diff.tables.get("respondents")
+    if tc is None or not len(tc.removed):
+        return 0
+    inv = store.read("invitations", {"respondent_id": tc.removed["id"].tolist()}, conn=conn)
+    return len(inv)
 
 
 # --- export --------------------------------------------------------------------------------
