@@ -64,6 +64,7 @@ def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> N
     """
     store = store_for(db, create=True)
     held = store.holds_records()
+    given = mode is not None
     if mode is None:
         if held:
             raise click.ClickException(
@@ -71,6 +72,7 @@ def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> N
                 f"{MODE_HELP} (add --dry-run to see what it would do); nothing was imported"
             )
         mode = "replace"  # an empty store: every record is added
+    label = f"import --{mode}" if given else "import"
     taken: list[snapshots.Snapshot] = []
 
     def snapshot_first(diff: Changes) -> None:
@@ -96,7 +98,7 @@ def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> N
     else:
         done = counts.replace("add", "added", 1).replace("change ", "changed ", 1)
         done = done.replace("and remove", "and removed", 1)
-        click.echo(f"import --{mode} of {path} into {store.url}: {done}")
+        click.echo(f"{label} of {path} into {store.url}: {done}")
     for line in result.changes.lines():
         click.echo(line)
     if result.invitations_removed:
