@@ -51,7 +51,7 @@ def test_invalid_import_prints_every_problem_and_exits_1(run, tmp_path):
     data["kpis"][0]["target"] = 40
     data["resources"][0]["period"] = "2026Q3"
     bad = P.write_raw(data, tmp_path / "bad")
-    result = run("import", bad, "--db", db)
+    result = run("import", bad, "--db", db, "--replace")
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
     assert lines == [
