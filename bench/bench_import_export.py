@@ -169,7 +169,8 @@ for f in sorted(src.glob("*.csv")):
         col = frame.loc[rows, num[0]]
         frame.loc[rows, num[0]] = [str(float(v) + 1) if v else "1" for v in col]
     elif flags:
-        frame.loc[rows, flags[0]] = ["no" if v == "yes" else "yes" for v in frame.loc[rows, flags[0]]]
+        flipped = {"yes": "no", "no": "yes", "": "yes"}
+        frame.loc[rows, flags[0]] = frame.loc[rows, flags[0]].map(flipped)
     frame.to_csv(out / f.name, index=False, lineterminator="\n")
 """
 
