@@ -62,6 +62,9 @@ elif step == "sqlite-floor":
         if frame.empty:
             continue
         cols = list(frame.columns)
+        for c in frame.columns:  # pyarrow parses ISO dates: back to the text stored
+            if pd.api.types.is_datetime64_any_dtype(frame[c]):
+                frame[c] = frame[c].dt.strftime("%Y-%m-%d %H:%M:%S")
         obj = frame.astype(object)
         obj = obj.where(frame.notna(), None)
         flat = [v for row in obj.itertuples(index=False) for v in row]
