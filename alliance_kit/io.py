@@ -535,7 +535,7 @@ def _readme_rows() -> list[list[str]]:
         ["the sheets in the order below: a record can only refer to records listed above it."],
         ["Sheets you do not use may stay empty. Check the file with"],
         ["    alliance-kit validate intake.xlsx"],
-        ["and load it with `alliance-kit import intake.xlsx` (it replaces the stored portfolio)."],
+        ["and load it with `alliance-kit import intake.xlsx --merge` (adds and updates records)."],
         [""],
         ["Order", "Sheet", "What it holds", "Refers to"],
     ]
