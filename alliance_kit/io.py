@@ -325,8 +325,11 @@ def import_portfolio(
 @contextmanager
 def _reading(store: Store) -> Iterator[Any]:
     """A read-only transaction (one consistent view of every table)."""
-    with store.engine.connect() as conn, conn.begin():
-        yield conn
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def _invitations_of_removed(store: Store, diff: Changes, conn: Any) -> int:

@@ -64,15 +64,12 @@ class Snapshot:
 
 
 def store_identity(store: Store) -> str:
-    """What names a store across runs: a SQLite file's resolved path, or PostgreSQL's
-    ``postgresql://user@host:port/database`` (never the password)."""
+    """What names a store across runs and users: a SQLite file's resolved path, or
+    PostgreSQL's ``postgresql://host:port/database`` (whichever role connects)."""
     url = store.engine.url
     if url.get_backend_name() == "sqlite":
         return str(Path(url.database or "").resolve())
-    return (
-        f"postgresql://{url.username or ''}@{url.host or 'localhost'}:{url.port or 5432}/"
-        f"{url.database or ''}"
-    )
+    return f"postgresql://{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
 
 def location(store: Store) -> Path:

@@ -347,3 +347,39 @@ def test_kill_9_during_a_merge_leaves_the_previous_state_and_a_usable_store(stor
     code, out = cli(store, "import", path, "--merge")
     assert code == 0, out
     assert store.read("alliances").set_index("id").loc["A2", "name"] == "Reseller EU (renewed)"
+
+
+@pytest.mark.postgres
+def test_an_application_role_merges_replaces_and_restores(pg_store, tmp_path):
+    """A team's application account may only read and write rows (no TRUNCATE, owns no
+    table): merge, replace, snapshot and restore still work, with the same results."""
+    from sqlalchemy.engine import make_url
+
+    app = os.environ.get("ALLIANCE_KIT_TEST_PG_APP")
+    if not app:
+        pytest.fail("ALLIANCE_KIT_TEST_PG_APP is not set: run the suite with `make test`")
+    role = make_url(app).username
+    with pg_store.engine.begin() as conn:
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+        conn.exec_driver_sql(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+        )
+    before = loaded(pg_store, tmp_path)
+    app_url = f"{app}/{pg_store.engine.url.database}"
+
+    def as_app(*args) -> None:  # in a process of its own: its connections end with it
+        run = [sys.executable, "-c", "from alliance_kit.cli import main; main()"]
+        done = subprocess.run([*run, *map(str, args), "--db", app_url], capture_output=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    as_app("import", P.write_raw(edited_rows(), tmp_path / "edit"), "--merge")
+    as_app(
+        "import",
+        P.write_raw({"alliances": P.rows()["alliances"][:1]}, tmp_path / "one"),
+        "--replace",
+    )
+    assert pg_store.counts()["alliances"] == 1
+    first = snapshots.list_snapshots(pg_store)[0]
+    assert first.command == "import-merge"
+    as_app("restore", first.name)
+    assert export_bytes(pg_store, tmp_path / "after") == before
