@@ -269,6 +269,7 @@ def import_portfolio(
     mode: str = "replace",
     dry_run: bool = False,
     before_write: Callable[[Changes], Any] | None = None,
+    after_write: Callable[[Changes, Any], Any] | None = None,
 ) -> ImportResult:
     """Validate a workbook or CSV folder and write it to the store in one transaction.
 
@@ -281,8 +282,10 @@ def import_portfolio(
     written, and what ``dry_run`` reports is what the real run then does. Survey
     invitations are not in files: a replace keeps those of respondents the file keeps.
     ``before_write`` is called with the changes once they are known and valid, before
-    anything is written (the command line takes its snapshot there). With any problem,
-    or ``dry_run``, nothing is written.
+    anything is written (the command line takes its snapshot there); ``after_write`` with
+    the changes and the connection once they are written, inside the same transaction (a
+    change history recorded there commits or rolls back with the import). With any
+    problem, or ``dry_run``, nothing is written.
     """
     if mode not in MODES:
         raise ValueError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
@@ -319,6 +322,8 @@ def import_portfolio(
             before_write(result.changes)
         done = store.apply_changes(result.changes, conn)
         result.invitations_removed = done["invitations_removed"]
+        if after_write is not None:
+            after_write(result.changes, conn)
     return result
 
 
