@@ -86,8 +86,9 @@ class TableChanges:
         befores = _records(self.before, cols)
         afters = _records(self.changed, cols)
         masks = self.changed_mask.to_numpy()
+        compared = list(self.changed_mask.columns)
         for before, after, mask in zip(befores, afters, masks, strict=True):
-            diff = [c for c, m in zip(cols, mask, strict=True) if m]
+            diff = [c for c, m in zip(compared, mask, strict=True) if m]
             yield RowChange(
                 self.table,
                 "changed",
@@ -191,41 +192,28 @@ def table_diff(
     cols = tuple(key) + compared
     if incoming is None:
         incoming = stored.iloc[:0]
-    none = stored.iloc[:0]
-    mask_none = pd.DataFrame({c: pd.Series(dtype=bool) for c in compared})
-    if stored.empty:
-        return TableChanges(
-            table, tuple(key), cols, incoming.reset_index(drop=True), incoming.iloc[:0],
-            none, mask_none, none, 0,
-        )  # fmt: skip
-    if incoming.empty:
-        gone = stored if removes else none
-        return TableChanges(
-            table, tuple(key), cols, incoming.iloc[:0], incoming.iloc[:0], none, mask_none,
-            gone, 0,
-        )  # fmt: skip
     incoming = incoming.reset_index(drop=True)
-    stored_idx = _key_index(stored, key)
-    pos = stored_idx.get_indexer(_key_index(incoming, key))
+    if stored.empty:  # every row is new: no keys to match (a first import, fast)
+        pos = np.full(len(incoming), -1)
+    else:
+        pos = _key_index(stored, key).get_indexer(_key_index(incoming, key))
     new = pos < 0
     matched = incoming[~new].reset_index(drop=True)
     before = stored.iloc[pos[~new]].reset_index(drop=True)
-    mask = {
-        c: differs(value_kind(t.c[c]), matched[c], before[c]) for c in compared
-    }  # fmt: skip
-    mask_frame = pd.DataFrame(mask, columns=list(compared)).astype(bool)
+    mask = {c: differs(value_kind(t.c[c]), matched[c], before[c]) for c in compared}
+    mask_frame = pd.DataFrame(mask, columns=list(compared), dtype=bool)
     any_diff = mask_frame.to_numpy().any(axis=1) if compared else np.zeros(len(matched), bool)
     if removes:
         seen = np.zeros(len(stored), dtype=bool)
         seen[pos[~new]] = True
         removed = stored[~seen].reset_index(drop=True)
     else:
-        removed = none
+        removed = stored.iloc[:0]
     return TableChanges(
         table=table,
         key=tuple(key),
         columns=cols,
-        added=incoming[new].reset_index(drop=True),
+        added=incoming if new.all() else incoming[new].reset_index(drop=True),
         changed=matched[any_diff].reset_index(drop=True),
         before=before[any_diff].reset_index(drop=True),
         changed_mask=mask_frame[any_diff].reset_index(drop=True),
