@@ -616,7 +616,7 @@ def _content(path: Path) -> dict:
 def test_committed_template_matches_the_code(tmp_path):
     fresh = io.write_template(tmp_path / "intake.xlsx")
     assert _content(ROOT / "templates" / "intake.xlsx") == _content(fresh), (
-        "templates/intake.xlsx is stale: run `alliance-kit template`"
+        "templates/intake.xlsx is stale: run `alliance-kit template --force`"
     )
 
 
