@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -313,14 +314,22 @@ def restore(store: Store, name: str) -> tuple[Snapshot, Snapshot]:
     return snap, before
 
 
-def _sqlite_restore(store: Store, source: Path) -> None:
-    """The backup API from the snapshot into the live file: one write transaction on it."""
+def _sqlite_restore(
+    store: Store,
+    source: Path,
+    *,
+    pages: int = -1,
+    progress: Callable[[int, int, int], object] | None = None,
+) -> None:
+    """The backup API from the snapshot into the live file. The destination stays locked
+    in one write transaction until the copy is complete (however many ``pages`` a step
+    copies), so a process killed midway leaves the live store as it was."""
     store.engine.dispose()
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     live = _sqlite_connect(_sqlite_file(store))
     try:
         live.execute("PRAGMA journal_mode=WAL")
-        src.backup(live)
+        src.backup(live, pages=pages, progress=progress)
     finally:
         live.close()
         src.close()

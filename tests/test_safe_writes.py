@@ -383,3 +383,51 @@ def test_an_application_role_merges_replaces_and_restores(pg_store, tmp_path):
     assert first.command == "import-merge"
     as_app("restore", first.name)
     assert export_bytes(pg_store, tmp_path / "after") == before
+
+
+KILLED_RESTORE = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from alliance_kit import snapshots
+    from alliance_kit.store import Store
+
+    url, name, flag = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    store = Store(url)
+    snap = snapshots.find(store, name)
+
+    def slowly(status, remaining, total):
+        flag.write_text(f"{remaining} of {total} pages to go")
+        time.sleep(120)  # killed here, part of the pages copied into the live file
+
+    snapshots._sqlite_restore(store, snap.path / snapshots.SQLITE_FILE, pages=1, progress=slowly)
+    """
+)
+
+
+def test_kill_9_during_a_sqlite_restore_leaves_the_store_as_it_was(sqlite_store, tmp_path):
+    loaded(sqlite_store, tmp_path)
+    snap = snapshots.take(sqlite_store, "before-merge")
+    code, out = cli(sqlite_store, "import", P.write_raw(edited_rows(), tmp_path / "e"), "--merge")
+    assert code == 0, out
+    merged = export_bytes(sqlite_store, tmp_path / "merged")
+    flag = tmp_path / "copying"
+    url = str(sqlite_store.engine.url.database)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RESTORE, url, snap.name, flag])
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert time.monotonic() < deadline, "the restore never started copying"
+            assert proc.poll() is None, "the restore exited early"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not flag.read_text().startswith("0 of")  # killed with pages still to copy
+    sqlite_store.engine.dispose()
+    assert export_bytes(sqlite_store, tmp_path / "after-kill") == merged
+    sqlite_store.check()  # still a store at this version's schema
+    snapshots.restore(sqlite_store, snap.name)  # and the restore, run again, completes
+    assert sqlite_store.read("alliances").set_index("id").loc["A2", "name"] == "Reseller EU"
