@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export ALLIANCE_KIT_DB ?= $(CURDIR)/data/alliance_kit.sqlite
+# The repository's own store. `make demo` always loads it (never an inherited
+# $ALLIANCE_KIT_DB, which for a team names the shared database); lab and dashboard use
+# $ALLIANCE_KIT_DB when it is set, as a team's analysts want.
+DEMO_DB := $(CURDIR)/data/alliance_kit.sqlite
+export ALLIANCE_KIT_DB ?= $(DEMO_DB)
 
 .PHONY: demo test lab dashboard reports lint bench clean-data help
 
@@ -20,8 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# DEMO_ARGS=--force replaces a data/ store holding anything but the sample (snapshot first).
 demo: $(STAMP)
-	$(BIN)/alliance-kit demo
+	$(BIN)/alliance-kit demo --db "$(DEMO_DB)" $(DEMO_ARGS)
 
 test: $(STAMP)
 	bash .ci/services.sh
@@ -40,6 +45,7 @@ lab: $(STAMP)
 	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 dashboard: $(STAMP)
+	@echo "the dashboard reads the store $(ALLIANCE_KIT_DB)"
 	$(BIN)/alliance-kit dashboard
 
 bench: $(STAMP)

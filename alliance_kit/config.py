@@ -1,4 +1,4 @@
-"""Configuration: where the store lives. The only process-wide setting is the database URL."""
+"""Configuration: where the store and its snapshots live (environment variables)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 ENV_DB = "ALLIANCE_KIT_DB"
+#: Where snapshots go (default: ``snapshots/`` beside a SQLite store, else data/snapshots/).
+ENV_SNAPSHOTS = "ALLIANCE_KIT_SNAPSHOTS"
+#: How many snapshots of each store are kept.
+ENV_SNAPSHOT_KEEP = "ALLIANCE_KIT_SNAPSHOT_KEEP"
+DEFAULT_SNAPSHOT_KEEP = 20
 
 
 def project_root() -> Path:

@@ -13,7 +13,8 @@ import datetime as dt
 import io as _io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alliance_kit import model, schemas
+from alliance_kit import changes, model, schemas
+from alliance_kit.changes import MODES, Changes
 from alliance_kit.model import RECORD_TYPES, TABLES
 from alliance_kit.schemas import SPECS, Problem
 from alliance_kit.store import Store, typed_frame
@@ -74,6 +76,11 @@ class ImportResult:
     written: dict[str, int] = field(default_factory=dict)
     replace: bool = True
     dry_run: bool = False
+    mode: str = "replace"
+    #: what the import changes (or would change) in the store; None until validated
+    changes: Changes | None = None
+    #: survey invitations deleted with the respondents a replace removes
+    invitations_removed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -123,13 +130,7 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Proble
     for f in files:
         name = f.stem
         try:
-            frame = pd.read_csv(
-                f,
-                dtype=object,  # plain Python strings: fast null checks downstream
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8-sig",
-            )
+            frame = read_csv_cells(f)
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
         except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
@@ -163,6 +164,45 @@ def _csv_header(path: Path) -> list[str] | None:
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
     return None if row is None else [c.strip() for c in row]
+
+
+def read_csv_cells(path: Path) -> pd.DataFrame:
+    """A CSV file's cells as text exactly as written (empty cells as ``""``), in object
+    columns of plain Python strings (fast null checks downstream).
+
+    pyarrow's reader does the parsing (about twice as fast as pandas' C parser); a file
+    it cannot take as a plain table (a duplicate or missing column name, a row with more
+    or fewer cells than the header, bad UTF-8) is read by pandas instead, whose messages
+    and handling the user's problem report is built on."""
+    header = _csv_header(path)
+    if header and len(set(header)) == len(header) and all(header):
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        try:
+            table = pacsv.read_csv(
+                path,
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+            pass
+        else:
+            if table.column_names == header:
+                return pd.DataFrame(
+                    {
+                        name: pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
+                        for name, col in zip(header, table.columns, strict=True)
+                    },
+                    columns=header,
+                )
+    return pd.read_csv(
+        path, dtype=object, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+    )
 
 
 def _first_line(exc: Exception) -> str:
@@ -380,33 +420,87 @@ def load_portfolio(
 
 
 def import_portfolio(
-    store: Store, path: str | Path, *, replace: bool = True, dry_run: bool = False
+    store: Store,
+    path: str | Path,
+    *,
+    mode: str = "replace",
+    dry_run: bool = False,
+    before_write: Callable[[Changes], Any] | None = None,
+    after_write: Callable[[Changes, Any], Any] | None = None,
 ) -> ImportResult:
     """Validate a workbook or CSV folder and write it to the store in one transaction.
 
-    ``replace=True``: the file becomes the whole portfolio (record types missing from it
-    are emptied, as in :meth:`Store.replace_all`). ``replace=False``: its records are
-    added to what the store holds; they may refer to stored records, and a key that is
-    already stored is a problem. With any problem, or ``dry_run``, nothing is written.
+    ``mode`` (see :mod:`alliance_kit.changes`): ``merge`` adds new keys, updates changed
+    rows and keeps rows absent from the file (a partial file, say only ``kpi_actuals``,
+    is valid: its references may point at stored records); ``replace`` makes the store
+    equal the file (record types missing from it are emptied); ``add`` takes new keys
+    only (a stored key is a problem). The store is read, compared and written in one
+    transaction that keeps other writers out, so ``result.changes`` is exactly what was
+    written, and what ``dry_run`` reports is what the real run then does. Survey
+    invitations are not in files: a replace keeps those of respondents the file keeps.
+    ``before_write`` is called with the changes once they are known and valid, before
+    anything is written (the command line takes its snapshot there); ``after_write`` with
+    the changes and the connection once they are written, inside the same transaction (a
+    change history recorded there commits or rolls back with the import). With any
+    problem, or ``dry_run``, nothing is written.
     """
-    existing = None if replace else store.read_all()
-    typed, problems = load_portfolio(path, existing=existing)
-    result = ImportResult(str(path), problems, replace=replace, dry_run=dry_run)
-    if problems:
+    if mode not in MODES:
+        raise ValueError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
+    result = ImportResult(str(path), replace=mode == "replace", dry_run=dry_run, mode=mode)
+    raw, problems = read_portfolio(path)
+    if problems and not raw:
+        result.problems = problems
         return result
-    if dry_run:
-        result.written = {name: len(frame) for name, frame in typed.items()}
-        return result
-    if replace:
-        result.written = store.replace_all(typed)
-    else:
-        with store.transaction() as conn:
-            result.written = {
-                rt.table: store.insert(rt.table, typed[rt.table], conn=conn)
-                for rt in RECORD_TYPES
-                if rt.table in typed
-            }
+    columns = {name: tuple(str(c) for c in frame.columns) for name, frame in raw.items()}
+    if mode == "replace":  # the file stands alone: validate before taking the store's lock
+        typed, more = schemas.prepare(raw, source=str(path))
+        if problems or more:
+            result.problems = problems + more
+            return result
+    with store.exclusive_write() if not dry_run else _reading(store) as conn:
+        existing = store.read_all(conn=conn)
+        if mode != "replace":
+            typed, more = schemas.prepare(
+                raw, source=str(path), existing=existing, check_existing_keys=mode == "add"
+            )
+            if problems or more:
+                result.problems = problems + more
+                return result
+        result.changes = changes.diff(existing, typed, mode=mode, columns=columns)
+        result.written = {
+            name: tc.counts["added"] + tc.counts["changed"] + tc.counts["unchanged"]
+            for name, tc in result.changes.tables.items()
+        }
+        if mode == "replace":
+            result.invitations_removed = _invitations_of_removed(store, result.changes, conn)
+        if dry_run:
+            return result
+        if before_write is not None:
+            before_write(result.changes)
+        done = store.apply_changes(result.changes, conn)
+        result.invitations_removed = done["invitations_removed"]
+        if after_write is not None:
+            after_write(result.changes, conn)
     return result
+
+
+@contextmanager
+def _reading(store: Store) -> Iterator[Any]:
+    """A read-only transaction (one consistent view of every table)."""
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def _invitations_of_removed(store: Store, diff: Changes, conn: Any) -> int:
+    """How many survey invitations belong to respondents the change removes."""
+    tc = diff.tables.get("respondents")
+    if tc is None or not len(tc.removed):
+        return 0
+    inv = store.read("invitations", {"respondent_id": tc.removed["id"].tolist()}, conn=conn)
+    return len(inv)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -633,7 +727,7 @@ def _readme_rows() -> list[list[str]]:
         ["no other control characters."],
         ["Sheets you do not use may stay empty. Check the file with"],
         ["    alliance-kit validate intake.xlsx"],
-        ["and load it with `alliance-kit import intake.xlsx` (it replaces the stored portfolio)."],
+        ["and load it with `alliance-kit import intake.xlsx --merge` (adds and updates records)."],
         [""],
         ["Order", "Sheet", "What it holds", "Refers to"],
     ]

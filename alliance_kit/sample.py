@@ -1935,3 +1935,30 @@ def portfolio(
 def load(store, **kw) -> dict[str, int]:
     """Replace the store's content with a sample portfolio; returns rows written per table."""
     return store.replace_all(portfolio(**kw))
+
+
+def holds_sample(store, *, seeds: tuple[int, ...] = ()) -> bool:
+    """Whether the store holds exactly a sample portfolio as ``demo`` loads it (the
+    default seed or one of ``seeds``, for its own number of alliances and last quarter)
+    and nothing else: such a store may be replaced by ``demo`` without asking."""
+    from alliance_kit import changes
+
+    held = store.holds_records()
+    if not held or "invitations" in held:
+        return False
+    stored = store.read_all()
+    ids = stored["alliances"]["id"].tolist()
+    if ids != [f"A{i + 1:03d}" for i in range(len(ids))]:
+        return False
+    periods = [
+        str(df["period"].max())
+        for df in stored.values()
+        if "period" in df.columns and df["period"].notna().any()
+    ]
+    if not periods:
+        return False
+    for seed in dict.fromkeys((*seeds, 7)):
+        sample = portfolio(n_alliances=len(ids), seed=seed, last_period=max(periods))
+        if changes.diff(stored, sample, mode="replace").empty:
+            return True
+    return False

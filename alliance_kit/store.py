@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from alliance_kit import config
+from alliance_kit.changes import Changes
 from alliance_kit.model import ID_PATTERN, RECORD_TYPES, TABLES, Base, refuse_bad_values, value_kind
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -135,6 +136,8 @@ class Store:
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=True)
+        #: the snapshot taken before :func:`open_store` upgraded this store's schema
+        self.upgrade_snapshot: str | None = None
 
     # --- schema ---------------------------------------------------------------------
 
@@ -207,6 +210,109 @@ class Store:
             finally:
                 driver.execute("PRAGMA foreign_keys=ON")
 
+    @contextmanager
+    def exclusive_write(self) -> Iterator[Connection]:
+        """A write transaction that reads what it will change and keeps every other writer
+        out until it commits (an import: read the store, compare, write the difference).
+
+        SQLite: ``BEGIN IMMEDIATE`` with foreign keys unenforced on this connection;
+        :meth:`apply_changes` checks the tables it touched before commit. PostgreSQL: the
+        record tables are locked against other writers (readers go on)."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                driver = conn.connection.driver_connection
+                driver.execute("PRAGMA foreign_keys=OFF")  # ignored inside a transaction
+                try:
+                    conn = conn.execution_options(write=True)
+                    with conn.begin():
+                        yield conn
+                finally:
+                    driver.execute("PRAGMA foreign_keys=ON")
+            return
+        with self.transaction() as conn:
+            if conn.dialect.name == "postgresql":
+                quote = conn.dialect.identifier_preparer.quote
+                names = [rt.table for rt in RECORD_TYPES] + list(TABLES_WITH_SECRETS)
+                conn.exec_driver_sql(
+                    "LOCK TABLE "
+                    + ", ".join(quote(n) for n in names)
+                    + " IN SHARE ROW EXCLUSIVE MODE"
+                )
+            yield conn
+
+    def apply_changes(self, changes: Changes, conn: Connection) -> dict[str, int]:
+        """Write a :class:`~alliance_kit.changes.Changes` in the caller's transaction
+        (from :meth:`exclusive_write`): removed rows deleted children first, then added
+        rows inserted and changed rows updated parents first. Survey invitations of
+        removed respondents go with them. Returns ``{"invitations_removed": n}``."""
+        touched: set[str] = set()
+        removed_from: set[str] = set()
+        invitations_removed = 0
+        respondents = changes.tables.get("respondents")
+        if respondents is not None and len(respondents.removed):
+            inv = TABLES_WITH_SECRETS["invitations"]
+            ids = respondents.removed["id"].tolist()
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                invitations_removed += conn.execute(
+                    delete(inv).where(inv.c.respondent_id.in_(chunk))
+                ).rowcount
+        added = sum(len(tc.added) for tc in changes.tables.values())
+        bulk = conn.dialect.name == "postgresql" and added >= _DEFER_CHECKS_FROM
+        with _foreign_keys_checked_at_end(conn) if bulk else _nothing():
+            for rt in reversed(RECORD_TYPES):
+                tc = changes.tables.get(rt.table)
+                if tc is not None and len(tc.removed):
+                    self._delete_keys(TABLES[rt.table], tc.removed, conn)
+                    removed_from.add(rt.table)
+            for rt in RECORD_TYPES:
+                tc = changes.tables.get(rt.table)
+                if tc is None:
+                    continue
+                if len(tc.added):
+                    self.insert(rt.table, tc.added, conn=conn)
+                    touched.add(rt.table)
+                if len(tc.changed):
+                    self._update_rows(TABLES[rt.table], tc.changed, tc.columns, conn)
+                    touched.add(rt.table)
+        if conn.dialect.name == "sqlite" and not _sqlite_enforces_keys(conn):
+            children = {
+                t.name
+                for t in Base.metadata.sorted_tables
+                for fk in t.foreign_keys
+                if fk.column.table.name in removed_from
+            }
+            _check_foreign_keys(conn, sorted(touched | children))
+        return {"invitations_removed": invitations_removed}
+
+    @staticmethod
+    def _delete_keys(t: Table, rows: pd.DataFrame, conn: Connection) -> None:
+        keys = [c.name for c in t.primary_key.columns]
+        stmt = delete(t).where(*[t.c[k] == bindparam(f"key_{k}") for k in keys])
+        records = to_records(t, rows[keys])
+        conn.execute(stmt, [{f"key_{k}": r[k] for k in keys} for r in records])
+
+    @staticmethod
+    def _update_rows(
+        t: Table, rows: pd.DataFrame, columns: Iterable[str], conn: Connection
+    ) -> None:
+        keys = [c.name for c in t.primary_key.columns]
+        others = [c for c in columns if c not in keys]
+        if not others:
+            return
+        _guard(t, rows[keys + others])
+        stmt = (
+            update(t)
+            .where(*[t.c[k] == bindparam(f"key_{k}") for k in keys])
+            .values({c: bindparam(f"val_{c}") for c in others})
+        )
+        records = to_records(t, rows[keys + others])
+        params = [
+            {f"key_{k}": r[k] for k in keys} | {f"val_{c}": r[c] for c in others} for r in records
+        ]
+        with _paused_gc():
+            conn.execute(stmt, params)
+
     # --- reads -----------------------------------------------------------------------
 
     def read(
@@ -237,14 +343,29 @@ class Store:
             frame = pd.DataFrame(dict(zip(t.c.keys(), map(list, columns), strict=True)))
         return typed_frame(t, frame)
 
-    def read_all(self, tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-        """Several tables read in one consistent snapshot."""
+    def read_all(
+        self, tables: Iterable[str] | None = None, *, conn: Connection | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Several tables read in one consistent snapshot (or in the caller's transaction)."""
         # In one fixed order (the model's), the order in which an import locks them: two
         # transactions taking the same locks in the same order queue, never deadlock.
         order = list(TABLES) + list(TABLES_WITH_SECRETS)
         names = sorted(tables or TABLES, key=lambda n: order.index(n) if n in order else 0)
-        with self.engine.connect() as conn, conn.begin():
+        if conn is not None:
             return {name: self.read(name, conn=conn) for name in names}
+        with self.engine.connect() as c, c.begin():
+            return {name: self.read(name, conn=c) for name in names}
+
+    def holds_records(self) -> dict[str, int]:
+        """Rows per record table that has any, plus ``invitations`` when there are some
+        (what a wholesale write puts at stake)."""
+        counts = {k: n for k, n in self.counts().items() if n}
+        with self.engine.connect() as conn:
+            t = TABLES_WITH_SECRETS["invitations"]
+            n = conn.execute(select(func.count()).select_from(t)).scalar_one()
+        if n:
+            counts["invitations"] = n
+        return counts
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -487,9 +608,19 @@ def _foreign_keys_checked_at_end(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"ALTER TABLE {quote(table)} {add}")
 
 
-def _check_foreign_keys(conn: Connection) -> None:
-    """Raise IntegrityError (as a row-wise check would) if any reference dangles."""
-    sql = "PRAGMA foreign_key_check"
+def _check_foreign_keys(conn: Connection, tables: Iterable[str] | None = None) -> None:
+    """Raise IntegrityError (as a row-wise check would) if any reference dangles (of the
+    given tables' rows only, when named)."""
+    sqls = (
+        ["PRAGMA foreign_key_check"]
+        if tables is None
+        else [f'PRAGMA foreign_key_check("{name}")' for name in tables]
+    )
+    for sql in sqls:
+        _raise_dangling(conn, sql)
+
+
+def _raise_dangling(conn: Connection, sql: str) -> None:
     found = conn.exec_driver_sql(sql).first()
     if found is not None:
         table, rowid, parent, _ = found
@@ -510,6 +641,19 @@ def _guard(t: Table, rows: pd.DataFrame | list[dict]) -> None:
         columns = {c.name: [r.get(c.name) for r in rows] for c in text}
         columns = {k: v for k, v in columns.items() if any(x is not None for x in v)}
     refuse_bad_values(t.name, columns, ids)
+
+
+def _sqlite_enforces_keys(conn: Connection) -> bool:
+    return bool(conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+#: Added rows from which a PostgreSQL import checks foreign keys once at the end.
+_DEFER_CHECKS_FROM = 20_000
 
 
 def _default(col: Any) -> Any:
@@ -599,10 +743,31 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
             )
     store = Store(url)
     if create:
+        store.upgrade_snapshot = _snapshot_before_upgrade(store)
         store.migrate()
     else:
         store.check()
     return store
+
+
+def _snapshot_before_upgrade(store: Store) -> str | None:
+    """Snapshot a store holding records whose schema is behind this version's, before the
+    upgrade; returns the snapshot's name (None: nothing to upgrade or nothing stored)."""
+    try:
+        current = store.revision()
+    except OperationalError:
+        return None
+    if current is None or current == store.head():
+        return None
+    try:
+        with store.engine.connect() as conn:
+            if conn.exec_driver_sql("SELECT 1 FROM alliances LIMIT 1").first() is None:
+                return None
+    except DBAPIError:
+        return None
+    from alliance_kit import snapshots
+
+    return snapshots.take(store, "upgrade").name
 
 
 # --- typing between DataFrames and rows ----------------------------------------------

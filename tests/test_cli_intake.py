@@ -34,7 +34,8 @@ def test_import_then_export_both_formats(run, tmp_path):
     source = P.write_raw(P.rows(), tmp_path / "in.xlsx")
     result = run("import", source, "--db", db)
     assert result.exit_code == 0, result.output
-    assert "imported 41 records" in result.output and "2 alliances" in result.output
+    assert "added 41, changed 0 and removed 0 records" in result.output
+    assert "alliances: 2 added" in result.output
     assert Store(str(db)).counts()["kpis"] == 2
     out = run("export", tmp_path / "out.xlsx", "--db", db)
     assert out.exit_code == 0 and (tmp_path / "out.xlsx").exists()
@@ -50,7 +51,7 @@ def test_invalid_import_prints_every_problem_and_exits_1(run, tmp_path):
     data["kpis"][0]["target"] = 40
     data["resources"][0]["period"] = "2026Q3"
     bad = P.write_raw(data, tmp_path / "bad")
-    result = run("import", bad, "--db", db)
+    result = run("import", bad, "--db", db, "--replace")
     assert result.exit_code == 1
     lines = result.stdout.strip().splitlines()
     assert lines == [
@@ -68,7 +69,7 @@ def test_invalid_import_prints_every_problem_and_exits_1(run, tmp_path):
 def test_dry_run_writes_nothing(run, tmp_path):
     db = tmp_path / "s.sqlite"
     result = run("import", P.write_raw(P.rows(), tmp_path / "in"), "--db", db, "--dry-run")
-    assert result.exit_code == 0 and "would import 41 records" in result.output
+    assert result.exit_code == 0 and "would add 41, change 0 and remove 0" in result.output
     assert sum(Store(str(db)).counts().values()) == 0
 
 

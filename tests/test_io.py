@@ -736,13 +736,13 @@ def test_add_mode_appends_and_rejects_stored_keys(sqlite_store, tmp_path):
     io.import_portfolio(sqlite_store, P.write_raw(P.rows(), tmp_path / "all.xlsx"))
     more = {"objectives": [{"id": "O2", "alliance_id": "A2", "title": "Exit well"}]}
     result = io.import_portfolio(
-        sqlite_store, P.write_raw(more, tmp_path / "more.xlsx"), replace=False
+        sqlite_store, P.write_raw(more, tmp_path / "more.xlsx"), mode="add"
     )
     assert result.ok and result.written == {"objectives": 1}
     assert sqlite_store.counts()["alliances"] == 2
     assert sorted(sqlite_store.read("objectives")["id"]) == ["O1", "O2"]
     again = io.import_portfolio(
-        sqlite_store, P.write_raw(more, tmp_path / "again.xlsx"), replace=False
+        sqlite_store, P.write_raw(more, tmp_path / "again.xlsx"), mode="add"
     )
     assert [(p.row, p.column) for p in again.problems] == [(2, "id")]
 
@@ -895,7 +895,7 @@ def _content(path: Path) -> dict:
 def test_committed_template_matches_the_code(tmp_path):
     fresh = io.write_template(tmp_path / "intake.xlsx")
     assert _content(ROOT / "templates" / "intake.xlsx") == _content(fresh), (
-        "templates/intake.xlsx is stale: run `alliance-kit template`"
+        "templates/intake.xlsx is stale: run `alliance-kit template --force`"
     )
 
 

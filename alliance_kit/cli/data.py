@@ -14,6 +14,11 @@ from alliance_kit.cli import db_option, main, store_for, user_path
 def init(db: str | None) -> None:
     """Create the store, or upgrade its schema to this version."""
     store = store_for(db, create=True)
+    if store.upgrade_snapshot:
+        click.echo(
+            f"snapshot {store.upgrade_snapshot} taken before the schema upgrade "
+            f"(`alliance-kit restore {store.upgrade_snapshot}` brings the old store back)"
+        )
     click.echo(f"store ready at {store.url} (schema {store.revision()})")
 
 
@@ -23,12 +28,30 @@ def init(db: str | None) -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed of the sample generator.")
 @click.option("--reports/--no-reports", default=True, help="Produce the reports (default yes).")
 @click.option("--out", type=user_path(file_okay=False), help="Report folder (default reports/).")
-def demo(db: str | None, alliances: int, seed: int, reports: bool, out: Path | None) -> None:
-    """Load the sample portfolio into the store (replacing what is there) and produce the
-    reports, then say where to look."""
-    from alliance_kit import sample
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a store that holds anything but the sample portfolio (snapshotted first).",
+)
+def demo(
+    db: str | None, alliances: int, seed: int, reports: bool, out: Path | None, force: bool
+) -> None:
+    """Load the sample portfolio into the store and produce the reports, then say where
+    to look. A store holding anything but a previous sample is refused unless --force."""
+    from alliance_kit import sample, snapshots
 
     store = store_for(db, create=True)
+    held = store.holds_records()
+    if held and not force and not sample.holds_sample(store, seeds=(seed,)):
+        raise click.ClickException(
+            f"the store {store.url} holds records that are not the sample portfolio "
+            f"({held.get('alliances', 0):,} alliances, {sum(held.values()):,} rows); "
+            "demo would replace them. Use another --db, or add --force (a snapshot "
+            "is taken first)"
+        )
+    if held:
+        snap = snapshots.take(store, "demo")
+        click.echo(f"snapshot {snap.name} taken first (`alliance-kit restore {snap.name}`)")
     frames = sample.portfolio(n_alliances=alliances, seed=seed)
     written = store.replace_all(frames)
     click.echo(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from alliance_kit import io
+from alliance_kit import io, snapshots
+from alliance_kit.changes import Changes
 from alliance_kit.cli import db_option, main, store_for, user_path
 from alliance_kit.schemas import Problem
 
@@ -20,30 +21,107 @@ def _report(problems: list[Problem], path: str, what: str) -> None:
     raise SystemExit(1)
 
 
+MODE_HELP = (
+    "--merge (add new records, update changed ones, keep the rest), --replace (the "
+    "store becomes the file) or --add (new records only)"
+)
+
+
 @main.command("import")
 @click.argument("path", type=user_path())
 @db_option
-@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
 @click.option(
-    "--add",
-    is_flag=True,
-    help="Add the file's records to the store instead of replacing the whole portfolio "
-    "(records may refer to stored ones; stored keys may not be repeated).",
+    "--merge",
+    "mode",
+    flag_value="merge",
+    help="Match records by key: add new ones, update changed ones, keep those the file "
+    "lacks. A partial file (only kpi_actuals, only this quarter's meetings) is fine.",
 )
-def import_cmd(path: Path, db: str | None, dry_run: bool, add: bool) -> None:
+@click.option(
+    "--replace",
+    "mode",
+    flag_value="replace",
+    help="The whole portfolio becomes the file: record types and records it lacks are "
+    "removed. Survey invitations of respondents it keeps are kept.",
+)
+@click.option(
+    "--add", "mode", flag_value="add", help="Add new records only; a stored key is an error."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate and print, per record type, what would be added, changed (which "
+    "columns), removed and left unchanged; write nothing.",
+)
+def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> None:
     """Validate an intake workbook (.xlsx) or a folder of CSV files and load it.
 
-    By default the file replaces the portfolio in the store: record types missing from
-    it end up empty. Every problem is listed with its file, sheet, row, column and value;
-    if there is any, nothing is written (exit code 1).
+    Into a store that holds records, say what the file is for: --merge (the everyday
+    quarter: export, edit, import --merge), --replace or --add; add --dry-run to see
+    first. --merge and --replace snapshot the store first (`alliance-kit snapshots`,
+    `alliance-kit restore` undoes). Every problem is listed with its file, sheet, row,
+    column and value; if there is any, nothing is written (exit code 1).
     """
     store = store_for(db, create=True)
-    result = io.import_portfolio(store, path, replace=not add, dry_run=dry_run)
+    held = store.holds_records()
+    given = mode is not None
+    if mode is None:
+        if held:
+            raise click.ClickException(
+                f"the store {store.url} holds {_at_stake(held)}; say what {path} is for: "
+                f"{MODE_HELP} (add --dry-run to see what it would do); nothing was imported"
+            )
+        mode = "replace"  # an empty store: every record is added
+    label = f"import --{mode}" if given else "import"
+    taken: list[snapshots.Snapshot] = []
+
+    def snapshot_first(diff: Changes) -> None:
+        if mode in ("merge", "replace") and held and not diff.empty:
+            taken.append(snapshots.take(store, f"import-{mode}"))
+
+    result = io.import_portfolio(
+        store, path, mode=mode, dry_run=dry_run, before_write=snapshot_first
+    )
     if not result.ok:
         _report(result.problems, str(path), "nothing was imported")
-    verb = "would import" if dry_run else "imported"
-    counts = ", ".join(f"{n} {t}" for t, n in result.written.items() if n)
-    click.echo(f"{verb} {result.records} records from {path} into {store.url}: {counts}")
+    assert result.changes is not None
+    totals = result.changes.totals()
+    counts = (
+        f"add {totals['added']:,}, change {totals['changed']:,} and remove "
+        f"{totals['removed']:,} records ({totals['unchanged']:,} unchanged)"
+    )
+    if dry_run:
+        click.echo(
+            f"import --{mode} of {path} into {store.url} would {counts}; dry run, "
+            "nothing was written:"
+        )
+    else:
+        done = counts.replace("add", "added", 1).replace("change ", "changed ", 1)
+        done = done.replace("and remove", "and removed", 1)
+        click.echo(f"{label} of {path} into {store.url}: {done}")
+    for line in result.changes.lines():
+        click.echo(line)
+    if result.invitations_removed:
+        click.echo(
+            f"  invitations: {result.invitations_removed:,} survey invitation(s) of removed "
+            f"respondents {'would be' if dry_run else 'were'} deleted (their codes stop "
+            "working); invitations of the respondents the file keeps are kept"
+        )
+    if taken:
+        click.echo(
+            f"snapshot {taken[0].name} taken first; `alliance-kit restore {taken[0].name}` "
+            "undoes this import"
+        )
+    elif not dry_run and result.changes.empty:
+        click.echo("nothing changed")
+
+
+def _at_stake(held: dict[str, int]) -> str:
+    """``12 alliances, 4,321 records and 40 survey invitations``."""
+    invitations = held.get("invitations", 0)
+    records = sum(n for k, n in held.items() if k != "invitations")
+    text = f"{held.get('alliances', 0):,} alliances, {records:,} records"
+    return text + (f" and {invitations:,} survey invitations" if invitations else "")
 
 
 @main.command()
@@ -80,7 +158,16 @@ def export(path: Path, fmt: str | None, db: str | None) -> None:
 
 @main.command()
 @click.argument("path", type=user_path(), required=False)
-def template(path: Path | None) -> None:
-    """Write the empty intake workbook (default: templates/intake.xlsx)."""
-    out = io.write_template(path or io.default_template_path())
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template(path: Path | None, force: bool) -> None:
+    """Write the empty intake workbook (default: templates/intake.xlsx).
+
+    An existing file (perhaps a filled-in workbook) is kept unless --force."""
+    target = path or io.default_template_path()
+    if target.exists() and not force:
+        raise click.ClickException(
+            f"{target} exists (a filled-in workbook?); it was kept. Choose another name, "
+            "or add --force to overwrite it"
+        )
+    out = io.write_template(target)
     click.echo(f"wrote the intake template to {out}")
