@@ -360,7 +360,7 @@ def test_sqlite_store_locked_by_another_writer_is_refused_plainly(
             store.insert("alliances", [alliance("A002")])
         store.engine.dispose()
         intake = P.write_raw(P.rows(), tmp_path / "intake.xlsx")
-        result = CliRunner().invoke(main, ["import", str(intake), "--db", path])
+        result = CliRunner().invoke(main, ["import", str(intake), "--merge", "--db", path])
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output and "database is locked" not in result.output
         assert "is busy" in result.output and result.output.count("\n") <= 2
