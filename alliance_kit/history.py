@@ -159,10 +159,10 @@ def safe_text(value: Any) -> str:
 
 def what_changed(action: str, count: int, before: str | None, after: str | None) -> str:
     """One line saying what happened to a record (``col: old -> new`` for changes)."""
-    if before is None and after is None:
+    if not isinstance(before, str) and not isinstance(after, str):
         return f"{count} {action} (count only)"
-    b = json.loads(before) if before else {}
-    a = json.loads(after) if after else {}
+    b = json.loads(before) if isinstance(before, str) else {}
+    a = json.loads(after) if isinstance(after, str) else {}
     if action == "changed":
         parts = [
             f"{k}: {json.dumps(b.get(k), ensure_ascii=False)} -> "
@@ -202,7 +202,7 @@ def history_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _key_text(key: Any) -> str | None:
-    if key is None or (isinstance(key, float) and math.isnan(key)):
+    if not isinstance(key, str):
         return None
     return " / ".join(str(v) for v in json.loads(key).values())
 

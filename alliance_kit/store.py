@@ -265,23 +265,31 @@ class Store:
         """Insert rows (recorded in the history); with no ``conn`` the insert is its own
         transaction."""
         t = _table(table)
-        frame = _with_versions(t, rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows))
+        if isinstance(rows, pd.DataFrame):
+            rows = _with_versions(t, rows)
+            added = rows
+        else:
+            rows = [_with_defaults(t, r) for r in rows]
+            added = pd.DataFrame(rows)
 
         def run(c: Connection) -> int:
-            n = self._insert(table, frame, conn=c)
-            record_changes(c, [TableChanges(table, added=frame)], self.actor)
+            n = self._insert(table, rows, conn=c)
+            record_changes(c, [TableChanges(table, added=added)], self.actor)
             return n
 
         return self._run(run, conn)
 
-    def _insert(self, table: str, rows: pd.DataFrame, *, conn: Connection | None = None) -> int:
-        """Insert rows, no history (the caller records it): the bulk paths by dialect."""
+    def _insert(
+        self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
+    ) -> int:
+        """Insert rows, no history (the caller records it): frames by the bulk paths."""
         t = _table(table)
-        rows = _with_versions(t, rows)
-        if self.engine.dialect.name == "sqlite":
-            return self._insert_sqlite(t, rows, conn)
-        if len(rows) >= _COPY_FROM and _copies(self.engine):
-            return self._insert_copy(t, rows, conn)
+        if isinstance(rows, pd.DataFrame):
+            rows = _with_versions(t, rows)
+            if self.engine.dialect.name == "sqlite":
+                return self._insert_sqlite(t, rows, conn)
+            if len(rows) >= _COPY_FROM and _copies(self.engine):
+                return self._insert_copy(t, rows, conn)
         records = to_records(t, rows)
         if not records:
             return 0
@@ -468,6 +476,27 @@ class Store:
 
     # --- history and versions ------------------------------------------------------------
 
+    def stale_records(
+        self, frames: Mapping[str, pd.DataFrame], *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """:meth:`stale_rows` over every record type of ``frames`` (a portfolio read from
+        an export): the rows a ``--merge`` import refuses unless forced, in table order."""
+        found = [
+            self.stale_rows(rt.table, frames[rt.table], conn=conn)
+            for rt in RECORD_TYPES
+            if rt.table in frames and VERSION in frames[rt.table].columns
+        ]
+        found = [f for f in found if not f.empty]
+        columns = [
+            "record_type",
+            "key",
+            "held_version",
+            "store_version",
+            "changed_by",
+            "changed_at",
+        ]
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+
     def history(
         self,
         *,
@@ -554,6 +583,18 @@ def _with_versions(t: Table, rows: pd.DataFrame | None) -> pd.DataFrame:
     if not version.isna().any():
         return rows
     return rows.assign(**{VERSION: pd.to_numeric(version).fillna(1).astype("Int64")})
+
+
+def _with_defaults(t: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row to insert with the model's scalar defaults for what it leaves out or empty
+    (as the insert fills them), so the history shows what was stored."""
+    out = dict(row)
+    for col in t.c:
+        if col.default is None or not col.default.is_scalar:
+            continue
+        if col.name not in out or (col.name == VERSION and out[col.name] is None):
+            out[col.name] = col.default.arg
+    return out
 
 
 def _counted(table: str, **counts: int) -> TableChanges:

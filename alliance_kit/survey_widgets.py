@@ -702,11 +702,14 @@ def query_string() -> str:
 
 def survey_app(db: str | None = None, code: str | None = None) -> w.Widget:
     """The survey page for a Voila kernel: the code from the argument or the link."""
+    from alliance_kit.history import Actor
     from alliance_kit.store import StoreError, open_store
 
     code = code or code_from_query(query_string())
     try:
         store = open_store(db)
+        # Answers are recorded as counts, under no one's name: respondents are anonymous.
+        store.actor = Actor("survey respondent", "survey page")
     except StoreError:
         return w.HTML(
             header_html("Alliance health check")
