@@ -154,7 +154,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u206
 def safe_text(value: Any) -> str:
     """Text for a terminal: control and bidirectional characters made visible, so a
     stored value cannot move the cursor, recolour the screen or hide what follows."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value))
+    return _CONTROL.sub(_escaped, "" if value is None else str(value))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def what_changed(action: str, count: int, before: str | None, after: str | None) -> str:

@@ -37,7 +37,9 @@ def history(
         try:
             start = dt.datetime.combine(dt.date.fromisoformat(since), dt.time())
         except ValueError as exc:
-            raise click.BadParameter(f"{since!r} is not a date like 2026-12-31", "--since") from exc
+            raise click.BadParameter(
+                f"{since!r} is not a date like 2026-12-31", param_hint="--since"
+            ) from exc
     frame = store_for(db).history(alliance=alliance, since=start, user=user_name)
     if fmt == "json":
         click.echo(h.render_json(frame))
