@@ -366,3 +366,15 @@ def test_init_upgrades_a_0001_store_holding_the_sample(store):
     store.upsert("alliances", [a | {"notes": "after the upgrade"}])
     assert store.read("alliances", {"id": a["id"]}).iloc[0]["version"] == 2
     assert store.history()["record_type"].tolist() == ["alliances"]
+
+
+def test_migrations_build_the_schema_the_model_describes(store):
+    """Upgrading through 0002 gives exactly the model's tables, columns and indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from alliance_kit.model import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
