@@ -33,8 +33,8 @@ ENV_USER = "ALLIANCE_KIT_USER"
 COUNT_ONLY = frozenset({"answers"})
 #: Columns never written to the history (hashes of invitation codes).
 HIDDEN_COLUMNS: dict[str, frozenset[str]] = {"invitations": frozenset({"code_hash"})}
-#: A record type with more rows than this in one write (a whole-portfolio import) is
-#: recorded as counts; the snapshot taken before such a write holds the earlier values.
+#: A write of more records than this (a whole large portfolio replaced) is recorded as
+#: counts per record type; the snapshot taken before such a write holds earlier values.
 DETAIL_LIMIT = 20_000
 ACTIONS = ("added", "changed", "removed")
 
@@ -51,6 +51,8 @@ def _default_source() -> str:
     notebook = os.environ.get("JPY_SESSION_NAME")
     if notebook:
         return f"notebook {Path(notebook).name}"
+    if "ipykernel" in sys.modules:  # a kernel not started by JupyterLab (papermill, ...)
+        return "notebook"
     program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
     return f"python {program}"
 

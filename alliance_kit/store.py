@@ -457,19 +457,34 @@ class Store:
     def _replacement_changes(
         self, conn: Connection, frames: Mapping[str, pd.DataFrame]
     ) -> list[TableChanges]:
-        """What replacing every table by ``frames`` changes: a diff by key per table, or
-        for a table above DETAIL_LIMIT rows, its rows as counts (removed, added)."""
+        """What replacing every table by ``frames`` changes: a diff by key per table, or,
+        when the store or the input holds more than DETAIL_LIMIT records (answers aside),
+        each table's rows as counts (removed, added), read from nothing but the counts."""
+        stored = {
+            rt.table: conn.execute(select(func.count()).select_from(TABLES[rt.table])).scalar_one()
+            for rt in RECORD_TYPES
+        }
+
+        def total(tables: list[str]) -> int:
+            return max(sum(stored[t] for t in tables), sum(len(frames[t]) for t in tables))
+
+        counted = [rt.table for rt in RECORD_TYPES if rt.table in COUNT_ONLY]
+        detailed = [rt.table for rt in RECORD_TYPES if rt.table not in COUNT_ONLY]
+        # answers are only counted, but diffing them still reads them all: allow more
+        big = total(detailed) > DETAIL_LIMIT or total(counted) > 10 * DETAIL_LIMIT
         out = []
         for rt in RECORD_TYPES:
             t = TABLES[rt.table]
             new = frames[rt.table]
-            stored = conn.execute(select(func.count()).select_from(t)).scalar_one()
-            if stored == 0 and new.empty:
+            if stored[rt.table] == 0 and new.empty:
                 continue
-            if max(stored, len(new)) > DETAIL_LIMIT:
-                out.append(_counted(rt.table, removed=stored, added=len(new)))
+            if big:
+                out.append(_counted(rt.table, removed=stored[rt.table], added=len(new)))
                 continue
-            old = self.read(rt.table, conn=conn) if stored else typed_frame(t, pd.DataFrame())
+            if stored[rt.table]:
+                old = self.read(rt.table, conn=conn)
+            else:
+                old = typed_frame(t, pd.DataFrame())
             keys = [c.name for c in t.primary_key.columns]
             out.append(diff_table(rt.table, old, typed_frame(t, new), keys))
         return out
