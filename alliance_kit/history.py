@@ -74,13 +74,16 @@ class Actor:
 @dataclass
 class TableChanges:
     """What one write does to one record type: rows added, rows removed (as they were),
-    and changed rows before and after (the two frames aligned row by row)."""
+    and changed rows before and after (the two frames aligned row by row). This is what
+    :func:`alliance_kit.store.record_changes` records; :func:`diff_table` makes one."""
 
     table: str
     added: pd.DataFrame = field(default_factory=pd.DataFrame)
     removed: pd.DataFrame = field(default_factory=pd.DataFrame)
     before: pd.DataFrame = field(default_factory=pd.DataFrame)
     after: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Known by their numbers only (the frames hold that many rows, no values).
+    counted: bool = False
 
     @property
     def counts(self) -> dict[str, int]:

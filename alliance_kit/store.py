@@ -616,6 +616,7 @@ def _counted(table: str, **counts: int) -> TableChanges:
     """Changes known only by their counts: frames of that many empty rows."""
     return TableChanges(
         table,
+        counted=True,
         **{what: pd.DataFrame(index=range(n)) for what, n in counts.items()},
     )
 
@@ -728,7 +729,7 @@ def _history_rows(
     t = _table(table)
     keys = [c.name for c in t.primary_key.columns]
     base = {"change_set_id": set_id, "record_type": table}
-    detailed = table not in COUNT_ONLY and change.size <= DETAIL_LIMIT
+    detailed = not change.counted and table not in COUNT_ONLY and change.size <= DETAIL_LIMIT
     if not detailed:
         out = []
         for action, frame in (
@@ -736,7 +737,7 @@ def _history_rows(
             ("changed", change.after),
             ("removed", change.removed),
         ):
-            if frame.empty:
+            if not len(frame):  # (counted changes are frames of rows without columns)
                 continue
             if table in COUNT_ONLY and set(keys) <= set(frame.columns):
                 alliances = _alliances(conn, table, frame, everything)

@@ -378,3 +378,18 @@ def test_migrations_build_the_schema_the_model_describes(store):
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_a_large_replacement_is_recorded_as_counts(sqlite_store, monkeypatch):
+    from alliance_kit import store as store_module
+
+    store = small(sqlite_store)
+    frames = store.read_all()
+    monkeypatch.setattr(store_module, "DETAIL_LIMIT", 10)
+    store.replace_all(frames)
+    h = store.history()
+    last = h[h["change_set_id"] == h["change_set_id"].iloc[-1]]
+    assert last["record_key"].isna().all() and last["after"].isna().all()
+    alliances = last[last["record_type"] == "alliances"].set_index("action")["count"]
+    assert alliances.to_dict() == {"added": 2, "removed": 2}
+    assert set(last["record_type"]) == {n for n, f in frames.items() if len(f)}
