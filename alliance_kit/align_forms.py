@@ -377,7 +377,7 @@ class MeetingForm(AllianceForm):
                 if rows:
                     self.store.upsert("attendance", rows, conn=conn)
         except (SQLAlchemyError, StoreError, RecordRefused) as exc:
-            self.status.value = _error(f"Not saved: {getattr(exc, 'orig', None) or exc}")
+            self.refused(exc)
             return False
         self.refresh_options()
         self.load({"id": rec["id"]})

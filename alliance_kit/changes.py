@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from alliance_kit.model import RECORD_TYPES, TABLES, value_kind
+from alliance_kit.model import RECORD_TYPES, TABLES, VERSION, value_kind
 
 #: merge: add new keys, update changed rows, keep the rest; replace: the store becomes
 #: the input (stored rows absent from it are removed); add: new keys only.
@@ -187,7 +187,8 @@ def table_diff(
     ``columns``: the non-key columns to compare and write (default: all of them)."""
     t = TABLES[table]
     key = [c.name for c in t.primary_key.columns]
-    every = [c.name for c in t.c if c.name not in key]
+    # the version is the store's own count of updates, not a value the user changes
+    every = [c.name for c in t.c if c.name not in key and c.name != VERSION]
     compared = tuple(c for c in every if columns is None or c in columns)
     cols = tuple(key) + compared
     if incoming is None:

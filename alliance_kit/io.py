@@ -24,7 +24,7 @@ import pandas as pd
 
 from alliance_kit import changes, model, schemas
 from alliance_kit.changes import MODES, Changes
-from alliance_kit.model import RECORD_TYPES, TABLES
+from alliance_kit.model import RECORD_TYPES, TABLES, VERSION
 from alliance_kit.schemas import SPECS, Problem
 from alliance_kit.store import Store, typed_frame
 
@@ -427,6 +427,7 @@ def import_portfolio(
     dry_run: bool = False,
     before_write: Callable[[Changes], Any] | None = None,
     after_write: Callable[[Changes, Any], Any] | None = None,
+    force: bool = False,
 ) -> ImportResult:
     """Validate a workbook or CSV folder and write it to the store in one transaction.
 
@@ -443,6 +444,10 @@ def import_portfolio(
     the changes and the connection once they are written, inside the same transaction (a
     change history recorded there commits or rolls back with the import). With any
     problem, or ``dry_run``, nothing is written.
+
+    A merge refuses rows it would change whose ``version`` (as exported) is older than
+    the stored one: someone changed the record since the file was exported, and saving
+    would silently undo their change. ``force`` saves them anyway.
     """
     if mode not in MODES:
         raise ValueError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
@@ -471,6 +476,11 @@ def import_portfolio(
             name: tc.counts["added"] + tc.counts["changed"] + tc.counts["unchanged"]
             for name, tc in result.changes.tables.items()
         }
+        if mode == "merge" and not force:
+            stale = _stale_problems(store, result.changes, raw, str(path), conn)
+            if stale:
+                result.problems = stale
+                return result
         if mode == "replace":
             result.invitations_removed = _invitations_of_removed(store, result.changes, conn)
         if dry_run:
@@ -492,6 +502,53 @@ def _reading(store: Store) -> Iterator[Any]:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
+
+
+def _stale_problems(
+    store: Store, diff: Changes, raw: Mapping[str, pd.DataFrame], file: str, conn: Any
+) -> list[Problem]:
+    """The rows a merge would change whose exported version is older than the stored
+    one, placed at their row and ``version`` cell, naming who changed the record and when."""
+    problems = []
+    for name, tc in diff.tables.items():
+        if not len(tc.changed) or VERSION not in tc.changed.columns:
+            continue
+        held = pd.to_numeric(tc.changed[VERSION], errors="coerce")
+        stored = pd.to_numeric(tc.before[VERSION], errors="coerce")
+        mask = (held.notna() & (held < stored)).to_numpy()
+        if not mask.any():
+            continue
+        stale = store.stale_rows(name, tc.changed[mask], conn=conn)
+        rows = _row_numbers(raw.get(name), list(tc.key))
+        for r in stale.to_dict("records"):
+            by = f" by {r['changed_by']}" if r.get("changed_by") else ""
+            at = r.get("changed_at")
+            when = (
+                f" at {pd.Timestamp(at):%Y-%m-%d %H:%M} UTC"
+                if at is not None and pd.notna(at)
+                else ""
+            )
+            problems.append(
+                Problem(
+                    file,
+                    name,
+                    rows.get(r["key"]),
+                    VERSION,
+                    r["held_version"],
+                    f"version {int(r['store_version'])}: {r['key']} was changed{by}{when} "
+                    "after this file was exported. Export again and redo this edit, or "
+                    "add --force to overwrite that change",
+                )
+            )
+    return problems
+
+
+def _row_numbers(raw: pd.DataFrame | None, key: list[str]) -> dict[str, int]:
+    """Row number (as the user sees it) of each key, keys joined as the history shows them."""
+    if raw is None or not set(key) <= set(raw.columns):
+        return {}
+    joined = raw[key].astype(str).apply(lambda c: c.str.strip()).agg(" / ".join, axis=1)
+    return {k: int(row) for row, k in joined.items()}
 
 
 def _invitations_of_removed(store: Store, diff: Changes, conn: Any) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -302,6 +303,29 @@ class Base(DeclarativeBase):
     )
 
 
+#: The column every record carries: 1 when created, one more at each update through the
+#: store. A form (or a merge import) that saves a row holding an older version than the
+#: store's is refused instead of overwriting someone else's change.
+VERSION = "version"
+
+
+class Versioned:
+    """Mixin of the record tables: the ``version`` column, last in every sheet."""
+
+    version: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        default=1,
+        server_default="1",
+        sort_order=1000,
+        info=rule(
+            "set by alliance-kit: the record's version when exported; keep it as exported "
+            "(empty for a new record)",
+            min=1,
+        ),
+    )
+
+
 def _fk(target: str, *, nullable: bool = False, note: str = "") -> Mapped[Any]:
     return mapped_column(
         String(40),
@@ -360,7 +384,7 @@ def _crack() -> Mapped[int | None]:
 # --- the alliance and its people ---------------------------------------------------
 
 
-class Alliance(Base):
+class Alliance(Versioned, Base):
     __tablename__ = "alliances"
     id: Mapped[str] = _id("alliance id, e.g. A001")
     name: Mapped[str] = _text("alliance name", nullable=False, length=200)
@@ -388,7 +412,7 @@ class Alliance(Base):
     notes: Mapped[str | None] = _text("free notes")
 
 
-class Person(Base):
+class Person(Versioned, Base):
     __tablename__ = "people"
     id: Mapped[str] = _id("person id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -404,7 +428,7 @@ class Person(Base):
 # --- Imagine: strategy, goals & KPIs, business case ----------------------------------
 
 
-class Strategy(Base):
+class Strategy(Versioned, Base):
     __tablename__ = "strategies"
     alliance_id: Mapped[str] = mapped_column(
         String(40),
@@ -423,7 +447,7 @@ class Strategy(Base):
     approved_partner_on: Mapped[dt.date | None] = _date("date the partner approved it")
 
 
-class Objective(Base):
+class Objective(Versioned, Base):
     __tablename__ = "objectives"
     id: Mapped[str] = _id("objective id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -431,7 +455,7 @@ class Objective(Base):
     description: Mapped[str | None] = _text("what achieving it means")
 
 
-class Kpi(Base):
+class Kpi(Versioned, Base):
     __tablename__ = "kpis"
     id: Mapped[str] = _id("KPI id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -453,7 +477,7 @@ class Kpi(Base):
     agreed_by_both: Mapped[bool] = _flag("agreed by both partners")
 
 
-class KpiActual(Base):
+class KpiActual(Versioned, Base):
     __tablename__ = "kpi_actuals"
     kpi_id: Mapped[str] = mapped_column(
         String(40),
@@ -470,7 +494,7 @@ class KpiActual(Base):
     reported_on: Mapped[dt.date | None] = _date("date the actual was reported")
 
 
-class BusinessCase(Base):
+class BusinessCase(Versioned, Base):
     __tablename__ = "business_cases"
     alliance_id: Mapped[str] = mapped_column(
         String(40),
@@ -487,7 +511,7 @@ class BusinessCase(Base):
     approved_on: Mapped[dt.date | None] = _date("date the business case was approved")
 
 
-class BusinessCaseLine(Base):
+class BusinessCaseLine(Versioned, Base):
     __tablename__ = "business_case_lines"
     id: Mapped[str] = _id("line id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -509,7 +533,7 @@ class BusinessCaseLine(Base):
 # --- Align: agreements & contracts, governance ---------------------------------------
 
 
-class Agreement(Base):
+class Agreement(Versioned, Base):
     __tablename__ = "agreements"
     id: Mapped[str] = _id("agreement id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -529,7 +553,7 @@ class Agreement(Base):
     exit_provisions: Mapped[str | None] = _text("how either party can exit")
 
 
-class Obligation(Base):
+class Obligation(Versioned, Base):
     __tablename__ = "obligations"
     id: Mapped[str] = _id("obligation id")
     agreement_id: Mapped[str] = _fk("agreements.id")
@@ -543,7 +567,7 @@ class Obligation(Base):
     completed_on: Mapped[dt.date | None] = _date("date completed")
 
 
-class Briefing(Base):
+class Briefing(Versioned, Base):
     __tablename__ = "briefings"
     id: Mapped[str] = _id("briefing id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -559,7 +583,7 @@ class Briefing(Base):
     acknowledged: Mapped[bool] = _flag("the audience acknowledged it")
 
 
-class GovernanceBody(Base):
+class GovernanceBody(Versioned, Base):
     __tablename__ = "governance_bodies"
     id: Mapped[str] = _id("body id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -574,7 +598,7 @@ class GovernanceBody(Base):
     )
 
 
-class BodyMember(Base):
+class BodyMember(Versioned, Base):
     __tablename__ = "body_members"
     body_id: Mapped[str] = mapped_column(
         String(40),
@@ -591,7 +615,7 @@ class BodyMember(Base):
     role: Mapped[str | None] = _text("chair, member, secretary", length=40)
 
 
-class Meeting(Base):
+class Meeting(Versioned, Base):
     __tablename__ = "meetings"
     id: Mapped[str] = _id("meeting id")
     body_id: Mapped[str] = _fk("governance_bodies.id")
@@ -603,7 +627,7 @@ class Meeting(Base):
     notes: Mapped[str | None] = _text("minutes or notes")
 
 
-class Attendance(Base):
+class Attendance(Versioned, Base):
     __tablename__ = "attendance"
     meeting_id: Mapped[str] = mapped_column(
         String(40),
@@ -620,7 +644,7 @@ class Attendance(Base):
     attended: Mapped[bool] = _flag("was present")
 
 
-class Decision(Base):
+class Decision(Versioned, Base):
     __tablename__ = "decisions"
     id: Mapped[str] = _id("decision id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -632,7 +656,7 @@ class Decision(Base):
     decided_on: Mapped[dt.date | None] = _date("date decided, empty while pending")
 
 
-class RaciEntry(Base):
+class RaciEntry(Versioned, Base):
     __tablename__ = "raci"
     id: Mapped[str] = _id("RACI entry id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -644,7 +668,7 @@ class RaciEntry(Base):
 # --- Succeed: operations, resources, improvement -------------------------------------
 
 
-class Action(Base):
+class Action(Versioned, Base):
     __tablename__ = "actions"
     id: Mapped[str] = _id("action id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -667,7 +691,7 @@ class Action(Base):
     crack: Mapped[int | None] = _crack()
 
 
-class Resource(Base):
+class Resource(Versioned, Base):
     __tablename__ = "resources"
     id: Mapped[str] = _id("resource line id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -681,7 +705,7 @@ class Resource(Base):
     budget_assigned: Mapped[float] = _num("budget actually made available", nullable=False, min=0)
 
 
-class Risk(Base):
+class Risk(Versioned, Base):
     __tablename__ = "risks"
     id: Mapped[str] = _id("risk id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -695,7 +719,7 @@ class Risk(Base):
     crack: Mapped[int | None] = _crack()
 
 
-class RiskReview(Base):
+class RiskReview(Versioned, Base):
     __tablename__ = "risk_reviews"
     risk_id: Mapped[str] = mapped_column(
         String(40),
@@ -712,7 +736,7 @@ class RiskReview(Base):
     impact: Mapped[int] = _int("1 (minor) to 5 (severe)", nullable=False, min=1, max=5)
 
 
-class Issue(Base):
+class Issue(Versioned, Base):
     __tablename__ = "issues"
     id: Mapped[str] = _id("issue id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -728,7 +752,7 @@ class Issue(Base):
     crack: Mapped[int | None] = _crack()
 
 
-class Lesson(Base):
+class Lesson(Versioned, Base):
     __tablename__ = "lessons"
     id: Mapped[str] = _id("lesson id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -738,7 +762,7 @@ class Lesson(Base):
     crack: Mapped[int | None] = _crack()
 
 
-class Document(Base):
+class Document(Versioned, Base):
     __tablename__ = "documents"
     id: Mapped[str] = _id("document id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -754,7 +778,7 @@ class Document(Base):
 # --- health assessment -----------------------------------------------------------------
 
 
-class AssessmentRound(Base):
+class AssessmentRound(Versioned, Base):
     __tablename__ = "assessment_rounds"
     id: Mapped[str] = _id("round id")
     alliance_id: Mapped[str] = _fk("alliances.id")
@@ -766,7 +790,7 @@ class AssessmentRound(Base):
     closes_on: Mapped[dt.date | None] = _date("date it closes")
 
 
-class Respondent(Base):
+class Respondent(Versioned, Base):
     __tablename__ = "respondents"
     id: Mapped[str] = _id("respondent id")
     round_id: Mapped[str] = _fk("assessment_rounds.id")
@@ -776,7 +800,7 @@ class Respondent(Base):
     label: Mapped[str | None] = _text("name or label, never shown with answers", length=200)
 
 
-class Answer(Base):
+class Answer(Versioned, Base):
     __tablename__ = "answers"
     respondent_id: Mapped[str] = mapped_column(
         String(40),
@@ -810,7 +834,7 @@ class Invitation(Base):
     )
 
 
-class Outcome(Base):
+class Outcome(Versioned, Base):
     __tablename__ = "outcomes"
     alliance_id: Mapped[str] = mapped_column(
         String(40),
@@ -823,6 +847,41 @@ class Outcome(Base):
     )
     ended_on: Mapped[dt.date] = _date("date it ended", nullable=False)
     notes: Mapped[str | None] = _text("what happened")
+
+
+# --- change history ----------------------------------------------------------------------
+
+
+class ChangeSet(Base):
+    """One write to the store: who made it, when (UTC), through which command or notebook."""
+
+    __tablename__ = "change_sets"
+    # A random id, not a sequence: a role that may only read and write rows can write it.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    user_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    db_role: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source: Mapped[str] = mapped_column(String(400), nullable=False)
+
+
+class ChangeRow(Base):
+    """One record a change set added, changed or removed (``count`` 1, key and values as
+    JSON), or, for survey answers and very large writes, how many (``count`` n, no key and
+    no values)."""
+
+    __tablename__ = "change_rows"
+    __table_args__ = (Index("ix_change_rows_record", "record_type", "record_key"),)
+    change_set_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("change_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    record_key: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    alliance_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 @dataclass(frozen=True)
@@ -870,3 +929,16 @@ RECORD_TYPES: tuple[RecordType, ...] = tuple(
 )
 # Invitations hold secrets' hashes and are never imported or exported.
 TABLES = {rt.table: rt.model.__table__ for rt in RECORD_TYPES}
+HISTORY_TABLES = {m.__tablename__: m.__table__ for m in (ChangeSet, ChangeRow)}
+#: Tables without an alliance_id column: (column, parent table) leading to one that has.
+ALLIANCE_PATH: dict[str, tuple[str, str]] = {
+    "obligations": ("agreement_id", "agreements"),
+    "body_members": ("body_id", "governance_bodies"),
+    "meetings": ("body_id", "governance_bodies"),
+    "attendance": ("meeting_id", "meetings"),
+    "kpi_actuals": ("kpi_id", "kpis"),
+    "risk_reviews": ("risk_id", "risks"),
+    "respondents": ("round_id", "assessment_rounds"),
+    "answers": ("respondent_id", "respondents"),
+    "invitations": ("respondent_id", "respondents"),
+}

@@ -28,6 +28,7 @@ from alliance_kit.model import (
     ORG_LEVELS,
     STAGES,
     TABLES,
+    VERSION,
 )
 from alliance_kit.store import typed_frame
 
@@ -1929,7 +1930,8 @@ def portfolio(
         plan, ours, theirs, respondents_per_side, survey_periods
     )
     out["outcomes"] = _outcomes(plan)
-    return {name: out[name] for name in TABLES}
+    # Every sample record is new to a store: version 1.
+    return {name: out[name].assign(**{VERSION: 1}).astype({VERSION: "Int64"}) for name in TABLES}
 
 
 def load(store, **kw) -> dict[str, int]:

@@ -12,6 +12,7 @@ import gc
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,26 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from alliance_kit import config
 from alliance_kit.changes import Changes
-from alliance_kit.model import ID_PATTERN, RECORD_TYPES, TABLES, Base, refuse_bad_values, value_kind
+from alliance_kit.history import (
+    COUNT_ONLY,
+    DETAIL_LIMIT,
+    Actor,
+    TableChanges,
+    diff_table,
+    key_json,
+    values_json,
+)
+from alliance_kit.model import (
+    ALLIANCE_PATH,
+    HISTORY_TABLES,
+    ID_PATTERN,
+    RECORD_TYPES,
+    TABLES,
+    VERSION,
+    Base,
+    refuse_bad_values,
+    value_kind,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -89,6 +109,35 @@ def _translate_busy(ctx: Any) -> None:
         raise StoreBusy(_busy_message(url, busy_timeout())) from orig
 
 
+class StaleRecordError(StoreError):
+    """A save over records someone changed (or removed) since they were loaded.
+
+    ``stale`` holds one row per refused record: its type, key, the version the writer
+    held and the store's, and who changed it last and when (UTC)."""
+
+    def __init__(self, stale: pd.DataFrame) -> None:
+        self.stale = stale
+        super().__init__(stale_message(stale))
+
+
+def stale_message(stale: pd.DataFrame) -> str:
+    """``KPI-0001 (kpis) was changed by alice at 2026-12-05 18:03 UTC since it was loaded``"""
+    parts = []
+    for r in stale.to_dict("records"):
+        what = f"{r['key']} ({r['record_type']})"
+        gone = r["store_version"] is None or pd.isna(r["store_version"])
+        verb = "was removed" if gone else "was changed"
+        by = f" by {r['changed_by']}" if r.get("changed_by") else ""
+        at = r.get("changed_at")
+        when = (
+            f" at {pd.Timestamp(at):%Y-%m-%d %H:%M} UTC" if at is not None and pd.notna(at) else ""
+        )
+        held = f"version {r['held_version']}"
+        now = "" if gone else f", now version {int(r['store_version'])}"
+        parts.append(f"{what} {verb}{by}{when} since it was loaded ({held}{now})")
+    return "; ".join(parts) + "; reload to see the change, then make yours again"
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE
     # below takes the write lock up front: two writers then queue instead of deadlocking.
@@ -133,11 +182,15 @@ def _alembic_config(engine: Engine):
 class Store:
     """A handle on one alliance store. Cheap to create; share one per process."""
 
-    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, engine: Engine | None = None, actor: Actor | None = None
+    ) -> None:
         self.engine = engine or make_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=True)
         #: the snapshot taken before :func:`open_store` upgraded this store's schema
         self.upgrade_snapshot: str | None = None
+        #: Who writes through this handle, and through what (written to the history).
+        self.actor = actor or Actor.current()
 
     # --- schema ---------------------------------------------------------------------
 
@@ -270,7 +323,7 @@ class Store:
                 if tc is None:
                     continue
                 if len(tc.added):
-                    self.insert(rt.table, tc.added, conn=conn)
+                    self._insert(rt.table, tc.added, conn=conn)
                     touched.add(rt.table)
                 if len(tc.changed):
                     self._update_rows(TABLES[rt.table], tc.changed, tc.columns, conn)
@@ -283,6 +336,7 @@ class Store:
                 if fk.column.table.name in removed_from
             }
             _check_foreign_keys(conn, sorted(touched | children))
+        record_changes(conn, _history_of(changes), self.actor)
         return {"invitations_removed": invitations_removed}
 
     @staticmethod
@@ -301,11 +355,11 @@ class Store:
         if not others:
             return
         _guard(t, rows[keys + others])
-        stmt = (
-            update(t)
-            .where(*[t.c[k] == bindparam(f"key_{k}") for k in keys])
-            .values({c: bindparam(f"val_{c}") for c in others})
-        )
+        values: dict[str, Any] = {c: bindparam(f"val_{c}") for c in others}
+        if VERSION in t.c:
+            others = [c for c in others if c != VERSION]
+            values = {c: bindparam(f"val_{c}") for c in others} | {VERSION: t.c[VERSION] + 1}
+        stmt = update(t).where(*[t.c[k] == bindparam(f"key_{k}") for k in keys]).values(values)
         records = to_records(t, rows[keys + others])
         params = [
             {f"key_{k}": r[k] for k in keys} | {f"val_{c}": r[c] for c in others} for r in records
@@ -379,21 +433,39 @@ class Store:
     def insert(
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
     ) -> int:
-        """Insert rows; with no ``conn`` the insert is its own transaction."""
+        """Insert rows (recorded in the history); with no ``conn`` the insert is its own
+        transaction."""
+        t = _table(table)
+        if isinstance(rows, pd.DataFrame):
+            rows = _with_versions(t, rows)
+            added = rows
+        else:
+            rows = [_with_defaults(t, r) for r in rows]
+            added = pd.DataFrame(rows)
+
+        def run(c: Connection) -> int:
+            n = self._insert(table, rows, conn=c)
+            record_changes(c, [TableChanges(table, added=added)], self.actor)
+            return n
+
+        return self._run(run, conn)
+
+    def _insert(
+        self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
+    ) -> int:
+        """Insert rows, no history (the caller records it): frames by the bulk paths."""
         t = _table(table)
         _guard(t, rows)
-        if isinstance(rows, pd.DataFrame) and self.engine.dialect.name == "sqlite":
-            return self._insert_sqlite(t, rows, conn)
-        if isinstance(rows, pd.DataFrame) and len(rows) >= _COPY_FROM and _copies(self.engine):
-            return self._insert_copy(t, rows, conn)
+        if isinstance(rows, pd.DataFrame):
+            rows = _with_versions(t, rows)
+            if self.engine.dialect.name == "sqlite":
+                return self._insert_sqlite(t, rows, conn)
+            if len(rows) >= _COPY_FROM and _copies(self.engine):
+                return self._insert_copy(t, rows, conn)
         records = to_records(t, rows)
         if not records:
             return 0
-        if conn is None:
-            with self.transaction() as c:
-                c.execute(t.insert(), records)
-        else:
-            conn.execute(t.insert(), records)
+        self._run(lambda c: c.execute(t.insert(), records), conn)
         return len(records)
 
     def _insert_sqlite(self, t: Table, df: pd.DataFrame, conn: Connection | None) -> int:
@@ -449,33 +521,52 @@ class Store:
     def upsert(
         self, table: str, rows: pd.DataFrame | list[dict], *, conn: Connection | None = None
     ) -> int:
-        """Insert rows or replace those whose primary key exists (what a form's save does)."""
+        """Insert rows or update those whose primary key exists (what a form's save does).
+
+        Each update adds one to the row's version. A row that carries a ``version`` (the
+        one it was loaded at) is only saved over that same version: if someone changed or
+        removed the record since, nothing is written and StaleRecordError names who and
+        when. Rows without a version are saved regardless (new records, computed rows).
+        """
         t = _table(table)
         _guard(t, rows)
         records = to_records(t, rows)
         if not records:
             return 0
         keys = [c.name for c in t.primary_key.columns]
+        versioned = VERSION in t.c
 
         def run(c: Connection) -> None:
             # Existing rows are updated in place, not deleted and re-inserted: a delete
             # would cascade (ON DELETE CASCADE) to the row's children.
             key_cols = [t.c[k] for k in keys]
             key_values = [tuple(r[k] for k in keys) for r in records]
-            found = {
-                tuple(row)
-                for row in c.execute(
-                    select(*key_cols).where(tuple_(*key_cols).in_(key_values))
-                ).all()
-            }
-            old = [r for r, kv in zip(records, key_values, strict=True) if kv in found]
-            new = [r for r, kv in zip(records, key_values, strict=True) if kv not in found]
+            query = select(t).where(tuple_(*key_cols).in_(key_values))
+            if c.dialect.name == "postgresql":
+                query = query.with_for_update()  # no other writer between check and update
+            stored = {tuple(m[k] for k in keys): dict(m) for m in c.execute(query).mappings().all()}
+            if versioned:
+                held = [r for r in records if r.get(VERSION) is not None]
+                stale = _stale(c, table, keys, held, stored)
+                if not stale.empty:
+                    raise StaleRecordError(stale)
+            pairs = list(zip(records, key_values, strict=True))
+            old = [r for r, kv in pairs if kv in stored]
+            new = [r | ({VERSION: 1} if versioned else {}) for r, kv in pairs if kv not in stored]
+            others = [col for col in t.c if col.name not in keys and col.name != VERSION]
+            after = [
+                {k: r[k] for k in keys}
+                | {col.name: r.get(col.name, _default(col)) for col in others}
+                | ({VERSION: stored[kv][VERSION] + 1} if versioned else {})
+                for r, kv in pairs
+                if kv in stored
+            ]
             if old:
-                others = [col for col in t.c if col.name not in keys]
+                values = {col.name: bindparam(f"val_{col.name}") for col in others}
+                if versioned:
+                    values[VERSION] = t.c[VERSION] + 1
                 stmt = (
-                    update(t)
-                    .where(*[t.c[k] == bindparam(f"key_{k}") for k in keys])
-                    .values({col.name: bindparam(f"val_{col.name}") for col in others})
+                    update(t).where(*[t.c[k] == bindparam(f"key_{k}") for k in keys]).values(values)
                 )
                 c.execute(
                     stmt,
@@ -487,32 +578,173 @@ class Store:
                 )
             if new:
                 c.execute(t.insert(), new)
+            before = [stored[kv] for r, kv in pairs if kv in stored]
+            change = TableChanges(
+                table,
+                added=pd.DataFrame(new),
+                before=pd.DataFrame(before),
+                after=pd.DataFrame(after),
+            )
+            record_changes(c, [change], self.actor)
 
         self._run(run, conn)
         return len(records)
 
     def delete(self, table: str, keys: Mapping[str, Any], *, conn: Connection | None = None) -> int:
+        """Delete the rows matching ``keys`` (recorded in the history as removed)."""
         t = _table(table)
         stmt = delete(t)
+        query = select(t)
         for name, value in keys.items():
             stmt = stmt.where(t.c[name] == value)
-        if conn is None:
-            with self.transaction() as c:
-                return c.execute(stmt).rowcount
-        return conn.execute(stmt).rowcount
+            query = query.where(t.c[name] == value)
+
+        def run(c: Connection) -> int:
+            gone = pd.DataFrame([dict(m) for m in c.execute(query).mappings().all()])
+            record_changes(c, [TableChanges(table, removed=gone)], self.actor)
+            return c.execute(stmt).rowcount
+
+        return self._run(run, conn)
 
     def replace_all(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
         """Load a whole portfolio in one transaction: what is given replaces what was there.
 
-        Tables absent from ``frames`` are emptied too, so the store equals the input.
+        Tables absent from ``frames`` are emptied too, so the store equals the input,
+        versions included (a row without one starts at 1). The history records what
+        changed, record by record (by counts for a record type beyond DETAIL_LIMIT rows).
         """
         written: dict[str, int] = {}
         with self._bulk_transaction() as conn:
+            given = {
+                rt.table: _with_versions(TABLES[rt.table], frames.get(rt.table))
+                for rt in RECORD_TYPES
+            }
+            changes = self._replacement_changes(conn, given)
             _empty_all(conn)
             for rt in RECORD_TYPES:
-                frame = frames.get(rt.table)
-                written[rt.table] = 0 if frame is None else self.insert(rt.table, frame, conn=conn)
+                frame = given[rt.table]
+                written[rt.table] = 0 if frame.empty else self._insert(rt.table, frame, conn=conn)
+            record_changes(conn, changes, self.actor)
         return written
+
+    def _replacement_changes(
+        self, conn: Connection, frames: Mapping[str, pd.DataFrame]
+    ) -> list[TableChanges]:
+        """What replacing every table by ``frames`` changes: a diff by key per table, or,
+        when the store or the input holds more than DETAIL_LIMIT records (answers aside),
+        each table's rows as counts (removed, added), read from nothing but the counts."""
+        stored = {
+            rt.table: conn.execute(select(func.count()).select_from(TABLES[rt.table])).scalar_one()
+            for rt in RECORD_TYPES
+        }
+
+        def total(tables: list[str]) -> int:
+            return max(sum(stored[t] for t in tables), sum(len(frames[t]) for t in tables))
+
+        counted = [rt.table for rt in RECORD_TYPES if rt.table in COUNT_ONLY]
+        detailed = [rt.table for rt in RECORD_TYPES if rt.table not in COUNT_ONLY]
+        # answers are only counted, but diffing them still reads them all: allow more
+        big = total(detailed) > DETAIL_LIMIT or total(counted) > 10 * DETAIL_LIMIT
+        out = []
+        for rt in RECORD_TYPES:
+            t = TABLES[rt.table]
+            new = frames[rt.table]
+            if stored[rt.table] == 0 and new.empty:
+                continue
+            if big:
+                out.append(_counted(rt.table, removed=stored[rt.table], added=len(new)))
+                continue
+            if stored[rt.table]:
+                old = self.read(rt.table, conn=conn)
+            else:
+                old = typed_frame(t, pd.DataFrame())
+            keys = [c.name for c in t.primary_key.columns]
+            out.append(diff_table(rt.table, old, typed_frame(t, new), keys))
+        return out
+
+    # --- history and versions ------------------------------------------------------------
+
+    def stale_records(
+        self, frames: Mapping[str, pd.DataFrame], *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """:meth:`stale_rows` over every record type of ``frames`` (a portfolio read from
+        an export): the rows a ``--merge`` import refuses unless forced, in table order."""
+        found = [
+            self.stale_rows(rt.table, frames[rt.table], conn=conn)
+            for rt in RECORD_TYPES
+            if rt.table in frames and VERSION in frames[rt.table].columns
+        ]
+        found = [f for f in found if not f.empty]
+        columns = [
+            "record_type",
+            "key",
+            "held_version",
+            "store_version",
+            "changed_by",
+            "changed_at",
+        ]
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+
+    def history(
+        self,
+        *,
+        alliance: str | None = None,
+        since: dt.datetime | None = None,
+        user: str | None = None,
+    ) -> pd.DataFrame:
+        """The change history, oldest first: one row per record changed (joined with its
+        change set); change sets that changed no record appear once with no record."""
+        cs, cr = HISTORY_TABLES["change_sets"], HISTORY_TABLES["change_rows"]
+        query = select(
+            cs.c.id.label("change_set_id"),
+            cs.c.at,
+            cs.c.user_name,
+            cs.c.db_role,
+            cs.c.source,
+            cr.c.record_type,
+            cr.c.record_key,
+            cr.c.alliance_id,
+            cr.c.action,
+            cr.c.count,
+            cr.c.before,
+            cr.c.after,
+        ).select_from(cs.outerjoin(cr, cr.c.change_set_id == cs.c.id))
+        if alliance is not None:
+            query = query.where(cr.c.alliance_id == alliance)
+        if since is not None:
+            query = query.where(cs.c.at >= since)
+        if user is not None:
+            query = query.where(cs.c.user_name == user)
+        query = query.order_by(cs.c.at, cs.c.id, cr.c.seq)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows], columns=list(query.selected_columns.keys()))
+
+    def stale_rows(
+        self, table: str, rows: pd.DataFrame, *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """The rows of ``rows`` (with a ``version``, say from an export) whose stored
+        record has a newer version or is gone: what a merge import must refuse unless
+        forced. One row each: record type, key, held and stored version, who changed
+        it last and when. Rows without a version, or not stored, are not stale."""
+        t = _table(table)
+        keys = [c.name for c in t.primary_key.columns]
+        records = [r for r in to_records(t, rows) if r.get(VERSION) is not None]
+
+        def run(c: Connection) -> pd.DataFrame:
+            stored: dict[tuple, dict[str, Any]] = {}
+            key_cols = [t.c[k] for k in keys]
+            for i in range(0, len(records), 500):
+                chunk = [tuple(r[k] for k in keys) for r in records[i : i + 500]]
+                found = c.execute(select(t).where(tuple_(*key_cols).in_(chunk))).mappings()
+                stored.update({tuple(m[k] for k in keys): dict(m) for m in found})
+            present = [r for r in records if tuple(r[k] for k in keys) in stored]
+            return _stale(c, table, keys, present, stored, newer_only=True)
+
+        if conn is not None:
+            return run(conn)
+        with self.engine.connect() as c:
+            return run(c)
 
     def next_id(self, table: str, prefix: str, *, width: int = 4) -> str:
         """The next free id like ``KPI-0007`` for records created in a form."""
@@ -524,6 +756,272 @@ class Store:
 
 
 TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+
+
+# --- history and versions ----------------------------------------------------------------
+
+
+def _with_versions(t: Table, rows: pd.DataFrame | None) -> pd.DataFrame:
+    """``rows`` with every missing version set to 1 (a record not stored before)."""
+    if rows is None:
+        return pd.DataFrame()
+    if VERSION not in t.c or rows.empty or VERSION not in rows.columns:
+        return rows
+    version = rows[VERSION]
+    if not version.isna().any():
+        return rows
+    return rows.assign(**{VERSION: pd.to_numeric(version).fillna(1).astype("Int64")})
+
+
+def _with_defaults(t: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row to insert with the model's scalar defaults for what it leaves out or empty
+    (as the insert fills them), so the history shows what was stored."""
+    out = dict(row)
+    for col in t.c:
+        if col.default is None or not col.default.is_scalar:
+            continue
+        if col.name not in out or (col.name == VERSION and out[col.name] is None):
+            out[col.name] = col.default.arg
+    return out
+
+
+def _history_of(diff: Changes) -> list[TableChanges]:
+    """An import's :class:`~alliance_kit.changes.Changes` as the history records them:
+    whole rows added and removed, changed rows before and after in the compared columns
+    (the version, which the write raises by one, is left out)."""
+    out = []
+    for name, tc in diff.tables.items():
+        if tc.empty:
+            continue
+        cols = [c for c in tc.columns if c != VERSION]
+        out.append(
+            TableChanges(
+                name,
+                added=tc.added,
+                removed=tc.removed,
+                before=tc.before[cols] if len(tc.changed) else pd.DataFrame(),
+                after=tc.changed[cols] if len(tc.changed) else pd.DataFrame(),
+            )
+        )
+    return out
+
+
+def _counted(table: str, **counts: int) -> TableChanges:
+    """Changes known only by their counts: frames of that many empty rows."""
+    return TableChanges(
+        table,
+        counted=True,
+        **{what: pd.DataFrame(index=range(n)) for what, n in counts.items()},
+    )
+
+
+def _stale(
+    conn: Connection,
+    table: str,
+    keys: list[str],
+    held: list[dict[str, Any]],
+    stored: Mapping[tuple, Mapping[str, Any]],
+    *,
+    newer_only: bool = False,
+) -> pd.DataFrame:
+    """The records of ``held`` whose stored version differs from the one they carry
+    (``newer_only``: is newer), or that are no longer stored, with who changed them last."""
+    found = []
+    for r in held:
+        kv = tuple(r[k] for k in keys)
+        now = stored.get(kv)
+        mine = int(r[VERSION])
+        if now is None:
+            bad = not newer_only
+        else:
+            bad = now[VERSION] > mine if newer_only else now[VERSION] != mine
+        if bad:
+            found.append(
+                {
+                    "record_type": table,
+                    "key": " / ".join(str(v) for v in kv),
+                    "record_key": key_json(r, keys),
+                    "held_version": mine,
+                    "store_version": None if now is None else int(now[VERSION]),
+                }
+            )
+    columns = ["record_type", "key", "held_version", "store_version", "changed_by", "changed_at"]
+    if not found:
+        return pd.DataFrame(columns=columns)
+    last = _last_changes(conn, table, [f["record_key"] for f in found])
+    for f in found:
+        f["changed_by"], f["changed_at"] = last.get(f.pop("record_key"), (None, None))
+    return pd.DataFrame(found, columns=columns)
+
+
+def _last_changes(
+    conn: Connection, table: str, record_keys: list[str]
+) -> dict[str, tuple[str, dt.datetime]]:
+    """Who changed each record last and when, from the history (key JSON -> who, when)."""
+    cs, cr = HISTORY_TABLES["change_sets"], HISTORY_TABLES["change_rows"]
+    query = (
+        select(cr.c.record_key, cs.c.user_name, cs.c.db_role, cs.c.at)
+        .join(cs, cs.c.id == cr.c.change_set_id)
+        .where(cr.c.record_type == table, cr.c.record_key.in_(record_keys))
+        .order_by(cs.c.at, cr.c.seq)
+    )
+    out = {}
+    for key, user, role, at in conn.execute(query).all():
+        out[key] = (user if not role or role == user else f"{user} ({role})", at)
+    return out
+
+
+def record_changes(conn: Connection, changes: Iterable[TableChanges], context: Actor) -> str:
+    """Write the history of a write, in the caller's transaction; returns the change set id.
+
+    All calls within one transaction share one change set (who, when, what through, and on
+    PostgreSQL the database role). Each record is one row with its key and its values
+    before and after as JSON; answers, and record types with more than DETAIL_LIMIT rows
+    in one write, are counted instead (per alliance for answers). Invitation code hashes
+    are left out. The import modes, the forms, the survey and restore all write this way.
+    """
+    changes = list(changes)
+    set_id, seq = _change_set(conn, context)
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        if change.size:
+            rows.extend(_history_rows(conn, set_id, change, changes))
+    for i, row in enumerate(rows, start=seq):
+        row["seq"] = i
+    if rows:
+        conn.execute(HISTORY_TABLES["change_rows"].insert(), rows)
+        txn = conn.info["alliance_kit_change_set"][0]
+        conn.info["alliance_kit_change_set"] = (txn, set_id, seq + len(rows))
+    return set_id
+
+
+def _change_set(conn: Connection, context: Actor) -> tuple[str, int]:
+    """The change set of the connection's current transaction, made at its first write,
+    and the number of its next history row."""
+    txn = conn.get_transaction()
+    held = conn.info.get("alliance_kit_change_set")
+    if held is not None and txn is not None and held[0] is txn:
+        return held[1], held[2]
+    role = None
+    if conn.dialect.name == "postgresql":
+        role = conn.exec_driver_sql("SELECT current_user").scalar_one()
+    set_id = uuid.uuid4().hex
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    conn.execute(
+        HISTORY_TABLES["change_sets"]
+        .insert()
+        .values(id=set_id, at=at, user_name=context.user, db_role=role, source=context.source)
+    )
+    conn.info["alliance_kit_change_set"] = (txn, set_id, 1)
+    return set_id, 1
+
+
+def _history_rows(
+    conn: Connection, set_id: str, change: TableChanges, everything: Iterable[TableChanges]
+) -> list[dict[str, Any]]:
+    table = change.table
+    t = _table(table)
+    keys = [c.name for c in t.primary_key.columns]
+    base = {"change_set_id": set_id, "record_type": table}
+    detailed = not change.counted and table not in COUNT_ONLY and change.size <= DETAIL_LIMIT
+    if not detailed:
+        out = []
+        for action, frame in (
+            ("added", change.added),
+            ("changed", change.after),
+            ("removed", change.removed),
+        ):
+            if not len(frame):  # (counted changes are frames of rows without columns)
+                continue
+            if table in COUNT_ONLY and set(keys) <= set(frame.columns):
+                alliances = _alliances(conn, table, frame, everything)
+                groups = alliances.fillna("").value_counts(sort=False).items()
+            else:
+                groups = [("", len(frame))]
+            out.extend(
+                base
+                | {
+                    "record_key": None,
+                    "alliance_id": a or None,
+                    "action": action,
+                    "count": int(n),
+                    "before": None,
+                    "after": None,
+                }
+                for a, n in groups
+            )
+        return out
+    out = []
+    for action, frame, before in (
+        ("added", change.added, None),
+        ("changed", change.after, change.before),
+        ("removed", change.removed, None),
+    ):
+        if frame.empty:
+            continue
+        alliances = _alliances(conn, table, frame, everything).tolist()
+        rows = frame.to_dict("records")
+        olds = before.to_dict("records") if before is not None else [None] * len(rows)
+        for row, old, alliance in zip(rows, olds, alliances, strict=True):
+            out.append(
+                base
+                | {
+                    "record_key": key_json(row, keys),
+                    "alliance_id": alliance,
+                    "action": action,
+                    "count": 1,
+                    "before": values_json(table, row if action == "removed" else old)
+                    if action != "added"
+                    else None,
+                    "after": values_json(table, row) if action != "removed" else None,
+                }
+            )
+    return out
+
+
+def _alliances(
+    conn: Connection, table: str, frame: pd.DataFrame, everything: Iterable[TableChanges]
+) -> pd.Series:
+    """The alliance each row belongs to (through its parents if need be): from the row,
+    the other changes of the same write (parents removed with it), then the store."""
+    if table == "alliances":
+        return frame["id"].astype(object)
+    if "alliance_id" in frame.columns:
+        return frame["alliance_id"].astype(object)
+    if table not in ALLIANCE_PATH:
+        return pd.Series([None] * len(frame), dtype=object)
+    link, parent = ALLIANCE_PATH[table]
+    ids = frame[link]
+    lookup = _parent_alliances(conn, parent, set(ids.dropna()), list(everything))
+    return ids.map(lookup).astype(object).where(ids.map(lookup).notna(), None)
+
+
+def _parent_alliances(
+    conn: Connection, table: str, ids: set[Any], everything: list[TableChanges]
+) -> dict[Any, Any]:
+    """Alliance of each record ``id`` of ``table`` (a table keyed by ``id``)."""
+    if not ids:
+        return {}
+    if table == "alliances":
+        return {i: i for i in ids}
+    link = "alliance_id" if table not in ALLIANCE_PATH else ALLIANCE_PATH[table][0]
+    pairs: dict[Any, Any] = {}
+    for change in everything:
+        if change.table != table:
+            continue
+        for frame in (change.added, change.removed, change.after):
+            if not frame.empty and "id" in frame.columns and link in frame.columns:
+                known = frame[frame["id"].isin(ids)]
+                pairs.update(zip(known["id"], known[link], strict=True))
+    t = _table(table)
+    missing = list(ids - set(pairs))
+    for i in range(0, len(missing), 500):
+        query = select(t.c.id, t.c[link]).where(t.c.id.in_(missing[i : i + 500]))
+        pairs.update(dict(conn.execute(query).all()))
+    if link == "alliance_id":
+        return pairs
+    up = _parent_alliances(conn, ALLIANCE_PATH[table][1], set(pairs.values()) - {None}, everything)
+    return {i: up.get(p) for i, p in pairs.items()}
 
 
 def _empty_all(conn: Connection) -> None:

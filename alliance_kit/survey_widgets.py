@@ -725,6 +725,7 @@ def query_string() -> str:
 
 def survey_app(db: str | None = None, code: str | None = None) -> w.Widget:
     """The survey page for a Voila kernel: the code from the argument or the link."""
+    from alliance_kit.history import Actor
     from alliance_kit.notebook import hide_tracebacks
     from alliance_kit.store import StoreError, open_store
 
@@ -732,6 +733,8 @@ def survey_app(db: str | None = None, code: str | None = None) -> w.Widget:
     code = code or code_from_query(query_string())
     try:
         store = open_store(db)
+        # Answers are recorded as counts, under no one's name: respondents are anonymous.
+        store.actor = Actor("survey respondent", "survey page")
     except StoreError:
         return w.HTML(
             header_html("Alliance health check")

@@ -26,8 +26,8 @@ import pandas as pd
 from sqlalchemy import String
 from sqlalchemy.exc import SQLAlchemyError
 
-from alliance_kit.model import TABLES, RecordRefused, unix_lines, value_kind
-from alliance_kit.store import Store, StoreError
+from alliance_kit.model import TABLES, VERSION, RecordRefused, unix_lines, value_kind
+from alliance_kit.store import StaleRecordError, Store, StoreError
 
 #: Prefix and digits of generated ids per table (tables not listed: first letters + "-").
 ID_FORMATS: dict[str, tuple[str, int]] = {
@@ -153,7 +153,11 @@ class RecordForm:
         self._base: dict[str, Any] = {}
         self._parse_errors: dict[str, str] = {}
         self.messages: dict[str, str] = {}
-        names = list(fields) if fields is not None else list(self.table.c.keys())
+        names = (
+            list(fields)
+            if fields is not None
+            else [c.name for c in self.table.c if c.name != VERSION]  # the store keeps it
+        )
         unknown = [n for n in names if n not in self.table.c]
         if unknown:
             raise ValueError(f"{table} has no column(s) {', '.join(unknown)}")
@@ -233,6 +237,14 @@ class RecordForm:
         self.new_button = W.Button(description="New", icon="plus")
         self.save_button = W.Button(description="Save", button_style="primary", icon="check")
         self.status = W.HTML(value="")
+        # Offered when a save is refused because someone changed the record meanwhile.
+        self.reload_button = W.Button(
+            description="Reload",
+            icon="refresh",
+            tooltip="Load the record as it is stored now (your unsaved changes are lost)",
+            layout=W.Layout(display="none"),
+        )
+        self.reload_button.on_click(lambda _b: self.reload())
         self.load_button.on_click(lambda _b: self.load(self.picker.value))
         self.new_button.on_click(lambda _b: self.new())
         self.save_button.on_click(lambda _b: self.save())
@@ -244,7 +256,7 @@ class RecordForm:
             rows.extend([f.widget, f.message])
         indent = W.Layout(margin=f"6px 0 0 calc({LABEL_WIDTH} + 8px)")
         self.status.layout = W.Layout(margin=f"0 0 0 calc({LABEL_WIDTH} + 8px)")
-        rows.extend([W.HBox([self.save_button], layout=indent), self.status])
+        rows.extend([W.HBox([self.save_button], layout=indent), self.status, self.reload_button])
         self.widget = W.VBox(rows)
 
     # --- options ----------------------------------------------------------------------
@@ -360,6 +372,8 @@ class RecordForm:
         """Clear the form for a new record (defaults filled in, keys editable)."""
         self.loaded_key = None
         self._base = {c.name: self.defaults.get(c.name, _column_default(c)) for c in self.table.c}
+        if VERSION in self._base:
+            self._base[VERSION] = None  # not loaded from the store: nothing to overwrite
         for f in self.fields.values():
             self._set_widget(f, self._base[f.name])
             f.widget.disabled = False
@@ -447,7 +461,7 @@ class RecordForm:
             with self.store.transaction() as conn:
                 self.store.upsert(self.table_name, [rec], conn=conn)
         except (SQLAlchemyError, StoreError, RecordRefused) as exc:
-            self._show({}, _error(f"Not saved: {getattr(exc, 'orig', None) or exc}"))
+            self.refused(exc)
             return False
         key = {k: rec[k] for k in self.keys}
         self.refresh_options()
@@ -457,7 +471,24 @@ class RecordForm:
             self.on_saved(rec)
         return True
 
+    def refused(self, exc: Exception) -> None:
+        """Say why a save failed; when someone changed the record since it was loaded,
+        name who and when and offer Reload (the form keeps the user's unsaved values)."""
+        if isinstance(exc, StaleRecordError):
+            self._show({}, _error(f"Not saved: {exc}"))
+            self.reload_button.layout.display = None
+            return
+        self._show({}, _error(f"Not saved: {getattr(exc, 'orig', None) or exc}"))
+
+    def reload(self) -> bool:
+        """Load the record being edited again, as it is stored now."""
+        if self.loaded_key is None:
+            self.new()
+            return False
+        return self.load(self.loaded_key)
+
     def _show(self, problems: Mapping[str, str], status: str) -> None:
+        self.reload_button.layout.display = "none"
         self.messages = dict(problems)
         for f in self.fields.values():
             f.message.value = message_html(problems.get(f.name))

@@ -42,7 +42,8 @@ def db(sqlite_store):
 def test_widgets_follow_the_model(db) -> None:
     form = RecordForm(db, "alliances")
     f = form.fields
-    assert list(f) == list(TABLES["alliances"].c.keys())
+    # every column but the version, which the store keeps
+    assert list(f) == [c.name for c in TABLES["alliances"].c if c.name != "version"]
     assert isinstance(f["type"].widget, W.Dropdown)
     assert [v for _, v in f["type"].widget.options] == list(ALLIANCE_TYPES)
     assert isinstance(f["start_date"].widget, W.DatePicker)

@@ -13,6 +13,7 @@ import click
 
 from alliance_kit import __version__
 from alliance_kit.config import ENV_DB, absolute_db
+from alliance_kit.history import ENV_USER, Actor
 from alliance_kit.store import Store, StoreError, open_store
 
 #: Exceptions that mean the user asked for something impossible: shown without traceback.
@@ -39,13 +40,24 @@ def _first_line(exc: Any) -> str:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="alliance-kit")
-def main() -> None:
+@click.option(
+    "--user",
+    envvar=ENV_USER,
+    default=None,
+    metavar="NAME",
+    help="Who is writing, as the change history records it "
+    f"(default: ${ENV_USER}, else your login name).",
+)
+@click.pass_context
+def main(ctx: click.Context, user: str | None) -> None:
     """Keep strategic alliances from failing: records, health, reports and dashboards.
 
     The store is the SQLite file data/alliance_kit.sqlite unless --db or the
     ALLIANCE_KIT_DB environment variable names another (a file or a PostgreSQL URL).
     Relative paths are taken from the directory the command is started in.
+    Every change is recorded with who made it: see `alliance-kit history`.
     """
+    ctx.obj = {"user": user}
     # Kernels and servers started by a command inherit its environment but run in other
     # directories: a relative store path in the variable is made absolute here, once.
     if os.environ.get(ENV_DB):
@@ -75,8 +87,22 @@ def user_path(*, file_okay: bool = True, dir_okay: bool = True) -> click.Path:
 
 def store_for(db: str | None, *, create: bool = False) -> Store:
     """Open the store a command was pointed at. Only commands that make a store (init,
-    demo, import) pass ``create``; the others refuse a SQLite file that does not exist."""
-    return open_store(db, create=create)
+    demo, import) pass ``create``; the others refuse a SQLite file that does not exist.
+    Its writes are recorded as the ``--user``'s, through this command."""
+    store = open_store(db, create=create)
+    store.actor = actor()
+    return store
+
+
+def actor() -> Actor:
+    """Who runs the current command (``--user``, ``$ALLIANCE_KIT_USER``, the login name)
+    and the command itself, e.g. ``alliance-kit survey invite``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return Actor.current()
+    root = ctx.find_root()
+    user = (root.obj or {}).get("user") if isinstance(root.obj, dict) else None
+    return Actor.current(user, ctx.command_path.replace(root.info_name or "", "alliance-kit", 1))
 
 
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):

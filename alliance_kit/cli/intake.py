@@ -53,7 +53,13 @@ MODE_HELP = (
     help="Validate and print, per record type, what would be added, changed (which "
     "columns), removed and left unchanged; write nothing.",
 )
-def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --merge: save rows over records someone changed in the store after the "
+    "file was exported (without it such rows are refused, naming who and when).",
+)
+def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool, force: bool) -> None:
     """Validate an intake workbook (.xlsx) or a folder of CSV files and load it.
 
     Into a store that holds records, say what the file is for: --merge (the everyday
@@ -80,7 +86,7 @@ def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool) -> N
             taken.append(snapshots.take(store, f"import-{mode}"))
 
     result = io.import_portfolio(
-        store, path, mode=mode, dry_run=dry_run, before_write=snapshot_first
+        store, path, mode=mode, dry_run=dry_run, before_write=snapshot_first, force=force
     )
     if not result.ok:
         _report(result.problems, str(path), "nothing was imported")
