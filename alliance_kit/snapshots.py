@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import MetaData
 
 from alliance_kit import config
+from alliance_kit.model import HISTORY_TABLES
 from alliance_kit.store import Store, StoreError, _foreign_keys_checked_at_end
 
 MANIFEST = "manifest.json"
@@ -150,6 +151,10 @@ def find(store: Store, name: str) -> Snapshot:
 # --- taking ----------------------------------------------------------------------------
 
 
+#: Tables a snapshot holds that are not records (the schema version, the change history).
+_NOT_RECORDS = frozenset({"alembic_version", *HISTORY_TABLES})
+
+
 def take(
     store: Store, command: str, *, keep: int | None = None, protect: frozenset[str] = frozenset()
 ) -> Snapshot:
@@ -168,7 +173,7 @@ def take(
             tables = _sqlite_snapshot(store, tmp / SQLITE_FILE)
         else:
             tables = _postgres_snapshot(store, tmp)
-        records = sum(n for name, n in tables.items() if name != "alembic_version")
+        records = sum(n for name, n in tables.items() if name not in _NOT_RECORDS)
         manifest = {
             "format": FORMAT,
             "taken_at": now.isoformat(),
@@ -307,10 +312,21 @@ def restore(store: Store, name: str) -> tuple[Snapshot, Snapshot]:
                 "a PostgreSQL snapshot restores into a store at its own schema"
             )
     before = take(store, "restore", protect=frozenset({snap.name}))
+    tracked = store.has_history()
+    records = store.read_all() if tracked else {}
     if snap.backend == "sqlite":
+        history = store.read_history() if tracked else None
         _sqlite_restore(store, snap.path / SQLITE_FILE)
+        if tracked and store.has_history():
+            with store.transaction() as conn:
+                store.record_restore(conn, records, snap.name, history=history)
     else:
-        _postgres_restore(store, snap.path)
+
+        def record(conn: Any) -> None:
+            if tracked:
+                store.record_restore(conn, records, snap.name)
+
+        _postgres_restore(store, snap.path, after=record)
     return snap, before
 
 
@@ -336,9 +352,15 @@ def _sqlite_restore(
     store.engine.dispose()
 
 
-def _postgres_restore(store: Store, folder: Path) -> None:
+def _postgres_restore(
+    store: Store, folder: Path, *, after: Callable[[Any], None] | None = None
+) -> None:
+    """Every table but the schema version and the change history (which a restore keeps
+    and adds to) loaded from the snapshot's CSV files in one transaction; ``after`` runs
+    in that transaction once the tables are loaded and checked."""
     order = json.loads((folder / "tables.json").read_text(encoding="utf-8"))
-    tables = [t for t in order if t["name"] != "alembic_version"]
+    kept = {"alembic_version", *HISTORY_TABLES}
+    tables = [t for t in order if t["name"] not in kept]
     with store.transaction() as conn:
         quote = conn.dialect.identifier_preparer.quote
         names = ", ".join(quote(t["name"]) for t in tables)
@@ -360,3 +382,5 @@ def _postgres_restore(store: Store, folder: Path) -> None:
                 ):
                     while chunk := src.read(1 << 20):
                         copy.write(chunk)
+        if after is not None:
+            after(conn)

@@ -34,6 +34,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
     tuple_,
     update,
@@ -664,6 +665,49 @@ class Store:
 
     # --- history and versions ------------------------------------------------------------
 
+    def has_history(self) -> bool:
+        """Whether the store's schema holds the change history (not a store restored from
+        a snapshot taken before the history existed)."""
+        names = set(inspect(self.engine).get_table_names())
+        return set(HISTORY_TABLES) <= names
+
+    def read_history(self) -> dict[str, pd.DataFrame]:
+        """The change history's two tables as stored (kept across a restore)."""
+        with self.engine.connect() as conn:
+            return {
+                name: pd.DataFrame(conn.execute(select(t)).mappings().all(), columns=t.c.keys())
+                for name, t in HISTORY_TABLES.items()
+            }
+
+    def record_restore(
+        self,
+        conn: Connection,
+        before: Mapping[str, pd.DataFrame],
+        snapshot: str,
+        *,
+        history: Mapping[str, pd.DataFrame] | None = None,
+    ) -> str:
+        """After a restore, in its transaction: put back the history entries the snapshot
+        lacked (``history``: the tables as they were before), then record the restore
+        itself, record by record, as a change from ``before`` (typed frames) to what
+        the store now holds."""
+        if history is not None:
+            _add_missing_history(conn, history)
+        after = self.read_all(conn=conn)
+        big = sum(len(before.get(n, ())) + len(after[n]) for n in after if n not in COUNT_ONLY)
+        out = []
+        for rt in RECORD_TYPES:
+            old = before.get(rt.table, after[rt.table].iloc[:0])
+            new = after[rt.table]
+            if old.empty and new.empty:
+                continue
+            if big > 2 * DETAIL_LIMIT:
+                out.append(_counted(rt.table, removed=len(old), added=len(new)))
+                continue
+            keys = [c.name for c in TABLES[rt.table].primary_key.columns]
+            out.append(diff_table(rt.table, old, new, keys))
+        return record_changes(conn, out, Actor(self.actor.user, f"restore {snapshot}"))
+
     def stale_records(
         self, frames: Mapping[str, pd.DataFrame], *, conn: Connection | None = None
     ) -> pd.DataFrame:
@@ -797,12 +841,39 @@ def _history_of(diff: Changes) -> list[TableChanges]:
         out.append(
             TableChanges(
                 name,
-                added=tc.added,
+                added=_with_versions(TABLES[name], tc.added),
                 removed=tc.removed,
                 before=tc.before[cols] if len(tc.changed) else pd.DataFrame(),
                 after=tc.changed[cols] if len(tc.changed) else pd.DataFrame(),
             )
         )
+    return out
+
+
+def _add_missing_history(conn: Connection, history: Mapping[str, pd.DataFrame]) -> None:
+    """Insert the change sets (and their rows) of ``history`` the store does not hold."""
+    sets, rows = HISTORY_TABLES["change_sets"], HISTORY_TABLES["change_rows"]
+    held = set(conn.execute(select(sets.c.id)).scalars())
+    old_sets = history["change_sets"]
+    missing = old_sets[~old_sets["id"].isin(held)]
+    if missing.empty:
+        return
+    conn.execute(sets.insert(), _plain_records(missing))
+    old_rows = history["change_rows"]
+    lost = old_rows[old_rows["change_set_id"].isin(set(missing["id"]))]
+    if not lost.empty:
+        conn.execute(rows.insert(), _plain_records(lost))
+
+
+def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (None for missing) for an INSERT."""
+    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for r in out:
+        for k, v in r.items():
+            if isinstance(v, pd.Timestamp):
+                r[k] = v.to_pydatetime()
+            elif isinstance(v, np.generic):
+                r[k] = v.item()
     return out
 
 

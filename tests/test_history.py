@@ -191,7 +191,7 @@ def test_cli_import_replace_and_add_are_recorded_with_the_user(sqlite_store, tmp
     alliances = pd.read_csv(out / "alliances.csv", dtype=str, keep_default_na=False)
     alliances.loc[0, "notes"] = "changed in the file"
     alliances.to_csv(out / "alliances.csv", index=False)
-    cli("--user", "dana", "import", str(out), "--db", db)
+    cli("--user", "dana", "import", str(out), "--replace", "--db", db)
     h = sqlite_store.history()
     last = h[h["change_set_id"] == h["change_set_id"].iloc[-1]]
     assert set(last["user_name"]) == {"dana"} and set(last["source"]) == {"alliance-kit import"}
@@ -318,14 +318,14 @@ def test_history_command_filters_and_neutralizes(sqlite_store):
     evil_user = '=HYPERLINK("http://x")'
     a = store.read("alliances", {"id": "A002"}).iloc[0].to_dict()
     store.actor = Actor(evil_user, "test")
-    store.upsert("alliances", [a | {"notes": "\x1b[31mred\x1b[0m\u202etxt.exe"}])
+    store.upsert("alliances", [a | {"notes": "red\u202etxt.exe"}])  # ESC is refused at the store
     csv_out = cli("history", "--db", db, "--format", "csv", "--alliance", "A002").output
     rows = pd.read_csv(pd.io.common.StringIO(csv_out), dtype=str, keep_default_na=False)
     assert set(rows["alliance_id"]) == {"A002"}
     assert rows["user"].iloc[-1] == "'" + evil_user  # a spreadsheet shows it, never runs it
     assert not rows["user"].str.match(r"^[=+\-@]").any()
     table = cli("history", "--db", db, "--alliance", "A002", "--user", evil_user).output
-    assert "\x1b" not in table and "\u202e" not in table and "\\u001b[31mred" in table
+    assert "\u202e" not in table and "red\\u202etxt" in table
     assert "notes:" in table and len(table.splitlines()) == 3  # header, rule, one change
     js = json.loads(cli("history", "--db", db, "--format", "json").output)
     assert js[-1]["user"] == evil_user and js[-1]["records"][0]["key"] == {"id": "A002"}
@@ -393,3 +393,65 @@ def test_a_large_replacement_is_recorded_as_counts(sqlite_store, monkeypatch):
     alliances = last[last["record_type"] == "alliances"].set_index("action")["count"]
     assert alliances.to_dict() == {"added": 2, "removed": 2}
     assert set(last["record_type"]) == {n for n, f in frames.items() if len(f)}
+
+
+# --- imports and restores in the history ---------------------------------------------------
+
+
+def test_a_merge_of_an_old_export_refuses_rows_changed_since_unless_forced(store, tmp_path):
+    """Bob exports, Alice changes A001 in a form, Bob merges his edited export: his row
+    for A001 is refused at its place (who changed it, when), nothing is written; --force
+    saves it. A merge raises the version of what it changes and records it as Bob's."""
+    small(store)
+    db = url_of(store)
+    out = tmp_path / "bobs"
+    io.export_portfolio(store, out)
+    alice = session(store, "alice")
+    try:
+        form = RecordForm(alice, "alliances")
+        assert form.load("A001")
+        fill(form, name="Renamed by Alice")
+        assert form.save()
+    finally:
+        alice.engine.dispose()
+    alliances = pd.read_csv(out / "alliances.csv", dtype=str, keep_default_na=False)
+    row = alliances.index[alliances["id"] == "A001"][0]
+    alliances.loc[row, "notes"] = "Bob's note"
+    alliances.to_csv(out / "alliances.csv", index=False)
+    before = store.read("alliances", {"id": "A001"}).iloc[0]
+    refused = CliRunner().invoke(main, ["--user", "bob", "import", str(out), "--merge", "--db", db])
+    assert refused.exit_code == 1
+    text = " ".join(refused.output.split())
+    assert f"row {row + 2}" in text and "column version" in text
+    assert "A001 was changed by alice" in text and "--force" in text
+    assert store.read("alliances", {"id": "A001"}).iloc[0].equals(before)
+    cli("--user", "bob", "import", str(out), "--merge", "--force", "--db", db)
+    now = store.read("alliances", {"id": "A001"}).iloc[0]
+    assert now["notes"] == "Bob's note" and now["name"] != "Renamed by Alice"  # forced over
+    assert now["version"] == before["version"] + 1
+    last = _rows(store, "alliances").iloc[-1]
+    assert (last["user_name"], last["action"]) == ("bob", "changed")
+    after, prior = json.loads(last["after"]), json.loads(last["before"])
+    assert after["notes"] == "Bob's note" and prior["name"] == "Renamed by Alice"
+    assert "version" not in after  # the store's count, not a value Bob changed
+
+
+def test_a_restore_keeps_the_history_and_records_itself(store, tmp_path):
+    from alliance_kit import snapshots
+
+    small(store)
+    snap = snapshots.take(store, "test")
+    a = store.read("alliances", {"id": "A002"}).iloc[0].to_dict()
+    store.actor = Actor("carol", "test")
+    store.upsert("alliances", [a | {"notes": "after the snapshot"}])
+    sets_before = set(store.history()["change_set_id"])
+    store.actor = Actor("dave", "alliance-kit restore")
+    snapshots.restore(store, snap.name)
+    store.engine.dispose()
+    h = store.history()
+    assert sets_before <= set(h["change_set_id"])  # nothing the history held is lost
+    last = h[h["change_set_id"] == h["change_set_id"].iloc[-1]]
+    assert set(last["user_name"]) == {"dave"} and set(last["source"]) == {f"restore {snap.name}"}
+    assert last[["record_type", "action"]].values.tolist() == [["alliances", "changed"]]
+    assert json.loads(last.iloc[0]["before"])["notes"] == "after the snapshot"
+    assert store.read("alliances", {"id": "A002"}).iloc[0]["notes"] == a["notes"]

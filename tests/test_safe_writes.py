@@ -311,7 +311,7 @@ KILLED_MERGE = textwrap.dedent(
 
     url, path, flag = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     store = Store(url)
-    real_insert = Store.insert
+    real_insert = Store._insert
 
     def insert_then_hang(self, table, rows, *, conn=None):
         n = real_insert(self, table, rows, conn=conn)
@@ -319,7 +319,7 @@ KILLED_MERGE = textwrap.dedent(
         time.sleep(120)  # killed here
         return n
 
-    Store.insert = insert_then_hang
+    Store._insert = insert_then_hang
     io.import_portfolio(store, path, mode="merge")
     """
 )
