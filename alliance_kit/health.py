@@ -49,11 +49,6 @@ from alliance_kit import strategy as strategy_mod
 from alliance_kit.governance import table
 from alliance_kit.model import RECORD_TYPES, TABLES
 
-try:  # pandas' merge join of sorted keys (private: hashing stays the fallback)
-    from pandas._libs.join import left_join_indexer_unique
-except ImportError:  # pragma: no cover
-    left_join_indexer_unique = None
-
 CRACKS = (1, 2, 3, 4, 5, 6)
 STATUSES = ("green", "amber", "red")
 READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
@@ -877,33 +872,24 @@ def _row_codes(ids: pd.Series, by_id: bool) -> np.ndarray:
     return rank
 
 
-def _ascending(values: np.ndarray, strict: bool) -> bool:
-    """Whether the values are sorted (``strict``: and unique); False when they do not
-    compare (missing values, mixed types)."""
-    try:
-        for part in (values[:1024], values):  # an unsorted column mostly shows it early
-            step = part[1:] > part[:-1] if strict else part[1:] >= part[:-1]
-            if not np.all(step):
-                return False
-    except TypeError:
-        return False
-    return True
+def _lookup(ids: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position of each key among ``ids`` (a primary key), -1 when absent or empty.
 
-
-def _lookup(ids: pd.Index, keys: pd.Series, ids_sorted: bool | None = None) -> np.ndarray:
-    """Position of each key among ``ids`` (a primary key), -1 when absent. The store
-    reads tables in primary key order, so ids and the keys of child rows (answers by
-    respondent, attendance by meeting) usually come sorted: then one merge pass over
-    both replaces hashing every key. ``ids_sorted``: known already (else checked)."""
-    pk, fk = ids.to_numpy(), keys.to_numpy()
-    if left_join_indexer_unique is not None and pk.dtype == fk.dtype == object:
-        if ids_sorted is None:
-            ids_sorted = _ascending(pk, strict=True)
-        if ids_sorted and _ascending(fk, strict=False):
-            return left_join_indexer_unique(fk, pk)
-    if len(fk) and pd.isna(fk[0]) and pd.isna(fk).all():  # an unused optional key
+    ``Index.join`` (public pandas): one merge pass when both sides are sorted, as the
+    store reads tables in primary key order and child rows (answers by respondent) mostly
+    follow; hashing otherwise, and whenever a key is missing (an optional reference left
+    empty does not compare with text, so it cannot take the merge pass)."""
+    fk = keys.to_numpy()
+    if not len(fk) or not len(ids) or pd.isna(fk[0]) and pd.isna(fk).all():
         return np.full(len(fk), -1, dtype=np.intp)
-    return ids.get_indexer(keys)
+    left = pd.Index(fk, dtype=object) if fk.dtype == object else pd.Index(fk)
+    _, lidx, ridx = left.join(ids, how="left", return_indexers=True)
+    found = np.arange(len(fk), dtype=np.intp) if ridx is None else np.asarray(ridx, np.intp)
+    if lidx is None:  # the joined rows are the keys in their own order
+        return found
+    out = np.full(len(fk), -1, dtype=np.intp)
+    out[np.asarray(lidx)] = found
+    return out
 
 
 def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Index]:
@@ -916,13 +902,11 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
     """
     keys: dict[str, pd.Index] = {}
     codes: dict[str, np.ndarray] = {}
-    in_order: dict[str, bool] = {}
     for name, t in TABLES.items():
         df = frames.get(name)
         if df is not None and [c.name for c in t.primary_key.columns] == ["id"]:
             keys[name] = pd.Index(df["id"])
             codes[name] = _row_codes(df["id"], name in ID_ORDER)
-            in_order[name] = _ascending(keys[name].to_numpy(), strict=True)
     out = dict(frames)
     for name, t in TABLES.items():
         df = frames.get(name)
@@ -935,7 +919,7 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
             for fk in col.foreign_keys:
                 target = fk.column.table.name
                 if target in keys:
-                    row = _lookup(keys[target], df[col.name], in_order[target])
+                    row = _lookup(keys[target], df[col.name])
                     new[col.name] = np.append(codes[target], -1)[row]
         if new:
             out[name] = df.assign(**new)

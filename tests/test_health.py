@@ -675,13 +675,75 @@ def test_sample_scores_do_not_depend_on_row_order():
         (["a", "b", "c"], ["c", "a", None, "b"]),  # unsorted, a missing key: hashing
         (["b", "a"], ["a", "b"]),  # ids not sorted
         (["a", "b"], [None, None]),  # an unused optional key
+        (["a", "b"], [None]),  # one row, its optional key empty (crashed the merge join)
+        (["a", "b"], ["a", None]),
         (["a"], []),
+        ([], ["a", None]),
     ],
 )
 def test_key_lookup_matches_hashing(ids, keys):
     got = health._lookup(pd.Index(ids, dtype=object), pd.Series(keys, dtype=object))
     want = pd.Index(ids, dtype=object).get_indexer(pd.Series(keys, dtype=object))
     assert got.tolist() == want.tolist()
+
+
+_key = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", "e"]))
+
+
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "c", "d"]), unique=True),
+    keys=st.lists(_key, max_size=12),
+    sort_ids=st.booleans(),
+    sort_keys=st.booleans(),
+)
+def test_key_lookup_matches_hashing_for_any_keys(ids, keys, sort_ids, sort_keys):
+    """Sorted or not, with or without empty optional keys: the lookup is a hash lookup."""
+    if sort_ids:
+        ids = sorted(ids)
+    if sort_keys:  # the store's order: keys sorted, empty ones first or last
+        keys = sorted(k for k in keys if k is not None) + [None] * keys.count(None)
+    index = pd.Index(ids, dtype=object)
+    got = health._lookup(index, pd.Series(keys, dtype=object))
+    assert got.tolist() == index.get_indexer(pd.Series(keys, dtype=object)).tolist()
+
+
+def _full(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every table of the store, empty unless given (as ``Store.read_all`` returns)."""
+    from alliance_kit.model import TABLES
+
+    return {name: frames.get(name, tf(name, [])) for name in TABLES}
+
+
+def test_a_decision_without_a_meeting_scores_and_explains():
+    """The only decision's optional meeting left empty while a meeting exists: the
+    sorted-key shortcut compared None with text and raised TypeError."""
+    f = _full(
+        alliances=tf("alliances", [alliance("A1")]),
+        governance_bodies=tf("governance_bodies", [dict(id="B1", alliance_id="A1", name="ESC",
+                             kind="executive steering committee", meetings_per_year=4)]),
+        meetings=tf("meetings", [dict(id="M1", body_id="B1", planned_on="2026-08-15",
+                                      status="planned")]),
+        decisions=tf("decisions", [dict(id="D1", alliance_id="A1", title="t",
+                                        raised_on="2026-08-01", decided_on="2026-08-31")]),
+    )  # fmt: skip
+    s = health.score_portfolio(f, P)
+    ev = s.evidence.set_index("indicator")
+    assert ev.loc["decision_latency", "score"] == pytest.approx(100 * (90 - 30) / 75)
+    e = health.explain(f, "A1", 3, P)
+    assert "1 decisions" in e.to_text()
+
+
+def test_a_kpi_without_an_objective_scores_and_explains():
+    f = _full(
+        alliances=tf("alliances", [alliance("A1")]),
+        objectives=tf("objectives", [dict(id="O1", alliance_id="A1", title="grow")]),
+        kpis=tf("kpis", [dict(id="K1", alliance_id="A1", name="k", direction="increase",
+                              owner="o", target=2.0)]),
+    )  # fmt: skip
+    s = health.score_portfolio(f, P)
+    ev = s.evidence.set_index("indicator")
+    assert ev.loc["kpi_completeness", "score"] == pytest.approx(100 * 2 / 6)
+    assert "1 KPIs" in health.explain(f, "A1", 4, P).to_text()
 
 
 def test_a_quarter_in_progress_takes_its_evidence_from_the_last_closed_quarter():
