@@ -34,6 +34,8 @@ from alliance_kit import health, risk
 from alliance_kit.health import ScoringConfig
 
 P, PREV = "2026-Q3", "2026-Q2"
+#: The hand-computed partner side has 2 respondents: shown with a threshold of 2.
+OPEN = ScoringConfig(min_respondents=2)
 
 
 def alliance(aid: str, **kw) -> dict:
@@ -177,7 +179,7 @@ def crack_row(scores: health.PortfolioScores, aid: str, crack: int) -> pd.Series
 
 @pytest.fixture(scope="module")
 def scored() -> health.PortfolioScores:
-    return health.score_portfolio(base_frames(), P)
+    return health.score_portfolio(base_frames(), P, OPEN)
 
 
 # --- scale and survey aggregates ----------------------------------------------------
