@@ -885,8 +885,7 @@ def _crack_scores(
                     pool_ok,
                     f"a side has fewer than {cfg.min_respondents} respondents: side means and "
                     "the gap are withheld; the survey score pools both sides' answers",
-                    f"fewer than {cfg.min_respondents} respondents in all: the survey is "
-                    "withheld",
+                    f"fewer than {cfg.min_respondents} respondents in all: the survey is withheld",
                 ),
                 None,
             ),
@@ -940,8 +939,10 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     red = (st == "red") & (row >= 0)
     g["red"] = np.bincount(row[red], minlength=len(ids))
     inside = row >= 0
-    scored = np.bincount(row[inside], weights=cracks["score"].notna()[inside], minlength=len(ids))
-    surveyed = np.bincount(row[inside], weights=cracks["survey"].notna()[inside], minlength=len(ids))
+    scored, surveyed = (
+        np.bincount(row[inside], weights=cracks[c].notna()[inside], minlength=len(ids))
+        for c in ("score", "survey")
+    )
     enough_survey = (surveyed > 0) | (not cfg.require_survey)
     assessed = (scored >= cfg.min_scored_cracks) & enough_survey
     index = rounded(g["ws"] / g["w"].where(g["w"] > 0))
@@ -1131,9 +1132,7 @@ def _with_previous(cracks: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
         cracks[f"prev_{col}"] = prev[col].reindex(row).to_numpy()
     same = cracks["survey"].notna() == cracks["prev_survey"].notna()
     cracks["change"] = rounded(cracks["score"] - cracks["prev_score"]).where(same)
-    cracks["prev_status"] = cracks["prev_status"].where(
-        cracks["prev_score"].notna() & same, None
-    )
+    cracks["prev_status"] = cracks["prev_status"].where(cracks["prev_score"].notna() & same, None)
     return cracks.drop(columns="prev_survey")
 
 
@@ -1624,9 +1623,7 @@ def explain(
     r = row.iloc[0]
     ind = ev[ev["crack"] == crack].drop(columns=["alliance_id", "crack"]).reset_index(drop=True)
     ind["mapping"] = ind["indicator"].map({i.name: i.mapping for i in INDICATORS})
-    sides = _public(by_side[by_side["crack"] == crack].drop(columns="crack")).reset_index(
-        drop=True
-    )
+    sides = _public(by_side[by_side["crack"] == crack].drop(columns="crack")).reset_index(drop=True)
     withheld_sides = set(sides.loc[sides["withheld"].notna(), "side"])
     c = questionnaire.cracks()[crack]
     opening = r["status"] in ("amber", "red")
@@ -1637,9 +1634,9 @@ def explain(
     chain |= dict(_risk_columns(index["health_index"], model, cfg).iloc[0])
     chain["expected_revenue"], chain["currency"] = float(a["expected_revenue"]), a["currency"]
     for end in ("", "_low", "_high"):
-        chain[f"revenue_at_risk{end}"] = chain["expected_revenue"] * chain[
-            f"failure_probability{end}"
-        ]
+        chain[f"revenue_at_risk{end}"] = (
+            chain["expected_revenue"] * chain[f"failure_probability{end}"]
+        )
     return Explanation(
         alliance_id=alliance_id,
         period=period,
