@@ -102,8 +102,9 @@ def test_records_without_a_survey_still_leave_the_alliance_not_assessed():
 
 
 def test_too_few_scored_cracks_leave_the_alliance_not_assessed():
-    f = full(alliances=tf("alliances", [alliance("A1")]),
-             **survey([(P, f"u{i}", "us", {1: [4] * 4, 2: [4] * 4}) for i in range(3)]))  # fmt: skip
+    two_cracks = {1: [4] * 4, 2: [4] * 4}
+    rows = [(P, f"u{i}", "us", two_cracks) for i in range(3)]
+    f = full(alliances=tf("alliances", [alliance("A1")]), **survey(rows))
     s = health.score_portfolio(f, P)
     a = s.alliances.iloc[0]
     assert a["status"] == NOT_ASSESSED and a["scored_cracks"] == 2
@@ -244,8 +245,9 @@ def test_gap_flag_and_reading_agree_with_printed_figures(us, partner):
     assert gap == float(health.score_text(u - p))
     assert c["gap_flag"] == (abs(gap) >= 25)
     high = (u >= 60, p >= 60)
-    assert c["reading"] == {(True, True): "agreed strength", (False, False): "agreed weakness",
-                            (True, False): "blind spot", (False, True): "undervalued"}[high]  # fmt: skip
+    words = {(True, True): "agreed strength", (False, False): "agreed weakness",
+             (True, False): "blind spot", (False, True): "undervalued"}  # fmt: skip
+    assert c["reading"] == words[high]
 
 
 def test_a_drop_alert_compares_printed_figures():
