@@ -454,7 +454,7 @@ def _sponsors(frames):
     def compute():
         sl = governance.sponsor_levels(frames)
         level = _side_pivot(sl, "level")
-        recorded = (level.notna() | _side_pivot(sl, "sponsor").notna()).any(axis=1)
+        recorded = level.notna().any(axis=1)  # the levels are what is scored
         return _side_pivot(sl, "score").where(recorded, axis=0), level.fillna("none")
 
     return _cached(frames, ("sponsors",), compute)
@@ -1445,7 +1445,7 @@ class Explanation:
                         else ""))  # fmt: skip
         lines.append(f"  survey by side (withheld below {cfg.min_respondents} respondents):")
         for r in self.sides.itertuples(index=False):
-            if isinstance(r.withheld, str):
+            if _words(r.withheld):
                 lines.append(f"    {r.side:8} withheld: {r.withheld}")
                 continue
             lines.append(
@@ -1529,7 +1529,7 @@ class Explanation:
             f"  health index = mean of the scored cracks ({terms}) / {len(cs)} = "
             f"{f(a['health_index'])} ({a['status']})"
             if a["health_index"] == a["health_index"]
-            else f"  health index: not assessed: {a['missing']}"
+            else f"  health index: not assessed: {_words(a['missing']) or 'n/a'}"
         ]
         if a["health_index"] != a["health_index"] or self.model is None:
             lines.append("  failure probability and revenue at risk: not computed (not assessed)")
@@ -1597,6 +1597,11 @@ def _statement_table(
     return out.drop(columns="_people")
 
 
+def _words(value: object) -> str | None:
+    """A text cell, None when empty (pandas may hold an empty text cell as NaN)."""
+    return value if isinstance(value, str) and value else None
+
+
 def explain(
     frames: dict[str, pd.DataFrame],
     alliance_id: str,
@@ -1655,9 +1660,9 @@ def explain(
         reading=r["reading"] if isinstance(r["reading"], str) else None,
         remedies=list(c.remedies) if opening else [],
         actions=list(c.actions) if opening else [],
-        survey_basis=r["survey_basis"],
-        survey_withheld=r["survey_withheld"],
-        missing=r["missing"],
+        survey_basis=_words(r["survey_basis"]),
+        survey_withheld=_words(r["survey_withheld"]),
+        missing=_words(r["missing"]),
         config=cfg,
         crack_scores=cracks[["crack", "score"]].reset_index(drop=True),
         alliance=chain,
