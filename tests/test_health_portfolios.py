@@ -37,7 +37,8 @@ def portfolios(draw) -> dict[str, pd.DataFrame]:
         f["alliances"].append(dict(
             id=a, name=f"n{a}", partner="p", type="co-sell", stage="5 working together",
             start_date="2024-01-01", owner="o", importance=draw(st.integers(1, 5)),
-            expected_revenue=draw(st.floats(0, 1e8)), currency=draw(st.sampled_from(["USD", "EUR"])),
+            expected_revenue=draw(st.floats(0, 1e8)),
+            currency=draw(st.sampled_from(["USD", "EUR"])),
             our_sponsor=draw(maybe(st.just("S"))), our_sponsor_level=draw(levels),
             partner_sponsor=draw(maybe(st.just("T"))), partner_sponsor_level=draw(levels),
         ))  # fmt: skip
@@ -49,9 +50,11 @@ def portfolios(draw) -> dict[str, pd.DataFrame]:
         tag = a.lower()
         if "people" in kinds:
             for i in range(draw(rows)):
-                f["people"].append(dict(id=f"{tag}p{i}", alliance_id=a, name="x",
-                                        side=draw(st.sampled_from(["us", "partner"])),
-                                        org_level=draw(st.sampled_from(["vp", "manager"]))))  # fmt: skip
+                side = draw(st.sampled_from(["us", "partner"]))
+                level = draw(st.sampled_from(["vp", "manager"]))
+                f["people"].append(
+                    dict(id=f"{tag}p{i}", alliance_id=a, name="x", side=side, org_level=level)
+                )
         if "strategies" in kinds and draw(st.booleans()):
             f["strategies"].append(dict(alliance_id=a, vision=draw(maybe(st.just("v"))),
                                         documented_on=draw(maybe(DAYS)),
@@ -92,7 +95,8 @@ def portfolios(draw) -> dict[str, pd.DataFrame]:
                 f["decisions"].append(dict(
                     id=f"{tag}d{i}", alliance_id=a, title="t", raised_on=draw(DAYS),
                     decided_on=draw(maybe(DAYS)),
-                    meeting_id=draw(maybe(st.sampled_from(meetings))) if meetings else None))  # fmt: skip
+                    meeting_id=draw(maybe(st.sampled_from(meetings))) if meetings else None,
+                ))  # fmt: skip
         if "actions" in kinds:
             for i in range(draw(rows)):
                 done = draw(st.booleans())
@@ -144,8 +148,8 @@ def reasons(values: pd.Series, why: pd.Series) -> bool:
     return all(isinstance(w, str) and w for w in why.to_numpy()[missing])
 
 
-PORTFOLIOS = settings(max_examples=15, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+PORTFOLIOS = settings(max_examples=15, deadline=None, suppress_health_check=SLOW)
 
 
 @PORTFOLIOS
