@@ -352,6 +352,15 @@ def label_positions(a: pd.DataFrame) -> pd.DataFrame:
             (cx[i] - diag, cy[i] - diag - h / 2, "right"),
             (cx[i] - diag, cy[i] + diag + h / 2, "right"),
         ]
+        far = reach + h  # a second ring, one line further out, for crowds
+        candidates += [
+            (cx[i], cy[i] - far - h / 2, "center"),
+            (cx[i], cy[i] + far + h / 2, "center"),
+            (cx[i] + diag + h, cy[i] - diag - h, "left"),
+            (cx[i] - diag - h, cy[i] - diag - h, "right"),
+            (cx[i] + diag + h, cy[i] + diag + h, "left"),
+            (cx[i] - diag - h, cy[i] + diag + h, "right"),
+        ]
         best, best_cost = candidates[0], np.inf
         for x, y, align in candidates:
             left = x if align == "left" else x - w if align == "right" else x - w / 2
