@@ -981,26 +981,32 @@ def _alliance_missing(
     """For each not-assessed alliance (``which``: rows of the index), what is missing
     and which workbook or survey supplies it."""
     names = {n: c.short for n, c in questionnaire.cracks().items()}
-    withheld = cracks["survey_withheld"].notna().to_numpy()
-    answered = cracks["survey_basis"].notna().to_numpy()
-    no_score = cracks["score"].isna().to_numpy()
-    crack = cracks["crack"].to_numpy()
+    size = len(scored)
+    inside = row >= 0
+    withheld_n, answered_n = (
+        np.bincount(row[inside], weights=cracks[c].notna().to_numpy()[inside], minlength=size)
+        for c in ("survey_withheld", "survey_basis")
+    )
+    # the unscored cracks of the alliances asked about, gathered in one pass
+    pick = np.isin(row, which) & cracks["score"].isna().to_numpy()
+    unscored: dict[int, list[int]] = {}
+    for a, c in zip(row[pick].tolist(), cracks["crack"].to_numpy()[pick].tolist(), strict=True):
+        unscored.setdefault(a, []).append(c)
     out = []
     for a in which.tolist():
-        mine = row == a
         parts = []
         if cfg.require_survey and surveyed[a] == 0:
-            if (withheld & mine).any():
+            if withheld_n[a] > 0:
                 parts.append(
                     f"survey answers withheld: fewer than {cfg.min_respondents} respondents "
                     f"in all; invite more respondents to {SURVEY}"
                 )
-            elif (answered & mine).any():
+            elif answered_n[a] > 0:
                 parts.append(f"no survey score; complete {SURVEY}")
             else:
                 parts.append(f"no survey answers this quarter: run {SURVEY}")
         if scored[a] < cfg.min_scored_cracks:
-            gaps = [f"crack {c} {names[c]}" for c in crack[mine & no_score].tolist()]
+            gaps = [f"crack {c} {names[c]}" for c in unscored.get(a, [])]
             parts.append(
                 f"{int(scored[a])} of {len(CRACKS)} cracks scored, {cfg.min_scored_cracks} "
                 f"needed; no data for {', '.join(gaps)} (a survey or their records: see "
