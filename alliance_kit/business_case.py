@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from alliance_kit import documents, formatting
+from alliance_kit import documents, formatting, risk
 from alliance_kit.model import (
     BUSINESS_CASE_CATEGORIES,
     PLAN_OR_ACTUAL,
@@ -47,7 +47,7 @@ CATEGORY_SIGN = {"revenue": 1.0, "cost": -1.0, "investment": -1.0}
 # about 12.9%. This is the default when no alliance-specific estimate is given; pass the
 # health model's estimate (converted with annual_failure_probability) when there is one.
 DEFAULT_LIFETIME_FAILURE = 0.5
-DEFAULT_LIFETIME_YEARS = 5
+DEFAULT_LIFETIME_YEARS = int(risk.LIFETIME_YEARS)  # one life for health and business case
 IMBALANCE_POINTS = 0.15  # share of value vs share of investment, 15 percentage points
 
 
@@ -1202,15 +1202,17 @@ def default_failure() -> FailureEstimate:
 
 
 def failure_from_scores(alliances: pd.DataFrame, alliance_id: str) -> FailureEstimate:
-    """The failure estimate from the health scoring's alliance table (``health_index``
-    and ``failure_probability`` columns, as ``health.score_portfolio(...).alliances``
-    gives it): the lifetime probability spread over DEFAULT_LIFETIME_YEARS. Falls back to
-    :func:`default_failure` when the alliance has no health index."""
+    """The failure estimate from the health scoring's alliance table (``health_index``,
+    ``lifetime_failure_probability`` and the 12-month ``failure_probability``, as
+    ``health.score_portfolio(...).alliances`` gives it: the lifetime probability spread
+    over DEFAULT_LIFETIME_YEARS). Falls back to :func:`default_failure` when the alliance
+    has no health index (not assessed)."""
     rows = alliances[alliances["alliance_id"] == alliance_id] if len(alliances) else alliances
     if rows.empty or _missing(rows["health_index"].iloc[0]):
         return default_failure()
     index = float(rows["health_index"].iloc[0])
-    lifetime = float(rows["failure_probability"].iloc[0])
+    r = rows.iloc[0]
+    lifetime = float(r.get("lifetime_failure_probability", r["failure_probability"]))
     annual = annual_failure_probability(lifetime, DEFAULT_LIFETIME_YEARS)
     return FailureEstimate(
         annual=annual,

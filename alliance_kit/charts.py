@@ -45,8 +45,14 @@ def offline(renderer: str = "svg") -> None:
     alt.renderers.enable(renderer)
 
 
+#: A crack or alliance without a score: drawn grey, never in a status colour.
+NOT_ASSESSED = "not assessed"
+
+
 def status_scale() -> alt.Scale:
-    return alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))
+    return alt.Scale(
+        domain=[*STATUS_COLOURS, NOT_ASSESSED], range=[*STATUS_COLOURS.values(), NO_DATA_COLOUR]
+    )
 
 
 def side_scale() -> alt.Scale:
@@ -152,7 +158,7 @@ def cracks_by_side(
     )
     # astype(str): mapping an empty column keeps float64, and "gap " + float64 raises
     gaps = marks.dropna(subset=["gap"]).assign(
-        text=lambda d: "gap " + d["gap"].map(signed).astype(str)
+        text=lambda d: "gap " + d["gap"].map(lambda g: signed(g, 1)).astype(str)
     )
     text = alt.Chart(gaps).mark_text(dy=-6, fontSize=11).encode(x=x, y=alt.datum(100), text="text")
     return (
@@ -176,10 +182,10 @@ def crack_heatmap(
         rows = list(mean.index)
     else:
         rows = sorted(c["who"].unique())
-    c = c[["who", "label", "score", "status"]].fillna({"status": "no data"})
+    c = c[["who", "label", "score", "status"]].fillna({"status": NOT_ASSESSED})
     y = alt.Y("who:N", title=None, sort=rows)
     x = alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0))
-    domain = [*STATUS_COLOURS, "no data"]
+    domain = [*STATUS_COLOURS, NOT_ASSESSED]
     rect = (
         alt.Chart(c)
         .mark_rect(stroke="white")
@@ -196,7 +202,7 @@ def crack_heatmap(
     text = (
         alt.Chart(c.dropna(subset=["score"]))
         .mark_text(fontSize=11, color="white")
-        .encode(x=x, y=y, text=alt.Text("score:Q", format=".0f"))
+        .encode(x=x, y=y, text=alt.Text("score:Q", format=".1f"))
     )
     return alt.layer(rect, text).properties(
         title="Six cracks across the portfolio", width=420, height=max(60, 18 * c["who"].nunique())
@@ -369,6 +375,15 @@ def label_positions(a: pd.DataFrame) -> pd.DataFrame:
             (cx[i] + diag, cy[i] + diag + h / 2, "left"),
             (cx[i] - diag, cy[i] - diag - h / 2, "right"),
             (cx[i] - diag, cy[i] + diag + h / 2, "right"),
+        ]
+        far = reach + h  # a second ring, one line further out, for crowds
+        candidates += [
+            (cx[i], cy[i] - far - h / 2, "center"),
+            (cx[i], cy[i] + far + h / 2, "center"),
+            (cx[i] + diag + h, cy[i] - diag - h, "left"),
+            (cx[i] - diag - h, cy[i] - diag - h, "right"),
+            (cx[i] + diag + h, cy[i] + diag + h, "left"),
+            (cx[i] - diag - h, cy[i] + diag + h, "right"),
         ]
         best, best_cost = candidates[0], np.inf
         for x, y, align in candidates:

@@ -37,7 +37,7 @@ import pandas as pd
 from alliance_kit.formatting import day, is_missing, kpi_value, money, number, pct, plural
 
 ALL = "All"
-STATUSES = ("red", "amber", "green")
+STATUSES = ("red", "amber", "green", "not assessed")
 #: Up to this many alliances, the health-against-value bubbles carry their ids.
 LABELLED_BUBBLES = 30
 
@@ -69,9 +69,12 @@ TABLE_COLUMNS = [
     "health_index",
     "open_cracks",
     "failure_probability",
+    "failure_probability_low",
+    "failure_probability_high",
     "expected_revenue",
     "revenue_at_risk",
     "currency",
+    "missing",
 ]
 
 
@@ -85,19 +88,19 @@ class Filters:
 
 
 def portfolio_table(alliances: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
-    """One row per scored alliance with the attributes the filters use (type, owner, ...).
+    """One row per running alliance with the attributes the filters use (type, owner, ...).
 
     ``alliances`` is the store's alliances frame, ``scored`` the health scores' alliance
     frame (alliance_id, status, health_index, failure_probability, revenue_at_risk, ...).
-    Alliances without a health index this period (nothing to score) are left out, as the
-    portfolio's revenue at risk leaves them out.
+    Alliances not assessed this period stay in, with their status ``not assessed`` and
+    ``missing`` saying why; totals of revenue at risk leave them out and count them.
     """
     wanted = ["partner", "type", "owner", "stage", "importance", "name", "expected_revenue",
               "currency"]  # fmt: skip
     attrs = alliances.rename(columns={"id": "alliance_id"})[
         ["alliance_id", *[c for c in wanted if c not in scored.columns]]
     ]
-    table = scored[scored["health_index"].notna()].merge(attrs, on="alliance_id", how="left")
+    table = scored.merge(attrs, on="alliance_id", how="left")
     for col in TABLE_COLUMNS:
         if col not in table.columns:
             table[col] = pd.NA
@@ -132,7 +135,8 @@ def revenue_by_currency(table: pd.DataFrame) -> pd.DataFrame:
     most at risk first; the sums are :func:`alliance_kit.risk.portfolio_at_risk`'s."""
     from alliance_kit import risk
 
-    cols = ["currency", "alliances", "expected_revenue", "revenue_at_risk", "share_at_risk"]
+    cols = ["currency", "alliances", "expected_revenue", "revenue_at_risk", "share_at_risk",
+            "not_assessed"]  # fmt: skip
     if table.empty:
         return pd.DataFrame(columns=cols)
     out = risk.portfolio_at_risk(table)
@@ -151,8 +155,9 @@ def status_counts(table: pd.DataFrame) -> pd.DataFrame:
 
 def top_at_risk(table: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     """The ``n`` alliances with the most revenue at risk (the rest summed per currency would
-    mix nothing: each bar keeps its currency)."""
-    return table.nlargest(n, "revenue_at_risk", keep="first").reset_index(drop=True)
+    mix nothing: each bar keeps its currency); alliances not assessed have none."""
+    scored = table[table["revenue_at_risk"].notna()]
+    return scored.nlargest(n, "revenue_at_risk", keep="first").reset_index(drop=True)
 
 
 def scores_for(scores: Any, alliance_ids: Iterable[str]) -> Any:
@@ -190,7 +195,7 @@ def trend_frame(history: pd.DataFrame, alliance_ids: Iterable[str] | None = None
         return pd.DataFrame(columns=cols)
     counts = h.groupby(["period", "status"]).size()
     mean = h.groupby("period")["score"].mean()
-    grid = pd.MultiIndex.from_product([sorted(h["period"].unique()), STATUSES])
+    grid = pd.MultiIndex.from_product([sorted(h["period"].unique()), STATUSES[:3]])
     out = counts.reindex(grid, fill_value=0).rename("alliances").reset_index()
     out.columns = ["period", "status", "alliances"]
     out["alliances"] = out["alliances"].astype(int)
@@ -236,7 +241,7 @@ def html_table(
             text = fmt(row) if callable(fmt) else value
             cell = escape(text)
             if col == status_column and isinstance(value, str):
-                cell = f'<span class="ak-pill ak-{escape(value)}">{cell}</span>'
+                cell = f'<span class="ak-pill ak-{escape(value.replace(" ", "-"))}">{cell}</span>'
             cells.append(f"<td>{cell}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
@@ -248,7 +253,7 @@ def html_table(
 def tile(label: str, value: str, note: str = "", *, kind: str = "", test_id: str = "") -> str:
     """One KPI tile: a big figure with its label (both escaped)."""
     tid = f' data-testid="{escape(test_id)}"' if test_id else ""
-    cls = f"ak-tile ak-{escape(kind)}" if kind else "ak-tile"
+    cls = f"ak-tile ak-{escape(kind.replace(' ', '-'))}" if kind else "ak-tile"
     return (
         f'<div class="{cls}"{tid}><div class="ak-tile-label">{escape(label)}</div>'
         f'<div class="ak-tile-value">{escape(value)}</div>'
@@ -288,6 +293,10 @@ CSS = """
 .ak-tile.ak-red { border-left: 6px solid var(--ak-red); }
 .ak-tile.ak-amber { border-left: 6px solid var(--ak-amber); }
 .ak-tile.ak-green { border-left: 6px solid var(--ak-green); }
+.ak-tile.ak-not-assessed { border-left: 6px solid var(--ak-not-assessed); color: #52606d; }
+.ak-pill.ak-not-assessed { background: var(--ak-not-assessed); }
+.ak-missing { color: #52606d; background: #f0f4f8; border-left: 4px solid var(--ak-not-assessed);
+  padding: 4px 10px; font-size: 13px; }
 .ak-tile.ak-money { border-left: 6px solid #334e68; flex: 1.7 1 0; min-width: 170px;
   max-width: 300px; }
 .ak-card { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
@@ -313,9 +322,10 @@ CSS = """
 
 def css() -> str:
     """The page's style sheet, with the status colours of :mod:`alliance_kit.charts`."""
-    from alliance_kit.charts import STATUS_COLOURS
+    from alliance_kit.charts import NO_DATA_COLOUR, STATUS_COLOURS
 
-    root = "".join(f"--ak-{s}: {STATUS_COLOURS[s]};" for s in STATUSES)
+    colours = {**STATUS_COLOURS, "not assessed": NO_DATA_COLOUR}
+    root = "".join(f"--ak-{s.replace(' ', '-')}: {colours[s]};" for s in STATUSES)
     return CSS.replace("<style>", f"<style>\n.ak-page, :root {{ {root} }}")
 
 
@@ -889,8 +899,9 @@ class DashboardApp:
             lambda: (
                 _charts().dashboard_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None
             ),
-            f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk "
-            "(expected annual revenue x failure probability), each in its own currency."
+            f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk per "
+            "year (expected annual revenue x the chance of failing within the next 12 "
+            "months), each in its own currency; alliances not assessed have none."
             if n
             else "",
         )
@@ -903,10 +914,15 @@ class DashboardApp:
             "Cracks across alliances",
             "heatmap",
             lambda: self._health_chart(
-                "crack_heatmap", top_at_risk(table, self.heat_n), weakest_first=True
+                "crack_heatmap",
+                pd.concat(
+                    [top_at_risk(table, self.heat_n), table[table["health_index"].isna()]]
+                ).head(self.heat_n),
+                weakest_first=True,
             ),
             f"Crack scores (0-100) of the {plural(min(self.heat_n, n), 'alliance')} most at risk, "
-            "the weakest on top; colour is the crack's status."
+            "the weakest on top (alliances not assessed last, in grey); colour is the crack's "
+            "status."
             if n
             else "",
         )
@@ -962,8 +978,9 @@ class DashboardApp:
                 tile(
                     f"Revenue at risk ({r.currency})",
                     format_money(r.revenue_at_risk, r.currency),
-                    f"{pct(r.share_at_risk)} of "
-                    f"{format_money(r.expected_revenue, r.currency)} expected",
+                    f"per year; {pct(r.share_at_risk)} of "
+                    f"{format_money(r.expected_revenue, r.currency)} expected"
+                    + (f"; {r.not_assessed} not assessed, left out" if r.not_assessed else ""),
                     kind="money",
                     test_id=f"rar-{r.currency}",
                 )
@@ -1048,14 +1065,21 @@ def render_alliance(
         "<div class='ak-tiles'>"
         + tile(
             "Health index",
-            number(r["health_index"]),
+            number(r["health_index"], 1),
             str(r["status"]),
             kind=str(r["status"]),
             test_id="drill-health",
         )  # fmt: skip
-        + tile("Failure probability", pct(r["failure_probability"]))
         + tile(
-            "Revenue at risk",
+            "Failure within 12 months",
+            pct(r["failure_probability"]),
+            ""
+            if is_missing(r["failure_probability"])
+            else f"90% range {pct(r['failure_probability_low'])}-"
+            f"{pct(r['failure_probability_high'])}",
+        )
+        + tile(
+            "Revenue at risk / year",
             format_money(r["revenue_at_risk"], r["currency"]),
             f"of {format_money(r['expected_revenue'], r['currency'])} expected",
             kind="money",
@@ -1063,6 +1087,13 @@ def render_alliance(
         )
         + tile("Open cracks", f"{r['open_cracks']}")
         + "</div>"
+        + (
+            "<div class='ak-missing' data-testid='drill-missing'><strong>Not assessed</strong>: "
+            + "".join(f"<div>{escape(m)}</div>" for m in str(r["missing"]).split("; "))
+            + "</div>"
+            if isinstance(r["missing"], str)
+            else ""
+        )
     )
     crack_cols = {"crack": "Crack", "crack_name": "", "score": "Score", "status": "Status"}
     for col, label in (("survey_us", "Us"), ("survey_partner", "Partner"), ("gap", "Gap"),
@@ -1071,8 +1102,15 @@ def render_alliance(
             crack_cols[col] = label
     names = crack_names()
     shown = cracks.assign(crack_name=cracks["crack"].map(lambda c: names.get(int(c), "")))
-    fmt = {c: (lambda x, c=c: number(x[c])) for c in ("score", "survey_us",
-                                                             "survey_partner", "gap")}  # fmt: skip
+    shown["why"] = [
+        "; ".join(v for v in (m, w) if isinstance(v, str))
+        for m, w in zip(shown.get("missing", pd.Series(None, index=shown.index)),
+                        shown.get("survey_withheld", pd.Series(None, index=shown.index)),
+                        strict=True)
+    ]  # fmt: skip
+    crack_cols["why"] = "Why blank"
+    shown_cols = ("score", "survey_us", "survey_partner", "gap")
+    fmt = {c: (lambda x, c=c: number(x[c], 1)) for c in shown_cols}
     crack_table = html_table(shown, crack_cols, fmt, status_column="status")
     by_side = (
         f"<div class='ak-chart' data-chart='drill-sides'>"

@@ -49,13 +49,13 @@ from alliance_kit import strategy as strategy_mod
 from alliance_kit.governance import table
 from alliance_kit.model import RECORD_TYPES, TABLES
 
-try:  # pandas' merge join of sorted keys (private: hashing stays the fallback)
-    from pandas._libs.join import left_join_indexer_unique
-except ImportError:  # pragma: no cover
-    left_join_indexer_unique = None
-
 CRACKS = (1, 2, 3, 4, 5, 6)
 STATUSES = ("green", "amber", "red")
+#: The status of a crack without a score, and of an alliance without a health index.
+NOT_ASSESSED = "not assessed"
+#: Every figure is rounded to this many decimals once, when it is made; thresholds
+#: compare the rounded figure, the one every page prints.
+DECIMALS = 1
 READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
 ALERT_KINDS = ("drop", "newly red", "gap widening", "response falling", "dont know")
 #: How each kind of alert is named on a page.
@@ -83,7 +83,15 @@ class ScoringConfig:
     gap_flag: float = 25.0
     low_confidence_n: int = 3
     confidence: float = 0.90
-    min_shown: int = 2  # statement-level side figures need this many respondents
+    #: Anonymity: a side's figures (means, interval, statement means, don't-know rate,
+    #: gap) are withheld below this many respondents, in every view and export.
+    min_respondents: int = 3
+    #: A health index needs this many scored cracks ...
+    min_scored_cracks: int = 4
+    #: ... and, when True, a survey score on at least one crack.
+    require_survey: bool = True
+    #: The life a lifetime failure probability is spread over (constant yearly hazard).
+    lifetime_years: float = risk.LIFETIME_YEARS
     dont_know_warn: float = 0.30
     dont_know_cracks: tuple[int, ...] = (2, 4)
     drop_alert: float = 10.0
@@ -122,21 +130,35 @@ def to_points(score: pd.Series | np.ndarray | float) -> pd.Series | np.ndarray |
     return (score - 1) * 25.0
 
 
-def status(score: pd.Series, config: ScoringConfig | None = None) -> pd.Series:
-    """green / amber / red for each score (missing for a missing score).
+def rounded(x: np.ndarray | pd.Series | float) -> np.ndarray | pd.Series | float:
+    """``x`` to DECIMALS places, halves away from zero as one rounds by hand (70.85 ->
+    70.9, although the float 70.85 is a hair below it), without a negative zero. The
+    result is the figure every page prints: ``f"{x:.1f}"`` shows exactly it."""
+    scale = 10.0**DECIMALS
+    magnitude = np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
+    return np.sign(x) * magnitude + 0.0
 
-    Scores are shown as whole numbers, so the status is that of the whole number shown
-    (halves round up): a 69.99 shown as 70 is green, never an amber "70"."""
+
+def score_text(x: float | None) -> str:
+    """A score, gap or index as printed everywhere: one decimal, "n/a" when missing."""
+    return "n/a" if x is None or x != x else f"{rounded(float(x)):.{DECIMALS}f}"
+
+
+def status(score: pd.Series, config: ScoringConfig | None = None) -> pd.Series:
+    """green / amber / red for each score, ``not assessed`` for a missing score.
+
+    The status is that of the figure printed (rounded to one decimal): 69.96 prints
+    70.0 and is green; 69.94 prints 69.9 and is amber."""
     s = pd.Series(score, dtype=float)
     return pd.Series(_status(s.to_numpy(), config or ScoringConfig()), index=s.index, dtype=object)
 
 
 def _status(score: np.ndarray, cfg: ScoringConfig) -> np.ndarray:
-    """status() on an array: an object array of words, None where the score is missing."""
-    shown = np.floor(score + 0.5)
+    """status() on an array: an object array of words."""
+    shown = rounded(np.asarray(score, dtype=float))
     code = np.where(shown >= cfg.green, 0, np.where(shown >= cfg.amber, 1, 2))
-    code[np.isnan(score)] = 3
-    return np.array([*STATUSES, None], dtype=object)[code]
+    code[np.isnan(shown)] = 3
+    return np.array([*STATUSES, NOT_ASSESSED], dtype=object)[code]
 
 
 def linear(x: pd.Series, good: float, bad: float) -> pd.Series:
@@ -233,6 +255,28 @@ def _survey(
         }
     )
     by_side["low_confidence"] = by_side["respondents"] < cfg.low_confidence_n
+    # anonymity: a side below min_respondents is withheld, and so is the other side of
+    # the same crack (its figures with the pooled score would give the small side away)
+    small = (answers > 0) & (n < cfg.min_respondents)
+    pair = pd.factorize(
+        pd.MultiIndex.from_arrays([groups["alliance_id"], groups["period"]])
+    )[0] if n_groups else np.zeros(0, dtype=np.int64)  # fmt: skip
+    pk = np.repeat(pair, k) * k + np.tile(np.arange(k), n_groups)
+    paired = np.bincount(pk, weights=small, minlength=max(n_groups * k, 1))[pk] > 0
+    by_side["_s1"], by_side["_dk"] = s1, dk  # for the pooled score; never published
+    withheld = (answers > 0) & paired
+    by_side["withheld"] = np.where(
+        small,
+        f"fewer than {cfg.min_respondents} respondents on this side",
+        np.where(
+            withheld,
+            f"the other side has fewer than {cfg.min_respondents} respondents (this side's "
+            "figures with the pooled score would reveal theirs)",
+            None,
+        ),
+    )
+    for col in ("mean", "ci_low", "ci_high", "dont_know_rate", "dont_know"):
+        by_side[col] = by_side[col].astype(float).where(~withheld)
     by_side = by_side[by_side["answers"] > 0].reset_index(drop=True)
 
     answered = np.bincount(ridx, minlength=n_resp) > 0 if n_resp else np.zeros(0, bool)
@@ -288,7 +332,16 @@ def survey_by_side(
     """Per alliance, crack and side: mean (0-100), respondents, answers, don't-know
     rate, confidence interval and low_confidence, for the rounds of ``period``."""
     by_side, _ = _survey(frames, [period], config or ScoringConfig())
-    return by_side.drop(columns="period")
+    return _public(by_side.drop(columns="period"))
+
+
+#: Columns of the side aggregates kept for the pooled score, never shown.
+PRIVATE = ("_s1", "_dk")
+
+
+def _public(by_side: pd.DataFrame) -> pd.DataFrame:
+    """The side aggregates as every view may show them (withheld figures already null)."""
+    return by_side.drop(columns=[c for c in PRIVATE if c in by_side.columns])
 
 
 def response_rates(
@@ -312,6 +365,10 @@ class Indicator:
     label: str
     mapping: str
     compute: Callable[[dict[str, pd.DataFrame], str, int, bool], pd.DataFrame]
+    #: Why the indicator is null when the alliance has none of the records it counts.
+    missing: str = "no records"
+    #: Where those records are entered.
+    source: str = "the intake workbook"
 
 
 def _n(x: float, digits: int = 0) -> str:
@@ -396,7 +453,9 @@ def _ind(raw: pd.Series, score: pd.Series, detail: Callable[[], pd.Series] | Non
 def _sponsors(frames):
     def compute():
         sl = governance.sponsor_levels(frames)
-        return _side_pivot(sl, "score"), _side_pivot(sl, "level").fillna("none")
+        level = _side_pivot(sl, "level")
+        recorded = level.notna().any(axis=1)  # the levels are what is scored
+        return _side_pivot(sl, "score").where(recorded, axis=0), level.fillna("none")
 
     return _cached(frames, ("sponsors",), compute)
 
@@ -464,7 +523,7 @@ def _ind_escalations_resolved(frames, period, window, detail):
 
 def _ind_strategy_documented(frames, period, window, detail):
     s = _strategy(frames, period)
-    raw = s["documented"].astype(float)
+    raw = s["documented"].astype(float).where(s["recorded"])
     say = lambda: s["documented"].map({True: "strategy documented",  # noqa: E731
                                        False: "no documented strategy"})  # fmt: skip
     return _ind(raw, 100 * raw, detail and say)
@@ -472,7 +531,9 @@ def _ind_strategy_documented(frames, period, window, detail):
 
 def _ind_strategy_approved(frames, period, window, detail):
     s = _strategy(frames, period)
-    raw = s["approved_us"].astype(float) + s["approved_partner"].astype(float)
+    raw = (s["approved_us"].astype(float) + s["approved_partner"].astype(float)).where(
+        s["recorded"]
+    )
     yes = {True: "approved", False: "not approved"}
     say = lambda: _say(s.index, lambda u, p: f"us: {yes[u]}, partner: {yes[p]}",  # noqa: E731
                        s["approved_us"], s["approved_partner"])  # fmt: skip
@@ -487,7 +548,7 @@ def _ind_strategy_communicated(frames, period, window, detail):
         pts[side] = np.where(a, 50.0, np.where(b, 25.0, 0.0))
         words[side] = np.where(a, "acknowledged", np.where(b, "briefed, not acknowledged",
                                                            "not briefed"))  # fmt: skip
-    raw = pd.Series(pts["us"] + pts["partner"], index=s.index)
+    raw = pd.Series(pts["us"] + pts["partner"], index=s.index).where(s["recorded"])
     say = lambda: _say(s.index, lambda u, p: f"us: {u}; partner: {p}",  # noqa: E731
                        pd.Series(words["us"]), pd.Series(words["partner"]))  # fmt: skip
     return _ind(raw, raw, detail and say)
@@ -496,7 +557,7 @@ def _ind_strategy_communicated(frames, period, window, detail):
 def _ind_issue_age(frames, period, window, detail):
     i = improvement.issue_age(frames, period).set_index("alliance_id")
     age = i["mean_age_days"]
-    score = linear(age, 30, 180).where(i["open_issues"] > 0, 100.0)
+    score = linear(age, 30, 180).where(i["open_issues"] > 0, 100.0).where(i["logged"] > 0)
     say = lambda: _say(i.index, lambda n, a: f"{n} open issues, mean age {_n(a)} days",  # noqa: E731
                        i["open_issues"], age)  # fmt: skip
     return _ind(age, score, detail and say)
@@ -526,14 +587,16 @@ def _ind_kpi_completeness(frames, period, window, detail):
         k.index, lambda n, c, s: f"{n} KPIs, {c} fully defined, {_p(s)} of SMART fields filled",
         k["kpis"], k["complete"], k["completeness"],
     )  # fmt: skip
-    return _ind(k["completeness"], 100 * k["completeness"], detail and say)
+    raw = k["completeness"].where(k["kpis"] > 0)
+    return _ind(raw, 100 * raw, detail and say)
 
 
 def _ind_kpi_agreed(frames, period, window, detail):
     k = _kpi_completeness(frames)
     say = lambda: _say(k.index, lambda a, n: f"{_p(a)} of {n} KPIs agreed by both",  # noqa: E731
                        k["agreed"], k["kpis"])  # fmt: skip
-    return _ind(k["agreed"], 100 * k["agreed"], detail and say)
+    raw = k["agreed"].where(k["kpis"] > 0)
+    return _ind(raw, 100 * raw, detail and say)
 
 
 def _ind_actuals(frames, period, window, detail):
@@ -550,7 +613,8 @@ def _ind_meetings(frames, period, window, detail):
         lambda h, p, b: f"{_n(h)} meetings held of {_n(p, 1)} planned ({b} governance bodies)",
         m["held"], m["planned"], m["bodies"],
     )  # fmt: skip
-    return _ind(m["rate"], 100 * m["rate"], detail and say)
+    raw = m["rate"].where(m["planned"] > 0)
+    return _ind(raw, 100 * raw, detail and say)
 
 
 def _ind_actions(frames, period, window, detail):
@@ -578,49 +642,63 @@ def _ind_resources(frames, period, window, detail):
     return _ind(raw, 100 * raw, detail and say)
 
 
+GOVERNANCE = "notebooks/align/05_governance.ipynb"
+IMPROVEMENT = "notebooks/succeed/08_continuous_improvement.ipynb"
+STRATEGY = "notebooks/imagine/01_strategy.ipynb"
+KPIS = "notebooks/imagine/02_goals_and_kpis.ipynb"
+SURVEY = "the health survey (alliance-kit survey, or notebooks/assess/10_health_assessment.ipynb)"
+
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("sponsor_level", 1, "sponsor level (weaker side)",
               "board/c-level 100, svp 85, vp 70, director 40, manager 15, staff or none 0",
-              _ind_sponsor),
+              _ind_sponsor, "no sponsor recorded on either side",
+              "the intake workbook's alliances sheet (sponsors and their levels)"),
     Indicator("executive_attendance", 1, "executives at steering meetings (weaker side)",
               "share of held steering meetings with an executive (VP+) of the side x 100",
-              _ind_attendance),
+              _ind_attendance, "no steering meeting held in the window", GOVERNANCE),
     Indicator("escalations_resolved", 1, "escalations resolved",
               "share of issues escalated in the window resolved by period end x 100",
-              _ind_escalations_resolved),
+              _ind_escalations_resolved, "no issue escalated in the window", IMPROVEMENT),
     Indicator("strategy_documented", 2, "strategy documented",
-              "documented 100, not 0", _ind_strategy_documented),
+              "documented 100, not 0", _ind_strategy_documented, "no strategy recorded",
+              STRATEGY),
     Indicator("strategy_approved", 2, "strategy approved by both",
-              "50 per partner that approved it", _ind_strategy_approved),
+              "50 per partner that approved it", _ind_strategy_approved,
+              "no strategy recorded", STRATEGY),
     Indicator("strategy_communicated", 2, "strategy communicated and acknowledged",
               "per side: acknowledged 50, briefed only 25, not briefed 0",
-              _ind_strategy_communicated),
+              _ind_strategy_communicated, "no strategy recorded", STRATEGY),
     Indicator("issue_age", 3, "age of open issues",
               "mean age of open issues: 30 days or less 100, 180 or more 0, linear; "
-              "no open issue 100", _ind_issue_age),
+              "issues logged but none open 100", _ind_issue_age, "no issue logged",
+              IMPROVEMENT),
     Indicator("escalation_share", 3, "issues escalated",
               "share of issues raised in the window that were escalated: 0% 100, "
-              "50% or more 0, linear", _ind_escalation_share),
+              "50% or more 0, linear", _ind_escalation_share,
+              "no issue raised in the window", IMPROVEMENT),
     Indicator("decision_latency", 3, "decision latency",
               "median days to decide (pending: age so far): 15 or less 100, 90 or more 0, "
-              "linear", _ind_decision_latency),
+              "linear", _ind_decision_latency, "no decision logged in the window", GOVERNANCE),
     Indicator("kpi_completeness", 4, "KPI definitions complete (SMART)",
               "mean share of owner, baseline, target, due date, cadence, data source "
-              "filled x 100; no KPIs 0", _ind_kpi_completeness),
+              "filled x 100", _ind_kpi_completeness, "no KPI defined", KPIS),
     Indicator("kpi_agreed", 4, "KPIs agreed by both",
-              "share of KPIs agreed by both partners x 100; no KPIs 0", _ind_kpi_agreed),
+              "share of KPIs agreed by both partners x 100", _ind_kpi_agreed,
+              "no KPI defined", KPIS),
     Indicator("actuals_on_time", 4, "KPI actuals reported on time",
               "share of expected actuals reported within 30 days of quarter end x 100",
-              _ind_actuals),
+              _ind_actuals, "no KPI actual due in the window",
+              "notebooks/succeed/07_kpi_reporting.ipynb"),
     Indicator("meetings_held", 5, "meetings held against planned",
-              "held / max(scheduled, cadence) x 100, capped at 100; no bodies 0",
-              _ind_meetings),
+              "held / max(scheduled, cadence) x 100, capped at 100", _ind_meetings,
+              "no meetings planned in the window", GOVERNANCE),
     Indicator("action_closure", 5, "actions closed",
               "share of actions due in the window closed by period end x 100",
-              _ind_actions),
+              _ind_actions, "no action due in the window", GOVERNANCE),
     Indicator("resources_assigned", 6, "resources assigned against committed (weaker side)",
               "mean of FTE and budget assigned/committed (each capped at 1) x 100",
-              _ind_resources),
+              _ind_resources, "no resources committed",
+              "notebooks/succeed/06_operations.ipynb"),
 )  # fmt: skip
 INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
 
@@ -665,11 +743,14 @@ def _evidence_columns(
     """The columns of ``_evidence``'s frame, as arrays."""
     ids = table(frames, "alliances")["id"].to_numpy()
     shared = {**frames, "__cache__": {} if cache is None else cache}
-    cols: dict[str, list] = {"raw": [], "detail": [], "score": []}
+    cols: dict[str, list] = {"raw": [], "detail": [], "score": [], "missing": []}
     for ind in INDICATORS:
         df = ind.compute(shared, period, cfg.window, detail).reindex(ids)
-        for c in cols:
+        for c in ("raw", "detail", "score"):
             cols[c].append(df[c].to_numpy(dtype=None if c == "detail" else float))
+        cols["score"][-1] = rounded(cols["score"][-1])
+        why = f"{ind.missing} (entered in {ind.source})"
+        cols["missing"].append(np.where(np.isnan(cols["score"][-1]), why, None))
     n = len(ids)
     return {
         "alliance_id": np.tile(ids, len(INDICATORS)),
@@ -679,6 +760,7 @@ def _evidence_columns(
         "raw": np.concatenate(cols["raw"]),
         "detail": np.concatenate(cols["detail"]),
         "score": np.concatenate(cols["score"]),
+        "missing": np.concatenate(cols["missing"]),
         "weight": np.repeat([cfg.indicator_weights.get(i.name, 1.0) for i in INDICATORS], n),
     }
 
@@ -746,40 +828,67 @@ def _crack_scores(
     ev: pd.DataFrame,
     cfg: ScoringConfig,
 ) -> pd.DataFrame:
-    """alliance x crack: survey (per side and combined), evidence, blend, status, gap."""
+    """alliance x crack: survey (per side and combined), evidence, blend, status, gap.
+
+    Each figure is rounded once when made and built from the rounded figures before it,
+    so what a page prints recomputes from what it prints."""
     active = _active(frames, period)["id"]
     size = len(active) * len(CRACKS)
     row = _grid_rows(active, by_side["alliance_id"], by_side["crack"])
     sides = _side_means(by_side, row, size)
-    us, partner = sides["survey_us"], sides["survey_partner"]
+    us, partner = rounded(sides["survey_us"]), rounded(sides["survey_partner"])
+    sides["survey_us"], sides["survey_partner"] = us, partner
     answered = np.column_stack([~np.isnan(us), ~np.isnan(partner)])
+    inside = row >= 0
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(row[inside], weights=np.asarray(values, float)[inside], minlength=size)
+
+    pooled = {c: total(by_side[c].to_numpy()) for c in ("answers", "_dk", "_s1", "respondents")}
+    withheld = total(by_side["withheld"].notna().to_numpy()) > 0
+    pool_ok = pooled["respondents"] >= cfg.min_respondents
     with np.errstate(invalid="ignore", divide="ignore"):
-        survey = (_zero(us) + _zero(partner)) / answered.sum(axis=1)
-        inside = row >= 0
-        pooled = {
-            c: np.bincount(row[inside], weights=by_side[c].to_numpy()[inside], minlength=size)
-            for c in ("answers", "dont_know")
-        }
-        dont_know_rate = pooled["dont_know"] / np.where(
-            pooled["answers"] > 0, pooled["answers"], np.nan
-        )
+        by_sides = (_zero(us) + _zero(partner)) / answered.sum(axis=1)
+        pooled_mean = pooled["_s1"] / pooled["respondents"]
+        survey = rounded(np.where(withheld, np.where(pool_ok, pooled_mean, np.nan), by_sides))
+        dont_know_rate = pooled["_dk"] / np.where(pooled["answers"] > 0, pooled["answers"], np.nan)
+    dont_know_rate = np.where(withheld & ~pool_ok, np.nan, dont_know_rate)
+    basis = np.select(
+        [withheld & pool_ok, withheld, answered.all(axis=1), answered[:, 0], answered[:, 1]],
+        ["both sides' answers pooled", "withheld", "mean of both sides", "us only",
+         "partner only"],
+        None,
+    ).astype(object)  # fmt: skip
+    basis[basis == "None"] = None
     side_n = np.column_stack([sides["n_us"], sides["n_partner"]])
     low = ((side_n < cfg.low_confidence_n) & answered).any(axis=1) | (answered.sum(axis=1) == 1)
     ev_row = _grid_rows(active, ev["alliance_id"], ev["crack"])
-    evidence = _evidence_by_crack(ev, ev_row, size)["evidence"]
+    evidence = rounded(_evidence_by_crack(ev, ev_row, size)["evidence"])
     ws = cfg.survey_weight * ~np.isnan(survey)
     we = cfg.evidence_weight * ~np.isnan(evidence)
     denom = np.where(ws + we > 0, ws + we, np.nan)
     survey_weight, evidence_weight = ws / denom, we / denom
     score = _zero(survey_weight) * _zero(survey) + _zero(evidence_weight) * _zero(evidence)
-    score = np.where(np.isnan(denom), np.nan, score)
-    gap = us - partner
+    score = rounded(np.where(np.isnan(denom), np.nan, score))
+    gap = rounded(us - partner)
+    crack = np.tile(np.array(CRACKS), len(active))
     out = pd.DataFrame(
         {
             "alliance_id": pd.Series(np.repeat(active.to_numpy(), len(CRACKS)), dtype=active.dtype),
-            "crack": np.tile(np.array(CRACKS), len(active)),
+            "crack": crack,
             **sides,
             "survey": survey,
+            "survey_basis": basis,
+            "survey_withheld": np.where(
+                withheld,
+                np.where(
+                    pool_ok,
+                    f"a side has fewer than {cfg.min_respondents} respondents: side means and "
+                    "the gap are withheld; the survey score pools both sides' answers",
+                    f"fewer than {cfg.min_respondents} respondents in all: the survey is withheld",
+                ),
+                None,
+            ),
             "dont_know_rate": dont_know_rate,
             "dont_know_warning": dont_know_rate >= cfg.dont_know_warn,
             "low_confidence": low,
@@ -793,7 +902,19 @@ def _crack_scores(
         }
     )
     out["reading"] = _reading(out["survey_us"], out["survey_partner"], cfg.high_cut)
+    unscored = np.array([None, *(_crack_missing(c) for c in CRACKS)], dtype=object)
+    out["missing"] = np.where(np.isnan(score), unscored[crack], None)
     return out
+
+
+def _crack_missing(crack: int) -> str:
+    """Why a crack has no score, and what supplies one."""
+    sources = dict.fromkeys(i.source for i in INDICATORS if i.crack == crack)
+    records = "; ".join(dict.fromkeys(i.missing for i in INDICATORS if i.crack == crack))
+    return (
+        f"no survey answers and no records ({records}): run {SURVEY}, or enter them in "
+        + ", ".join(sources)
+    )
 
 
 def _group_sums(values: dict[str, np.ndarray], group: np.ndarray, n: int) -> pd.DataFrame:
@@ -804,6 +925,10 @@ def _group_sums(values: dict[str, np.ndarray], group: np.ndarray, n: int) -> pd.
 
 
 def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
+    """Per alliance: the health index (weighted mean of the crack scores, rounded), its
+    status with the knock-out, the open and red cracks, and ``not assessed`` with what is
+    missing when too few cracks are scored or no survey counts (``min_scored_cracks``,
+    ``require_survey``)."""
     w = cracks["crack"].map(cfg.crack_weights).astype(float).where(cracks["score"].notna(), 0)
     row, ids = pd.factorize(cracks["alliance_id"])  # first-seen order, as groupby(sort=False)
     g = _group_sums(
@@ -813,10 +938,23 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     st = cracks["status"].to_numpy(dtype=object)
     red = (st == "red") & (row >= 0)
     g["red"] = np.bincount(row[red], minlength=len(ids))
-    out = pd.DataFrame({"health_index": g["ws"] / g["w"].where(g["w"] > 0)})
+    inside = row >= 0
+    scored, surveyed = (
+        np.bincount(row[inside], weights=cracks[c].notna()[inside], minlength=len(ids))
+        for c in ("score", "survey")
+    )
+    enough_survey = (surveyed > 0) | (not cfg.require_survey)
+    assessed = (scored >= cfg.min_scored_cracks) & enough_survey
+    index = rounded(g["ws"] / g["w"].where(g["w"] > 0))
+    out = pd.DataFrame({"health_index": index.where(assessed)})
     out["index_status"] = status(out["health_index"], cfg)
     out["knocked_out"] = cfg.knock_out & (g["red"] > 0) & (out["index_status"] == "green")
     out["status"] = out["index_status"].where(~out["knocked_out"], "amber")
+    out["scored_cracks"] = scored.astype(int)
+    out["missing"] = None
+    if not assessed.all():
+        missing = _alliance_missing(cracks, row, np.flatnonzero(~assessed), scored, surveyed, cfg)
+        out.iloc[np.flatnonzero(~assessed), out.columns.get_loc("missing")] = missing
     column, crack_values = pd.factorize(cracks["crack"], sort=True)
     names = [str(c) for c in crack_values]
     # each set of cracks as a bit mask, spelled out once per possible set
@@ -829,6 +967,52 @@ def _alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
         hit = np.logical_or.reduce([st == w for w in which]) & (row >= 0)
         mask = np.bincount(row[hit], weights=bits[hit], minlength=len(out)).astype(np.int64)
         out[col] = spelled[mask] if len(out) else []
+    return out
+
+
+def _alliance_missing(
+    cracks: pd.DataFrame,
+    row: np.ndarray,
+    which: np.ndarray,
+    scored: np.ndarray,
+    surveyed: np.ndarray,
+    cfg: ScoringConfig,
+) -> list[str]:
+    """For each not-assessed alliance (``which``: rows of the index), what is missing
+    and which workbook or survey supplies it."""
+    names = {n: c.short for n, c in questionnaire.cracks().items()}
+    size = len(scored)
+    inside = row >= 0
+    withheld_n, answered_n = (
+        np.bincount(row[inside], weights=cracks[c].notna().to_numpy()[inside], minlength=size)
+        for c in ("survey_withheld", "survey_basis")
+    )
+    # the unscored cracks of the alliances asked about, gathered in one pass
+    pick = np.isin(row, which) & cracks["score"].isna().to_numpy()
+    unscored: dict[int, list[int]] = {}
+    for a, c in zip(row[pick].tolist(), cracks["crack"].to_numpy()[pick].tolist(), strict=True):
+        unscored.setdefault(a, []).append(c)
+    out = []
+    for a in which.tolist():
+        parts = []
+        if cfg.require_survey and surveyed[a] == 0:
+            if withheld_n[a] > 0:
+                parts.append(
+                    f"survey answers withheld: fewer than {cfg.min_respondents} respondents "
+                    f"in all; invite more respondents to {SURVEY}"
+                )
+            elif answered_n[a] > 0:
+                parts.append(f"no survey score; complete {SURVEY}")
+            else:
+                parts.append(f"no survey answers this quarter: run {SURVEY}")
+        if scored[a] < cfg.min_scored_cracks:
+            gaps = [f"crack {c} {names[c]}" for c in unscored.get(a, [])]
+            parts.append(
+                f"{int(scored[a])} of {len(CRACKS)} cracks scored, {cfg.min_scored_cracks} "
+                f"needed; no data for {', '.join(gaps)} (a survey or their records: see "
+                "each crack's missing)"
+            )
+        out.append("; ".join(parts))
     return out
 
 
@@ -877,33 +1061,24 @@ def _row_codes(ids: pd.Series, by_id: bool) -> np.ndarray:
     return rank
 
 
-def _ascending(values: np.ndarray, strict: bool) -> bool:
-    """Whether the values are sorted (``strict``: and unique); False when they do not
-    compare (missing values, mixed types)."""
-    try:
-        for part in (values[:1024], values):  # an unsorted column mostly shows it early
-            step = part[1:] > part[:-1] if strict else part[1:] >= part[:-1]
-            if not np.all(step):
-                return False
-    except TypeError:
-        return False
-    return True
+def _lookup(ids: pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position of each key among ``ids`` (a primary key), -1 when absent or empty.
 
-
-def _lookup(ids: pd.Index, keys: pd.Series, ids_sorted: bool | None = None) -> np.ndarray:
-    """Position of each key among ``ids`` (a primary key), -1 when absent. The store
-    reads tables in primary key order, so ids and the keys of child rows (answers by
-    respondent, attendance by meeting) usually come sorted: then one merge pass over
-    both replaces hashing every key. ``ids_sorted``: known already (else checked)."""
-    pk, fk = ids.to_numpy(), keys.to_numpy()
-    if left_join_indexer_unique is not None and pk.dtype == fk.dtype == object:
-        if ids_sorted is None:
-            ids_sorted = _ascending(pk, strict=True)
-        if ids_sorted and _ascending(fk, strict=False):
-            return left_join_indexer_unique(fk, pk)
-    if len(fk) and pd.isna(fk[0]) and pd.isna(fk).all():  # an unused optional key
+    ``Index.join`` (public pandas): one merge pass when both sides are sorted, as the
+    store reads tables in primary key order and child rows (answers by respondent) mostly
+    follow; hashing otherwise, and whenever a key is missing (an optional reference left
+    empty does not compare with text, so it cannot take the merge pass)."""
+    fk = keys.to_numpy()
+    if not len(fk) or not len(ids) or pd.isna(fk[0]) and pd.isna(fk).all():
         return np.full(len(fk), -1, dtype=np.intp)
-    return ids.get_indexer(keys)
+    left = pd.Index(fk, dtype=object) if fk.dtype == object else pd.Index(fk)
+    _, lidx, ridx = left.join(ids, how="left", return_indexers=True)
+    found = np.arange(len(fk), dtype=np.intp) if ridx is None else np.asarray(ridx, np.intp)
+    if lidx is None:  # the joined rows are the keys in their own order
+        return found
+    out = np.full(len(fk), -1, dtype=np.intp)
+    out[np.asarray(lidx)] = found
+    return out
 
 
 def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.Index]:
@@ -916,13 +1091,11 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
     """
     keys: dict[str, pd.Index] = {}
     codes: dict[str, np.ndarray] = {}
-    in_order: dict[str, bool] = {}
     for name, t in TABLES.items():
         df = frames.get(name)
         if df is not None and [c.name for c in t.primary_key.columns] == ["id"]:
             keys[name] = pd.Index(df["id"])
             codes[name] = _row_codes(df["id"], name in ID_ORDER)
-            in_order[name] = _ascending(keys[name].to_numpy(), strict=True)
     out = dict(frames)
     for name, t in TABLES.items():
         df = frames.get(name)
@@ -935,7 +1108,7 @@ def _encode(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], p
             for fk in col.foreign_keys:
                 target = fk.column.table.name
                 if target in keys:
-                    row = _lookup(keys[target], df[col.name], in_order[target])
+                    row = _lookup(keys[target], df[col.name])
                     new[col.name] = np.append(codes[target], -1)[row]
         if new:
             out[name] = df.assign(**new)
@@ -954,13 +1127,19 @@ def _decode_index(df: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
 
 def _with_previous(cracks: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
     """The crack scores with the previous period's score, status and gap, and the
-    change (``prev`` is _crack_scores' grid: alliance major, CRACKS in order)."""
+    change (``prev`` is _crack_scores' grid: alliance major, CRACKS in order).
+
+    A change is only read between two scores made of the same parts: a score that
+    gained or lost its survey part moved because data arrived, not because the crack
+    did, so its change is null and no alert compares it."""
     alliances = prev["alliance_id"].iloc[:: len(CRACKS)]
     row = _grid_rows(alliances, cracks["alliance_id"], cracks["crack"])
-    for col in ("score", "status", "gap"):
+    for col in ("score", "status", "gap", "survey"):
         cracks[f"prev_{col}"] = prev[col].reindex(row).to_numpy()
-    cracks["change"] = cracks["score"] - cracks["prev_score"]
-    return cracks
+    same = cracks["survey"].notna() == cracks["prev_survey"].notna()
+    cracks["change"] = rounded(cracks["score"] - cracks["prev_score"]).where(same)
+    cracks["prev_status"] = cracks["prev_status"].where(cracks["prev_score"].notna() & same, None)
+    return cracks.drop(columns="prev_survey")
 
 
 def _period_scores(
@@ -987,6 +1166,25 @@ def evidence_period(period: str, cfg: ScoringConfig) -> str:
     if cfg.as_of is not None and periods.in_progress(period, cfg.as_of):
         return periods.previous(period)
     return period
+
+
+def _risk_columns(index: pd.Series, model: risk.RiskModel, cfg: ScoringConfig) -> pd.DataFrame:
+    """From the health index: the lifetime failure probability, the 12-month probability
+    (``failure_probability``, the one revenue at risk per year uses) and its 90% range;
+    all null for an alliance not assessed."""
+    h = index.to_numpy(dtype=float)
+    life = model.probability(h)
+    low, high = model.interval(h)
+    years = cfg.lifetime_years
+    return pd.DataFrame(
+        {
+            "lifetime_failure_probability": life,
+            "failure_probability": risk.annual(life, years),
+            "failure_probability_low": risk.annual(low, years),
+            "failure_probability_high": risk.annual(high, years),
+        },
+        index=index.index,
+    )
 
 
 def _risk_model(frames: dict[str, pd.DataFrame], cfg: ScoringConfig) -> risk.RiskModel:
@@ -1043,14 +1241,15 @@ def _alerts(cracks: pd.DataFrame, response: pd.DataFrame, cfg: ScoringConfig) ->
 
     one = _n1
     score, prev = (c["score"], one), (c["prev_score"], one)
-    change = c["score"] - c["prev_score"]
+    change = c["change"]
     add(change <= -cfg.drop_alert, "drop", "medium",
         lambda lbl, d, s, p: f"{lbl} fell {d} points to {s} (was {p})",
-        (c["prev_score"] - c["score"], one), score, prev)  # fmt: skip
+        (-change, one), score, prev)  # fmt: skip
     add((c["status"] == "red") & c["prev_status"].isin(["green", "amber"]), "newly red", "high",
         lambda lbl, s, ps, p: f"{lbl} turned red at {s} (was {ps} at {p})",
         score, (c["prev_status"], None), prev)  # fmt: skip
-    add(c["gap"].abs() - c["prev_gap"].abs() >= cfg.gap_widening, "gap widening", "medium",
+    add(rounded(c["gap"].abs() - c["prev_gap"].abs()) >= cfg.gap_widening, "gap widening",
+        "medium",
         lambda lbl, g, pg: f"{lbl}: perception gap widened from {pg} to {g} "
         "points (us minus partner)",
         (c["gap"], one), (c["prev_gap"], one))  # fmt: skip
@@ -1116,7 +1315,7 @@ def score_portfolio(
     prev_cracks, prev_index, _ = _period_scores(coded, prev, by_prev, cfg, False, cache)
     cracks = _decode(_with_previous(cracks, prev_cracks), ids)
     running = _active(coded, period)["id"]
-    by_side = _decode(by_side[by_side["alliance_id"].isin(running)], ids)
+    by_side = _public(_decode(by_side[by_side["alliance_id"].isin(running)], ids))
     ev = _decode(ev[ev["alliance_id"].isin(running)], ids)
     for idx in (index, prev_index):
         _decode_index(idx, ids)
@@ -1146,19 +1345,19 @@ def score_portfolio(
     alliances["prev_health_index"] = (
         alliances["alliance_id"].map(prev_index["health_index"]).astype(float)
     )
-    alliances["change"] = alliances["health_index"] - alliances["prev_health_index"]
+    alliances["change"] = rounded(alliances["health_index"] - alliances["prev_health_index"])
     alliances["respondents"] = alliances["alliance_id"].map(resp["invited"]).fillna(0).astype(int)
     alliances["response_rate"] = alliances["alliance_id"].map(resp["rate"]).astype(float)
     alert_rows = pd.Index(alliances["alliance_id"]).get_indexer(alerts["alliance_id"])
     alliances["alerts"] = np.bincount(alert_rows[alert_rows >= 0], minlength=len(alliances))
-    alliances["failure_probability"] = model.probability(alliances["health_index"].to_numpy())
+    alliances = pd.concat([alliances, _risk_columns(alliances["health_index"], model, cfg)], axis=1)
     alliances["expected_revenue"] = a["expected_revenue"].to_numpy()
-    alliances["revenue_at_risk"] = risk.revenue_at_risk(
-        alliances["expected_revenue"], alliances["failure_probability"]
-    )
+    for end in ("", "_low", "_high"):
+        alliances[f"revenue_at_risk{end}"] = risk.revenue_at_risk(
+            alliances["expected_revenue"], alliances[f"failure_probability{end}"]
+        )
     alliances["currency"] = a["currency"].to_numpy()
-    scored = alliances[alliances["health_index"].notna()]
-    portfolio = risk.portfolio_at_risk(scored, cfg.fx, cfg.base_currency)
+    portfolio = risk.portfolio_at_risk(alliances, cfg.fx, cfg.base_currency)
     return PortfolioScores(
         period=period,
         cracks=cracks,
@@ -1206,68 +1405,170 @@ def remedies(scores: PortfolioScores, alliance_id: str | None = None) -> pd.Data
 
 @dataclass
 class Explanation:
-    """What made one crack's score for one alliance in one period."""
+    """What made one crack's score for one alliance in one period, with every step
+    printed so that it can be recomputed by hand from the figures shown."""
 
     alliance_id: str
     period: str
     crack: int
     crack_name: str
     statements: pd.DataFrame  # statement_id, text, side, mean, respondents, dont_know_rate
-    sides: pd.DataFrame  # side, mean, respondents, ci_low, ci_high, low_confidence, ...
-    indicators: pd.DataFrame  # indicator, label, raw, detail, score, weight, mapping
+    sides: pd.DataFrame  # side, mean, respondents, ci_low, ci_high, withheld, ...
+    indicators: pd.DataFrame  # indicator, label, raw, detail, score, weight, mapping, missing
     survey: float
     evidence: float
     survey_weight: float
     evidence_weight: float
     score: float
-    status: str | None
+    status: str
     gap: float
     reading: str | None
     remedies: list[str]
     actions: list[str]
+    survey_basis: str | None = None
+    survey_withheld: str | None = None
+    missing: str | None = None
+    config: ScoringConfig = field(default_factory=ScoringConfig)
+    crack_scores: pd.DataFrame | None = None  # crack, score: the alliance's six
+    alliance: dict | None = None  # health_index, status, missing, risk figures
+    model: risk.RiskModel | None = None
 
     def to_text(self) -> str:
-        def f(x: float) -> str:
-            return "n/a" if pd.isna(x) else f"{x:.1f}"
-
+        f = score_text
+        cfg = self.config
         lines = [
             f"{self.alliance_id} {self.period}: crack {self.crack} {self.crack_name}: "
-            f"score {f(self.score)} ({self.status or 'no data'})",
-            f"  = {self.survey_weight:.2f} x survey {f(self.survey)} + "
-            f"{self.evidence_weight:.2f} x evidence {f(self.evidence)}",
-            f"  perception gap (us - partner) {f(self.gap)}: {self.reading or 'n/a'}",
-            "  survey by side:",
+            f"score {f(self.score)} ({self.status})",
+            "  every figure is rounded to one decimal when made (halves away from zero) and "
+            "the next is computed from it; thresholds compare the rounded figure: "
+            f"green >= {cfg.green:g}, amber >= {cfg.amber:g}, red below",
         ]
+        if self.missing:
+            lines.append(f"  not scored: {self.missing}")
+        lines.append(self._blend_line())
+        lines.append(f"  perception gap (us - partner) {f(self.gap)}: {self.reading or 'n/a'}"
+                     + (f"  (flagged at |gap| >= {cfg.gap_flag:g})" if self.gap == self.gap
+                        else ""))  # fmt: skip
+        lines.append(f"  survey by side (withheld below {cfg.min_respondents} respondents):")
         for r in self.sides.itertuples(index=False):
+            if _words(r.withheld):
+                lines.append(f"    {r.side:8} withheld: {r.withheld}")
+                continue
             lines.append(
-                f"    {r.side:8} mean {f(r.mean)}  n={r.respondents}  90% CI "
-                f"[{f(r.ci_low)}, {f(r.ci_high)}]  don't know {r.dont_know_rate:.0%}"
-                + ("  LOW CONFIDENCE" if r.low_confidence else "")
+                f"    {r.side:8} mean {f(r.mean)}  n={r.respondents}  "
+                f"{cfg.confidence:.0%} CI [{f(r.ci_low)}, {f(r.ci_high)}]  "
+                f"don't know {_p(r.dont_know_rate)}"
             )
+        lines.append(f"  survey: {self._survey_line()}")
         lines.append("  statements (mean 0-100 per side, n, don't know):")
         for sid, grp in self.statements.groupby("statement_id", sort=True):
             lines.append(f"    {sid} {grp['text'].iloc[0]}")
             for r in grp.itertuples(index=False):
-                shown = "hidden (<2 respondents)" if r.suppressed else f"{f(r.mean)}"
-                lines.append(
-                    f"      {r.side:8} {shown}  n={r.respondents}  "
-                    f"don't know {r.dont_know_rate:.0%}"
-                )
-        lines.append("  evidence from the records:")
+                if r.suppressed:
+                    lines.append(
+                        f"      {r.side:8} withheld (fewer than {cfg.min_respondents} "
+                        "respondents on a side)"
+                    )
+                else:
+                    lines.append(
+                        f"      {r.side:8} {f(r.mean)}  n={r.respondents}  "
+                        f"don't know {_p(r.dont_know_rate)}"
+                    )
+        lines.append("  evidence from the records (raw -> score by the rule in brackets):")
         for r in self.indicators.itertuples(index=False):
-            lines.append(f"    {r.label}: {r.detail} -> {f(r.score)}")
+            if r.score != r.score:
+                lines.append(f"    {r.label}: null: {r.missing}")
+            else:
+                lines.append(f"    {r.label}: {r.detail} -> {f(r.score)}  [{r.mapping}]")
+        lines.append(f"  evidence: {self._evidence_line()}")
+        lines += self._alliance_lines()
         if self.remedies:
             lines.append(f"  repaired by: {', '.join(self.remedies)}")
             lines += [f"    - {a}" for a in self.actions]
         return "\n".join(lines)
+
+    def _blend_line(self) -> str:
+        f = score_text
+        if self.score != self.score:
+            return "  score: no survey score and no evidence score"
+        return (
+            f"  score = {self.survey_weight:.2f} x survey {f(self.survey)} + "
+            f"{self.evidence_weight:.2f} x evidence {f(self.evidence)} = {f(self.score)}"
+            " (a missing part's weight goes to the other)"
+        )
+
+    def _survey_line(self) -> str:
+        f = score_text
+        sides = {r.side: r for r in self.sides.itertuples(index=False)}
+        if self.survey_basis == "mean of both sides":
+            return (
+                f"(us {f(sides['us'].mean)} + partner {f(sides['partner'].mean)}) / 2 = "
+                f"{f(self.survey)} (each side counts equally, whatever its headcount)"
+            )
+        if self.survey_basis in ("us only", "partner only"):
+            return f"{self.survey_basis}: {f(self.survey)}"
+        if self.survey_basis == "both sides' answers pooled":
+            n = int(self.sides["respondents"].sum())
+            return (
+                f"{self.survey_withheld}: mean of all {n} respondents' crack means = "
+                f"{f(self.survey)}"
+            )
+        if self.survey_withheld:
+            return f"n/a: {self.survey_withheld}"
+        return "n/a: no survey answers this quarter"
+
+    def _evidence_line(self) -> str:
+        ind = self.indicators[self.indicators["score"].notna()]
+        if ind.empty:
+            return "n/a: no indicator has records"
+        terms = " + ".join(f"{score_text(s)} x {w:g}" for s, w in zip(ind["score"], ind["weight"],
+                                                                      strict=True))  # fmt: skip
+        return f"({terms}) / {ind['weight'].sum():g} = {score_text(self.evidence)}"
+
+    def _alliance_lines(self) -> list[str]:
+        a, f = self.alliance, score_text
+        if a is None or self.crack_scores is None:
+            return []
+        cs = self.crack_scores.dropna(subset=["score"])
+        terms = " + ".join(f(s) for s in cs["score"])
+        lines = [
+            f"  health index = mean of the scored cracks ({terms}) / {len(cs)} = "
+            f"{f(a['health_index'])} ({a['status']})"
+            if a["health_index"] == a["health_index"]
+            else f"  health index: not assessed: {_words(a['missing']) or 'n/a'}"
+        ]
+        if a["health_index"] != a["health_index"] or self.model is None:
+            lines.append("  failure probability and revenue at risk: not computed (not assessed)")
+            return lines
+        m, life = self.model, a["lifetime_failure_probability"]
+        years = self.config.lifetime_years
+        lines += [
+            f"  risk model: {m.describe()}",
+            f"  failure over the alliance's life = 1/(1+exp(-({m.intercept:.3f} "
+            f"{m.slope:+.4f} x {f(a['health_index'])}))) = {life:.1%}",
+            f"  failure {risk.HORIZON} = 1 - (1 - {life:.3f})^(1/{years:g}) = "
+            f"{a['failure_probability']:.1%} (90% range {a['failure_probability_low']:.1%}"
+            f"-{a['failure_probability_high']:.1%})",
+            f"  revenue at risk per year = expected annual revenue {a['expected_revenue']:,.0f} "
+            f"{a['currency']} x {a['failure_probability']:.1%} = {a['revenue_at_risk']:,.0f} "
+            f"{a['currency']} (range {a['revenue_at_risk_low']:,.0f}-"
+            f"{a['revenue_at_risk_high']:,.0f})",
+        ]
+        return lines
 
     def __str__(self) -> str:
         return self.to_text()
 
 
 def _statement_table(
-    frames: dict[str, pd.DataFrame], period: str, crack: int, cfg: ScoringConfig
+    frames: dict[str, pd.DataFrame],
+    period: str,
+    crack: int,
+    cfg: ScoringConfig,
+    withheld_sides: set[str] | None = None,
 ) -> pd.DataFrame:
+    """Per statement of the crack and side: mean, respondents, don't-know rate; withheld
+    (``suppressed``) below ``min_respondents`` or when the side's crack figures are."""
     rounds = table(frames, "assessment_rounds")
     rounds = rounds[rounds["period"] == period]
     resp = table(frames, "respondents").merge(
@@ -1290,12 +1591,21 @@ def _statement_table(
             "mean": g["points"].mean(),
             "respondents": g["points"].count(),
             "dont_know_rate": g["points"].apply(lambda s: s.isna().mean()),
+            "_people": g["points"].size(),
         }
     ).reset_index()
-    out["suppressed"] = out["respondents"] < cfg.min_shown
-    out.loc[out["suppressed"], "mean"] = np.nan
+    out["suppressed"] = (out["respondents"] < cfg.min_respondents) | out["side"].isin(
+        withheld_sides or set()
+    )
+    out["mean"] = rounded(out["mean"]).where(~out["suppressed"])
+    out["dont_know_rate"] = out["dont_know_rate"].where(~out["suppressed"])
     out.insert(1, "text", out["statement_id"].map(texts))
-    return out
+    return out.drop(columns="_people")
+
+
+def _words(value: object) -> str | None:
+    """A text cell, None when empty (pandas may hold an empty text cell as NaN)."""
+    return value if isinstance(value, str) and value else None
 
 
 def explain(
@@ -1306,8 +1616,9 @@ def explain(
     config: ScoringConfig | None = None,
 ) -> Explanation:
     """The statements (aggregated answers per side), evidence indicators with their raw
-    values, the weights and the resulting score of one alliance's crack in a period.
-    Statement-level side figures from fewer than ``min_shown`` respondents are hidden."""
+    values and mapping, the weights, the resulting score of one alliance's crack in a
+    period, and the chain health index -> failure probability -> revenue at risk.
+    Side and statement figures from fewer than ``min_respondents`` are withheld."""
     cfg = config or ScoringConfig()
     if crack not in CRACKS:
         raise ValueError(f"crack must be 1..6, got {crack}")
@@ -1316,22 +1627,33 @@ def explain(
     sub = _subset(frames, [alliance_id])
     by_side, _ = _survey(sub, [period], cfg)
     by_side = by_side.drop(columns="period")
-    cracks, _, ev = _period_scores(sub, period, by_side, cfg)
+    cracks, index, ev = _period_scores(sub, period, by_side, cfg)
     row = cracks[(cracks["alliance_id"] == alliance_id) & (cracks["crack"] == crack)]
     if row.empty:
         raise ValueError(f"alliance {alliance_id} was not running in {period}")
     r = row.iloc[0]
     ind = ev[ev["crack"] == crack].drop(columns=["alliance_id", "crack"]).reset_index(drop=True)
     ind["mapping"] = ind["indicator"].map({i.name: i.mapping for i in INDICATORS})
-    sides = by_side[by_side["crack"] == crack].drop(columns="crack").reset_index(drop=True)
+    sides = _public(by_side[by_side["crack"] == crack].drop(columns="crack")).reset_index(drop=True)
+    withheld_sides = set(sides.loc[sides["withheld"].notna(), "side"])
     c = questionnaire.cracks()[crack]
     opening = r["status"] in ("amber", "red")
+    coded, _ = _encode(frames)
+    model = _risk_model(coded, cfg)
+    a = _active(sub, period).iloc[0]
+    chain = dict(index.iloc[0])
+    chain |= dict(_risk_columns(index["health_index"], model, cfg).iloc[0])
+    chain["expected_revenue"], chain["currency"] = float(a["expected_revenue"]), a["currency"]
+    for end in ("", "_low", "_high"):
+        chain[f"revenue_at_risk{end}"] = (
+            chain["expected_revenue"] * chain[f"failure_probability{end}"]
+        )
     return Explanation(
         alliance_id=alliance_id,
         period=period,
         crack=crack,
         crack_name=c.name,
-        statements=_statement_table(sub, period, crack, cfg),
+        statements=_statement_table(sub, period, crack, cfg, withheld_sides),
         sides=sides,
         indicators=ind,
         survey=float(r["survey"]),
@@ -1344,6 +1666,13 @@ def explain(
         reading=r["reading"] if isinstance(r["reading"], str) else None,
         remedies=list(c.remedies) if opening else [],
         actions=list(c.actions) if opening else [],
+        survey_basis=_words(r["survey_basis"]),
+        survey_withheld=_words(r["survey_withheld"]),
+        missing=_words(r["missing"]),
+        config=cfg,
+        crack_scores=cracks[["crack", "score"]].reset_index(drop=True),
+        alliance=chain,
+        model=model,
     )
 
 

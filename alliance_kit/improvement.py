@@ -21,7 +21,8 @@ HIGH_SEVERITY = ("high", "critical")
 
 def issue_age(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     """Issues open at the period's end, per alliance: ``open_issues``, ``open_high``
-    (high or critical), ``mean_age_days`` and ``max_age_days`` (NaN with none open)."""
+    (high or critical), ``mean_age_days`` and ``max_age_days`` (NaN with none open), and
+    ``logged``: issues raised by then, open or not (none logged: nothing to judge by)."""
     asof = np.datetime64(window_bounds(period, 1)[1], "ns")
     i = table(frames, "issues")
     raised, resolved = _days(i["raised_on"]), _days(i["resolved_on"])
@@ -34,6 +35,7 @@ def issue_age(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     np.maximum.at(oldest, pos[pos >= 0], age[pos >= 0])
     return _per_alliance(
         frames,
+        logged=_count(_positions(frames, i["alliance_id"])[raised <= asof], n),
         open_issues=open_issues,
         open_high=_count(pos, n, i["severity"].isin(HIGH_SEVERITY).to_numpy()[open_]),
         mean_age_days=_ratio(_total(pos, n, age), open_issues),

@@ -28,13 +28,12 @@ from alliance_kit.formatting import (
     kpi_value,
     measure,
     money,
-    moved,
     number,
     pct,
     signed,
     text,
 )
-from alliance_kit.health import ALERT_LABELS
+from alliance_kit.health import ALERT_LABELS, NOT_ASSESSED
 
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
 
@@ -165,8 +164,35 @@ def status_text(status: Any, capped: bool = False) -> str:
 
 
 def status_badge(status: Any) -> str:
+    """The status as a coloured badge; ``not assessed`` is grey (class not-assessed)."""
     s = text(status).lower() or "unknown"
-    return f'<span class="ak-status {html.escape(s)}">{html.escape(s.upper())}</span>'
+    css = s.replace(" ", "-")
+    return f'<span class="ak-status {html.escape(css)}">{html.escape(s.upper())}</span>'
+
+
+def score(value: Any) -> str:
+    """A score, gap or index as the scoring rounds it: one decimal."""
+    return number(value, 1)
+
+
+def signed_score(value: Any) -> str:
+    return signed(value, 1)
+
+
+def probability_range(p: Any, low: Any, high: Any) -> str:
+    """``16% (10%-22%)``: a probability with its 90% range; ``-`` when not computed."""
+    if is_missing(p):
+        return "-"
+    return f"{pct(p)} ({pct(low)}-{pct(high)})" if not is_missing(low) else pct(p)
+
+
+#: What the failure probability and revenue at risk mean, said on every page that shows them.
+HORIZON_NOTE = (
+    "Failure probability is the chance of failing within the next 12 months: the risk "
+    "model's chance over an alliance's life, spread over a {years:g}-year life at a constant "
+    "yearly hazard, with its 90% range in brackets. Revenue at risk per year is expected "
+    "annual revenue times that 12-month chance. Alliances not assessed get neither."
+)
 
 
 def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
@@ -248,12 +274,18 @@ class ExecutiveSummary:
     changes: pd.DataFrame = field(repr=False)
     actions: pd.DataFrame = field(repr=False)
     capped: bool = False  # green by its index, held at amber by a red crack
+    failure_low: float | None = None
+    failure_high: float | None = None
+    revenue_at_risk_low: float | None = None
+    revenue_at_risk_high: float | None = None
+    missing: str | None = None  # why the alliance is not assessed
+    lifetime_years: float = 5.0
 
     @property
     def change(self) -> float | None:
         if self.health_index is None or self.previous_health_index is None:
             return None
-        return self.health_index - self.previous_health_index
+        return round(self.health_index - self.previous_health_index, 1)
 
     def figures(self) -> dict[str, Any]:
         """Key figures for the run manifest (JSON-friendly)."""
@@ -265,10 +297,17 @@ class ExecutiveSummary:
             "change": _round(self.change, 1),
             "open_cracks": len(self.open_cracks),
             "failure_probability": _round(self.failure_probability, 4),
+            "failure_probability_low": _round(self.failure_low, 4),
+            "failure_probability_high": _round(self.failure_high, 4),
             "expected_revenue": _round(self.expected_revenue, 2),
             "revenue_at_risk": _round(self.revenue_at_risk, 2),
             "currency": self.currency,
+            "missing": self.missing,
         }
+
+    def _rar_range(self) -> str:
+        low = money(self.revenue_at_risk_low, self.currency)
+        return f"{low}-{money(self.revenue_at_risk_high, self.currency)} (90% range)"
 
     def _repr_html_(self) -> str:
         cards = [
@@ -281,13 +320,13 @@ class ExecutiveSummary:
             ),
             card(
                 "Health index",
-                html.escape(number(self.health_index)),
+                html.escape(score(self.health_index)),
                 figure="health_index",
                 value=_round(self.health_index, 1),
             ),
             card(
                 "Since last period",
-                html.escape(signed(self.change)),
+                html.escape(signed_score(self.change)),
                 figure="change",
                 value=_round(self.change, 1),
             ),
@@ -298,19 +337,35 @@ class ExecutiveSummary:
                 value=len(self.open_cracks),
             ),
             card(
-                "Failure probability",
-                html.escape(pct(self.failure_probability)),
+                "Failure within 12 months",
+                html.escape(
+                    probability_range(self.failure_probability, self.failure_low, self.failure_high)
+                ),
                 figure="failure_probability",
                 value=_round(self.failure_probability, 4),
-            ),
+            ),  # fmt: skip
             card(
                 "Revenue at risk / year",
-                html.escape(money(self.revenue_at_risk, self.currency)),
+                html.escape(money(self.revenue_at_risk, self.currency))
+                + (
+                    f'<div class="ak-sub">{html.escape(self._rar_range())}</div>'
+                    if self.revenue_at_risk_low is not None
+                    else ""
+                ),
                 figure="revenue_at_risk",
                 value=_round(self.revenue_at_risk, 2),
             ),
         ]
         parts = [f'<div class="ak-cards">{"".join(cards)}</div>']
+        if self.missing:
+            items = "".join(f"<li>{html.escape(m)}</li>" for m in self.missing.split("; "))
+            parts.append(
+                '<div class="ak-missing"><strong>Not assessed</strong>: no health index, '
+                f"failure probability or revenue at risk until this is supplied:<ul>{items}</ul>"
+                "</div>"
+            )
+        horizon = HORIZON_NOTE.format(years=self.lifetime_years)
+        parts.append(f'<p class="ak-note">{html.escape(horizon)}</p>')
         if self.open_cracks:
             cracks = ", ".join(html.escape(c) for c in self.open_cracks)
             parts.append(f"<p><strong>Open cracks:</strong> {cracks}.</p>")
@@ -379,8 +434,8 @@ def changes(inputs: PortfolioInputs, alliance_id: str, min_move: float = 5.0) ->
             rows.append(
                 {
                     "what": f"{crack_name(r['crack'])} {'up' if r['change'] > 0 else 'down'}",
-                    "detail": f"{number(r['prev_score'])} -> {number(r['score'])} "
-                    f"({moved(r['prev_score'], r['score'])} points; {text(r['prev_status'])} -> "
+                    "detail": f"{score(r['prev_score'])} -> {score(r['score'])} "
+                    f"({signed_score(r['change'])} points; {text(r['prev_status'])} -> "
                     f"{text(r['status'])})",
                 }
             )
@@ -417,7 +472,7 @@ def executive_summary(inputs: PortfolioInputs, alliance_id: str) -> ExecutiveSum
         name=text(a["name"]),
         partner=text(a["partner"]),
         period=inputs.period,
-        status=text(_get(s, "status", default="unknown")),
+        status=text(_get(s, "status", default=NOT_ASSESSED)),
         health_index=_round(_get(s, *HEALTH_COLS), 1),
         previous_health_index=_round(_get(s, "prev_health_index"), 1),
         open_cracks=_open_cracks(inputs.scores, alliance_id),
@@ -428,7 +483,18 @@ def executive_summary(inputs: PortfolioInputs, alliance_id: str) -> ExecutiveSum
         changes=changes(inputs, alliance_id),
         actions=top_actions(inputs, alliance_id),
         capped=bool(_get(s, "knocked_out", default=False)),
+        failure_low=_round(_get(s, "failure_probability_low"), 4),
+        failure_high=_round(_get(s, "failure_probability_high"), 4),
+        revenue_at_risk_low=_round(_get(s, "revenue_at_risk_low"), 2),
+        revenue_at_risk_high=_round(_get(s, "revenue_at_risk_high"), 2),
+        missing=_get(s, "missing"),
+        lifetime_years=_lifetime_years(inputs),
     )
+
+
+def _lifetime_years(inputs: PortfolioInputs) -> float:
+    config = getattr(inputs.scores, "config", None)
+    return float(getattr(config, "lifetime_years", 5.0))
 
 
 def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
@@ -458,9 +524,11 @@ def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
 
 def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
     """One row per crack: score, status, each side's survey score, the evidence score,
-    the perception gap and its reading."""
+    the perception gap and its reading, and ``note``: why a figure is blank (withheld
+    below the anonymity threshold, or what is missing)."""
     c = _rows(_frame(inputs.scores, "cracks"), alliance_id).copy()
-    cols = ["crack", "name", "score", "status", "us", "partner", "evidence", "gap", "reading"]
+    cols = ["crack", "name", "score", "status", "us", "partner", "evidence", "gap", "reading",
+            "note"]  # fmt: skip
     if c.empty:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(
@@ -474,6 +542,14 @@ def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
             "evidence": c["evidence"],
             "gap": c["gap"],
             "reading": c["reading"],
+            "note": [
+                "; ".join(text(v) for v in vals if text(v))
+                for vals in zip(
+                    c.get("missing", pd.Series(None, index=c.index)),
+                    c.get("survey_withheld", pd.Series(None, index=c.index)),
+                    strict=True,
+                )
+            ],  # fmt: skip
         }
     )
     return out.sort_values("crack").reset_index(drop=True)
@@ -482,12 +558,13 @@ def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
 CRACK_COLUMNS = [
     Column("name", "Crack"),
     Column("status", "Status", lambda s: text(s).upper()),
-    Column("score", "Score", number, True, figure="crack_score"),
-    Column("us", "Our survey", number, True),
-    Column("partner", "Partner's survey", number, True),
-    Column("evidence", "Evidence", number, True),
-    Column("gap", "Gap (us - partner)", signed, True),
+    Column("score", "Score", score, True, figure="crack_score"),
+    Column("us", "Our survey", score, True),
+    Column("partner", "Partner's survey", score, True),
+    Column("evidence", "Evidence", score, True),
+    Column("gap", "Gap (us - partner)", signed_score, True),
     Column("reading", "Reading"),
+    Column("note", "Why blank"),
 ]
 
 
@@ -801,13 +878,7 @@ def business_case_section(inputs: PortfolioInputs, alliance_id: str) -> Business
 
     a = alliance_row(inputs, alliance_id)
     s = _alliance_score(inputs.scores, alliance_id)
-    lifetime = _get(s, *FAILURE_COLS)
-    annual = None
-    if lifetime is not None:
-        bc = inputs.frames["business_cases"]
-        row = bc[bc["alliance_id"] == alliance_id]
-        years = int(row["horizon_years"].iloc[0]) if len(row) else 5
-        annual = business_case.annual_failure_probability(float(lifetime), years)
+    annual = _get(s, *FAILURE_COLS)  # the 12-month probability: one year's hazard
     try:
         summ = business_case.summary(inputs.frames, alliance_id, annual_failure=annual, draws=0)
     except (ValueError, KeyError, IndexError) as exc:
@@ -865,25 +936,44 @@ class RevenueAtRisk:
     shortfall_portfolio: float | None
     rate_basis: str = "weighted by expected revenue"
     illustrative: bool = False  # the company figures are defaults, not the user's
+    not_assessed: int = 0  # alliances left out of the totals: no health index
+    lifetime_years: float = 5.0
+
+    def _band(self, end: str) -> pd.Series:
+        b = self.by_currency
+        return b.get(f"revenue_at_risk_{end}", b["revenue_at_risk"])
 
     def figures(self) -> dict[str, Any]:
         return {
-            "shortfall_field": round(self.shortfall_field, 2),
-            "shortfall_portfolio": _round(self.shortfall_portfolio, 2),
+            "shortfall_field": None if self.illustrative else round(self.shortfall_field, 2),
+            "shortfall_portfolio": None
+            if self.illustrative
+            else _round(self.shortfall_portfolio, 2),
+            "company_figures": "seed example" if self.illustrative else "given",
             "portfolio_failure_rate": _round(self.portfolio_failure_rate, 4),
             "revenue_at_risk": {
                 r["currency"]: round(float(r["revenue_at_risk"]), 2)
                 for _, r in self.by_currency.iterrows()
             },
+            "not_assessed": self.not_assessed,
         }
 
     def _repr_html_(self) -> str:
         cur = self.company_currency
+        by_currency = self.by_currency.assign(
+            range=[
+                f"{money(lo, c)}-{money(hi, c)}"
+                for lo, hi, c in zip(
+                    self._band("low"), self._band("high"), self.by_currency["currency"],
+                    strict=True,
+                )
+            ]
+        )  # fmt: skip
         table = render_table(
-            self.by_currency,
+            by_currency,
             [
                 Column("currency", "Currency"),
-                Column("alliances", "Alliances", number, True),
+                Column("alliances", "Alliances assessed", number, True),
                 Column("expected_revenue", "Expected revenue / year", money, True),
                 Column(
                     "revenue_at_risk",
@@ -892,44 +982,52 @@ class RevenueAtRisk:
                     True,
                     figure="revenue_at_risk",
                 ),
+                Column("range", "90% range", numeric=True),
                 Column("share_at_risk", "Share at risk", pct, True),
+                Column("not_assessed", "Not assessed (left out)", number, True),
             ],
         )
-        given = (
-            "your company figures"
-            if not self.illustrative
-            else "illustrative company figures (give yours with --company-revenue and "
-            "--alliance-share)"
+        left_out = (
+            f'<p class="ak-missing">{self.not_assessed} alliance(s) not assessed are left out '
+            "of these totals: no health index, so no failure probability or revenue at risk "
+            "(the alliance table says what each is missing).</p>"
+            if self.not_assessed
+            else ""
         )
+        horizon = HORIZON_NOTE.format(years=self.lifetime_years)
+        note = f'<p class="ak-note">{html.escape(horizon)}</p>'
+        if self.illustrative:
+            calc = (
+                "<p><em>An example, not this portfolio's cost</em> (the seed's arithmetic): a "
+                f"company with annual revenue of {html.escape(money(self.company_revenue, cur))}"
+                f" expecting {html.escape(pct(self.alliance_share))} of it from alliances "
+                f"misses {html.escape(money(self.shortfall_field, cur))} a year if "
+                f"{html.escape(pct(self.field_failure_rate))} of its alliances fail. Give your "
+                "company's revenue and alliance share (--company-revenue, --alliance-share) "
+                "to see what failure would cost it.</p>"
+            )
+            return table + left_out + note + calc
         field = (
-            f"<p>What alliance failure costs the company, on {html.escape(given)}: with annual "
+            f"<p>What alliance failure costs the company, on your company figures: with annual "
             f"revenue of <strong>{html.escape(money(self.company_revenue, cur))}</strong> and "
             f"<strong>{html.escape(pct(self.alliance_share))}</strong> of it expected from "
             f"alliances, the failure rate the field reports "
-            f"({html.escape(pct(self.field_failure_rate))}) costs "
+            f"({html.escape(pct(self.field_failure_rate))} of alliances over their life) costs "
             f'<strong data-figure="shortfall_field" data-value="{self.shortfall_field:.2f}">'
-            f"{html.escape(money(self.shortfall_field, cur))}</strong> a year"
+            f"{html.escape(money(self.shortfall_field, cur))}</strong>"
         )
         if self.portfolio_failure_rate is None:
             own = "; no alliance has a modelled failure probability this period.</p>"
         else:
             own = (
-                f"; this portfolio's own modelled failure rate "
+                f"; this portfolio's own modelled failure rate within 12 months "
                 f"(<strong>{html.escape(pct(self.portfolio_failure_rate, 1))}</strong>, "
                 f"{html.escape(self.rate_basis)}) costs "
                 f'<strong data-figure="shortfall_portfolio" '
                 f'data-value="{self.shortfall_portfolio:.2f}">'
-                f"{html.escape(money(self.shortfall_portfolio, cur))}</strong>.</p>"
+                f"{html.escape(money(self.shortfall_portfolio, cur))}</strong> a year.</p>"
             )
-        note = (
-            '<p class="ak-note">A failure probability is the chance that an alliance ends in '
-            "failure, over its life; revenue at risk is each alliance's expected annual "
-            "revenue times that chance, summed per currency in the table. The company "
-            "figure above applies the same rate to the alliance share of the company's "
-            "revenue instead, so the two totals differ.</p>"
-        )
-        calc = field + own + note
-        return table + calc
+        return table + left_out + note + field + own
 
 
 #: Company figures used when a report is given none (the seed's own example).
@@ -955,10 +1053,15 @@ def revenue_at_risk(
     alliance_share = ILLUSTRATIVE_SHARE if alliance_share is None else alliance_share
 
     a = _frame(inputs.scores, "alliances")
+    portfolio = _frame(inputs.scores, "portfolio")
     active = a.dropna(subset=["revenue_at_risk"]) if "revenue_at_risk" in a.columns else a
     by_currency = (
-        risk.portfolio_at_risk(active)
-        if len(active)
+        portfolio[~portfolio["currency"].astype(str).str.startswith("total in ")].reset_index(
+            drop=True
+        )
+        if len(portfolio)
+        else risk.portfolio_at_risk(a)
+        if len(a) and "revenue_at_risk" in a.columns
         else pd.DataFrame(
             columns=[
                 "currency",
@@ -986,6 +1089,8 @@ def revenue_at_risk(
         else risk.shortfall(company_revenue, alliance_share, rate),
         rate_basis=basis,
         illustrative=illustrative,
+        not_assessed=int(len(a) - len(active)),
+        lifetime_years=_lifetime_years(inputs),
     )
 
 
@@ -1040,6 +1145,10 @@ def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
         "status",
         "status_shown",
         "failure_probability",
+        "failure_probability_low",
+        "failure_probability_high",
+        "lifetime_failure_probability",
+        "missing",
         "expected_revenue",
         "revenue_at_risk",
         "currency",
@@ -1128,8 +1237,15 @@ def executive_attention(inputs: PortfolioInputs, importance: int = 4) -> pd.Data
             and r["importance"] >= importance
         ):
             why.append(f"amber with importance {int(r['importance'])}")
-        if not is_missing(r["failure_probability"]) and r["failure_probability"] > 0.5:
-            why.append(f"failure {pct(r['failure_probability'])} likely")
+        life = r.get("lifetime_failure_probability")
+        if not is_missing(life) and life > 0.5:
+            why.append(f"failure over its life {pct(life)} likely")
+        if (
+            r["status"] == NOT_ASSESSED
+            and not is_missing(r["importance"])
+            and (r["importance"] >= importance)
+        ):
+            why.append("not assessed: " + text(r.get("missing")))
         if why and n_alerts.get(r["alliance_id"], 0):
             why.append(f"{n_alerts[r['alliance_id']]} alert(s)")
         reasons.append("; ".join(why))
@@ -1144,8 +1260,8 @@ def attention_columns() -> list[Column]:
         Column("name", "Alliance"),
         Column("partner", "Partner"),
         Column("status_shown", "Status"),
-        Column("health_index", "Health", number, True, figure="health_index"),
-        Column("revenue_at_risk", "Revenue at risk", money, True, figure="revenue_at_risk"),
+        Column("health_index", "Health", score, True, figure="health_index"),
+        Column("revenue_at_risk", "Revenue at risk / year", money, True, figure="revenue_at_risk"),
         Column("currency", "Currency"),
         Column("reason", "Why"),
     ]
@@ -1157,11 +1273,12 @@ def value_columns() -> list[Column]:
         Column("name", "Alliance"),
         Column("importance", "Importance", number, True),
         Column("status_shown", "Status"),
-        Column("health_index", "Health", number, True, figure="health_index"),
-        Column("failure_probability", "Failure probability", pct, True),
-        Column("expected_revenue", "Expected revenue", money, True),
-        Column("revenue_at_risk", "Revenue at risk", money, True),
+        Column("health_index", "Health", score, True, figure="health_index"),
+        Column("failure_probability", "Failure within 12 months", pct, True),
+        Column("expected_revenue", "Expected revenue / year", money, True),
+        Column("revenue_at_risk", "Revenue at risk / year", money, True),
         Column("currency", "Currency"),
+        Column("missing", "Not assessed: what is missing"),
     ]
 
 
@@ -1169,7 +1286,9 @@ def portfolio_header(inputs: PortfolioInputs) -> Html:
     a = _frame(inputs.scores, "alliances")
     counts = a["status"].value_counts() if "status" in a.columns else pd.Series(dtype=int)
     summary = ", ".join(
-        f"{int(counts.get(s, 0))} {s}" for s in ("red", "amber", "green") if counts.get(s, 0)
+        f"{int(counts.get(s, 0))} {s}"
+        for s in ("red", "amber", "green", NOT_ASSESSED)
+        if counts.get(s, 0)
     )
     return Html(
         "<h1>Alliance portfolio report &mdash; "
@@ -1187,6 +1306,7 @@ def portfolio_figures(inputs: PortfolioInputs, rar: RevenueAtRisk) -> dict[str, 
         "red": int(counts.get("red", 0)),
         "amber": int(counts.get("amber", 0)),
         "green": int(counts.get("green", 0)),
+        "not_assessed": int(counts.get(NOT_ASSESSED, 0)),
         "alerts": int(len(_frame(inputs.scores, "alerts"))),
         "attention": int(len(executive_attention(inputs))),
         **rar.figures(),

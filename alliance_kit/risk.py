@@ -21,9 +21,24 @@ regression of failure on the last health index before each ended, fitted by iter
 reweighted least squares, and reports its Brier score (mean squared error of the
 predicted probabilities; 0.25 is what always saying 50% scores).
 
-Revenue at risk = expected annual revenue x failure probability, per alliance, and
-summed per currency for the portfolio (never mixing currencies unless an FX table says
-how to convert).
+Horizon
+-------
+The logistic curve gives the chance that an alliance fails **over its life**. Alliances
+are taken to live ``LIFETIME_YEARS`` (5) years with a constant yearly hazard, so the chance
+of failing **within the next 12 months** is ``1 - (1 - P(life)) ** (1 / 5)``: a 50%
+lifetime chance is 12.9% a year. Revenue at risk per year = expected annual revenue x that
+12-month probability (a lifetime probability would pair with lifetime value instead).
+
+Range
+-----
+Each probability comes with a 90% range. The default model is an assumption, so its
+range is the assumption's own spread: the coin-flip health index anywhere from 50 to 70
+(``DEFAULT_MIDPOINT`` +/- ``DEFAULT_MIDPOINT_SPREAD``). A fitted model's range is the 90%
+confidence band of the logistic regression (delta method on the log-odds).
+
+Revenue at risk is summed per currency for the portfolio (never mixing currencies unless
+an FX table says how to convert); alliances without a health index (not assessed) are
+left out and counted.
 """
 
 from __future__ import annotations
@@ -35,6 +50,10 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_MIDPOINT = 60.0  # health index at which failure is a coin flip
+DEFAULT_MIDPOINT_SPREAD = 10.0  # the assumption's range: coin flip anywhere in 50-70
+LIFETIME_YEARS = 5.0  # the life a lifetime probability is spread over, at a constant hazard
+HORIZON = "within the next 12 months"
+Z90 = 1.6448536269514722  # two-sided 90%
 DEFAULT_SLOPE = -0.062  # change in log-odds of failure per health point
 MIN_OUTCOMES = 20  # ended alliances needed (with both classes) before refitting
 FAILURE_OUTCOMES = ("failed",)  # outcomes counted as failure; "exited" may be a planned exit
@@ -50,12 +69,27 @@ class RiskModel:
     n: int = 0  # ended alliances it was fitted on
     failures: int = 0
     brier: float | None = None  # Brier score on the fitting outcomes
+    #: Covariance of (intercept, slope) of a fitted model: var_a, cov_ab, var_b.
+    cov: tuple[float, float, float] | None = None
 
     def probability(self, health: float | np.ndarray | pd.Series) -> np.ndarray | float:
-        """Failure probability for one or many health indices (NaN stays NaN)."""
+        """Failure probability over the alliance's life for one or many health indices
+        (NaN stays NaN)."""
         h = np.asarray(health, dtype=float)
         p = 1.0 / (1.0 + np.exp(-(self.intercept + self.slope * h)))
         return float(p) if p.ndim == 0 else p
+
+    def interval(self, health: float | np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """The 90% range (low, high) of the lifetime probability at each health index:
+        the fitted model's confidence band, or the default assumption's spread."""
+        h = np.asarray(health, dtype=float)
+        logit = self.intercept + self.slope * h
+        if self.cov is not None:
+            va, cab, vb = self.cov
+            half = Z90 * np.sqrt(np.clip(va + 2 * h * cab + h * h * vb, 0, None))
+        else:
+            half = np.abs(self.slope) * DEFAULT_MIDPOINT_SPREAD
+        return _expit(logit - half), _expit(logit + half)
 
     def describe(self) -> str:
         midpoint = -self.intercept / self.slope if self.slope else float("nan")
@@ -70,6 +104,17 @@ class RiskModel:
 
 
 DEFAULT = RiskModel(intercept=-DEFAULT_SLOPE * DEFAULT_MIDPOINT, slope=DEFAULT_SLOPE)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def annual(lifetime: float | np.ndarray, years: float = LIFETIME_YEARS) -> np.ndarray | float:
+    """The chance of failing within 12 months, from the chance over a life of ``years``
+    at a constant yearly hazard: 1 - (1 - lifetime) ** (1 / years)."""
+    p = 1.0 - (1.0 - np.asarray(lifetime, dtype=float)) ** (1.0 / years)
+    return float(p) if p.ndim == 0 else p
 
 
 def failure_probability(
@@ -117,6 +162,12 @@ def fit(
     slope = beta[1] / 25.0
     intercept = beta[0] - slope * 50.0
     model = RiskModel(float(intercept), float(slope), "fitted", int(len(h)), int(y.sum()))
+    # covariance of (intercept, slope) from the centred fit's: a = b0 - 2 b1, b = b1 / 25
+    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    w = np.clip(p * (1 - p), 1e-12, None)
+    c = np.linalg.inv(x.T @ (x * w[:, None]) + ridge * np.eye(2))
+    t = np.array([[1.0, -2.0], [0.0, 1.0 / 25.0]])
+    cov = t @ c @ t.T
     return RiskModel(
         model.intercept,
         model.slope,
@@ -124,6 +175,7 @@ def fit(
         model.n,
         model.failures,
         brier(model.probability(h), y),
+        (float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])),
     )
 
 
@@ -156,7 +208,8 @@ def calibrate(
 
 
 def revenue_at_risk(expected_revenue: pd.Series, probability: pd.Series) -> pd.Series:
-    """Expected annual revenue x failure probability."""
+    """Expected annual revenue x the 12-month failure probability: revenue at risk per
+    year (null where the probability is)."""
     return expected_revenue.astype(float) * probability.astype(float)
 
 
@@ -165,17 +218,21 @@ def portfolio_at_risk(
     fx: Mapping[str, float] | None = None,
     base_currency: str | None = None,
 ) -> pd.DataFrame:
-    """Expected revenue and revenue at risk summed per currency (from a frame with
-    ``currency``, ``expected_revenue``, ``revenue_at_risk``). With an FX table (units of
-    ``base_currency`` per unit of each currency) a converted total row is added; a
-    currency missing from the table is an error, never silently mixed."""
-    cols = ["expected_revenue", "revenue_at_risk"]
-    out = (
-        alliances.groupby("currency")[cols]
-        .sum()
-        .assign(alliances=alliances.groupby("currency").size())
-        .reset_index()
-    )
+    """Per currency, over the alliances with a revenue at risk: their count, expected
+    revenue and revenue at risk per year (with ``revenue_at_risk_low``/``_high`` when the
+    frame has them), and ``not_assessed``, the alliances left out for want of a health
+    index. With an FX table (units of ``base_currency`` per unit of each currency) a
+    converted total row is added; a currency missing from the table is an error, never
+    silently mixed."""
+    bands = [c for c in ("revenue_at_risk_low", "revenue_at_risk_high") if c in alliances]
+    cols = ["expected_revenue", "revenue_at_risk", *bands]
+    a = alliances.assign(_in=alliances["revenue_at_risk"].notna())
+    a[cols] = a[cols].astype(float)
+    a.loc[~a["_in"], cols] = np.nan
+    g = a.groupby("currency")
+    out = g[cols].sum(min_count=0).reset_index()
+    out["alliances"] = g["_in"].sum().astype(int).to_numpy()
+    out["not_assessed"] = g["_in"].size().to_numpy() - out["alliances"]
     out["share_at_risk"] = out["revenue_at_risk"] / out["expected_revenue"].where(
         out["expected_revenue"] > 0
     )
@@ -186,12 +243,9 @@ def portfolio_at_risk(
         if missing:
             raise ValueError(f"no FX rate to {base_currency} for {', '.join(missing)}")
         rate = out["currency"].map(fx).astype(float)
-        total = {
-            "currency": f"total in {base_currency}",
-            "expected_revenue": float((out["expected_revenue"] * rate).sum()),
-            "revenue_at_risk": float((out["revenue_at_risk"] * rate).sum()),
-            "alliances": int(out["alliances"].sum()),
-        }
+        total = {"currency": f"total in {base_currency}"}
+        total |= {c: float((out[c] * rate).sum()) for c in cols}
+        total |= {c: int(out[c].sum()) for c in ("alliances", "not_assessed")}
         total["share_at_risk"] = (
             total["revenue_at_risk"] / total["expected_revenue"]
             if total["expected_revenue"]

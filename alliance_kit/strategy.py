@@ -29,7 +29,9 @@ def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFram
     """Per alliance, as of the period's end: ``documented`` (a strategy record whose
     documented date has passed, or with a vision but no date), ``approved_us`` /
     ``approved_partner`` (approval dates passed), ``briefed_<side>`` (any strategy
-    briefing to that side) and ``acknowledged_<side>`` (any acknowledged one)."""
+    briefing to that side), ``acknowledged_<side>`` (any acknowledged one) and
+    ``recorded`` (a strategy record exists at all: without one there is nothing to
+    score)."""
     asof = np.datetime64(window_bounds(period, 1)[1], "ns")
     s = table(frames, "strategies")
     documented_on = _days(s["documented_on"])
@@ -44,6 +46,7 @@ def strategy_status(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFram
     row = np.full(n, -1)  # each alliance's strategy record (the alliance is its key)
     row[found[found >= 0]] = np.flatnonzero(found >= 0)
     out = _per_alliance(frames, **{c: _take(v, row, False) for c, v in flags.items()})
+    out["recorded"] = row >= 0
     b = table(frames, "briefings")
     k = len(SIDES)
     shown = _is(b["topic"], "strategy") & (_days(b["briefed_on"]) <= asof)

@@ -12,12 +12,12 @@ import pytest
 from alliance_kit import charts, health
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_health import PREV, P, alert_frames, base_frames  # noqa: E402
+from test_health import OPEN, PREV, P, alert_frames, base_frames  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def scores():
-    return health.score_portfolio(base_frames(), P)
+    return health.score_portfolio(base_frames(), P, OPEN)  # partner side of 2 shown
 
 
 def assert_offline(chart) -> str:
@@ -42,7 +42,7 @@ def test_status_colours_are_defined_once_and_used(scores):
 def test_cracks_by_side_shows_both_sides_and_the_gap(scores):
     html = assert_offline(charts.cracks_by_side(scores, "A1"))
     assert charts.SIDE_COLOURS["us"] in html and charts.SIDE_COLOURS["partner"] in html
-    assert "gap +29" in html
+    assert "gap +29.2" in html
 
 
 def test_trend_health_vs_value_and_revenue_at_risk(scores):
@@ -117,7 +117,8 @@ def test_bubble_ids_clear_in_every_quarter_of_the_sample():
 
     frames = sample.portfolio(n_alliances=12, seed=7, last_period="2026-Q3")
     cfg = health.ScoringConfig(as_of=dt.date(2026, 11, 27))
-    for period in periods.span("2025-Q1", "2026-Q3"):
+    # 2025-Q1 has no survey in the sample: every alliance is not assessed, no bubble
+    for period in periods.span("2025-Q2", "2026-Q3"):
         a = health.score_portfolio(frames, period, cfg).alliances.dropna(subset=["health_index"])
         assert len(a) >= 10
         assert _label_clashes(label_positions(a)) == [], period

@@ -86,8 +86,9 @@ def test_changes_list_alerts_and_moves(inputs):
         "Drop", "Newly red", "Gap widening", "Response falling", "Don't know"
     }  # fmt: skip
     for detail in a011["detail"][a011["what"].str.contains(" up| down")]:
-        before, after, change = re.match(r"(\d+) -> (\d+) \(([+-]\d+) points", detail).groups()
-        assert int(after) - int(before) == int(change)  # the change of the figures shown
+        found = re.match(r"(\d+\.\d) -> (\d+\.\d) \(([+-]\d+\.\d) points", detail)
+        before, after, change = map(float, found.groups())
+        assert round(after - before, 1) == change  # the change of the figures shown
 
 
 def test_cracks_by_side_matches_scores(inputs):
@@ -163,10 +164,18 @@ def test_revenue_at_risk_rollup_and_the_seeds_arithmetic(inputs):
     page = rar._repr_html_()
     assert "USD 200.0M" in page and "EUR are left out for want of an exchange rate" in page
     assert "your company figures" in page
-    assert "illustrative company figures" in reporting.revenue_at_risk(inputs)._repr_html_()
+    example = reporting.revenue_at_risk(inputs)  # no company figures given (issue 13)
+    shown = example._repr_html_()
+    assert "An example, not this portfolio's cost" in shown and "USD 200.0M" in shown
+    assert "shortfall_portfolio" not in shown and "your company figures" not in shown
+    assert example.figures()["shortfall_portfolio"] is None
+    assert example.figures()["company_figures"] == "seed example"
+    assert "within the next 12 months" in shown and "Revenue at risk / year" in shown
     given = reporting.revenue_at_risk(inputs, company_revenue=2e9, alliance_share=0.3)
     assert "your company figures" in given._repr_html_() and given.shortfall_field == 3e8
-    converted = reporting.revenue_at_risk(inputs, exchange_rates={"EUR": 1.1})
+    converted = reporting.revenue_at_risk(
+        inputs, company_revenue=1e9, alliance_share=0.4, exchange_rates={"EUR": 1.1}
+    )
     w = a["expected_revenue"] * a["currency"].map({"USD": 1.0, "EUR": 1.1})
     rate = (w * a["failure_probability"]).sum() / w.sum()
     assert converted.portfolio_failure_rate == pytest.approx(rate)

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alliance_kit import health, keys, periods
+from alliance_kit import health, keys, periods, risk
 from alliance_kit.cli import db_option, main, store_for, user_path
 
 TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
-STATUS_MARK = {"green": "G", "amber": "A", "red": "R"}
+STATUS_MARK = {"green": "G", "amber": "A", "red": "R", health.NOT_ASSESSED: "-"}
 
 
 def _period(value: str, today: dt.date | None = None) -> str:
@@ -64,6 +64,15 @@ def as_json(scores: health.PortfolioScores, today: dt.date | None = None) -> str
         "period": scores.period,
         "in_progress": periods.in_progress(scores.period, today),
         "as_of": today.isoformat(),
+        "rules": {
+            "rounding": "every score, gap and index is rounded to one decimal when made "
+            "(halves away from zero); thresholds compare the rounded figure",
+            "horizon": f"failure_probability: the chance of failing {risk.HORIZON} "
+            f"(lifetime_failure_probability spread over {scores.config.lifetime_years:g} "
+            "years at a constant hazard); revenue_at_risk is per year",
+            "min_respondents": scores.config.min_respondents,
+            "min_scored_cracks": scores.config.min_scored_cracks,
+        },
         "model": {
             "source": m.source,
             "intercept": m.intercept,
@@ -92,7 +101,7 @@ def as_table(scores: health.PortfolioScores, today: dt.date | None = None) -> st
     a = scores.alliances
     c = scores.cracks
     matrix = c.assign(
-        cell=c["score"].map(lambda s: "  -" if pd.isna(s) else f"{s:3.0f}")
+        cell=c["score"].map(lambda s: "    -" if pd.isna(s) else f"{s:5.1f}")
         + c["status"].map(STATUS_MARK).fillna(" ")
     ).pivot(index="alliance_id", columns="crack", values="cell")
     matrix.columns = [f"c{n}" for n in matrix.columns]
@@ -100,27 +109,49 @@ def as_table(scores: health.PortfolioScores, today: dt.date | None = None) -> st
         {
             "alliance": a["alliance_id"],
             "name": a["name"].str.slice(0, 28),
-            "health": a["health_index"].map(lambda x: "-" if pd.isna(x) else f"{x:.1f}"),
-            "status": a["status"].fillna("no data")
+            "health": a["health_index"].map(health.score_text).replace("n/a", "-"),
+            "status": a["status"].fillna(health.NOT_ASSESSED)
             + a["knocked_out"].map({True: "*", False: ""}).fillna(""),
-            "p(fail)": a["failure_probability"].map(lambda x: "-" if pd.isna(x) else f"{x:.0%}"),
-            "at risk": a["revenue_at_risk"].map(_money) + " " + a["currency"],
+            "p(fail 12m)": [
+                "-" if pd.isna(p) else f"{p:.0%} ({lo:.0%}-{hi:.0%})"
+                for p, lo, hi in zip(
+                    a["failure_probability"],
+                    a["failure_probability_low"],
+                    a["failure_probability_high"],
+                    strict=True,
+                )
+            ],  # fmt: skip
+            "at risk/yr": a["revenue_at_risk"].map(_money) + " " + a["currency"],
             "alerts": a["alerts"],
         }
     ).merge(matrix, left_on="alliance", right_index=True, how="left")
+    cfg = scores.config
     lines = [
-        f"Alliance health, {periods.label(scores.period, today)}  (crack scores 0-100: G green >= "
-        f"{scores.config.green:g}, A amber >= {scores.config.amber:g}, R red; "
-        "* = capped at amber by a red crack)",
+        f"Alliance health, {periods.label(scores.period, today)}  (crack scores 0-100, one "
+        f"decimal, thresholds on the figure shown: G green >= {cfg.green:g}, A amber >= "
+        f"{cfg.amber:g}, R red; - not assessed; * = capped at amber by a red crack)",
         "",
         view.to_string(index=False),
         "",
-        "Revenue at risk (expected annual revenue x failure probability):",
+        f"Revenue at risk per year (expected annual revenue x the chance of failing "
+        f"{risk.HORIZON}, with its 90% range):",
     ]
     for r in scores.portfolio.itertuples(index=False):
+        left_out = f"; {r.not_assessed} not assessed, left out" if r.not_assessed else ""
         lines.append(
-            f"  {r.currency}: {_money(r.revenue_at_risk)} of {_money(r.expected_revenue)} "
-            f"expected ({r.alliances} alliances)"
+            f"  {r.currency}: {_money(r.revenue_at_risk)} ({_money(r.revenue_at_risk_low)}-"
+            f"{_money(r.revenue_at_risk_high)}) of {_money(r.expected_revenue)} expected "
+            f"({r.alliances} alliances{left_out})"
+        )
+    missing = a[a["missing"].notna()]
+    if len(missing):
+        lines += ["", "Not assessed (what is missing):"]
+        lines += [f"  {r.alliance_id}: {r.missing}" for r in missing.itertuples(index=False)]
+    withheld = int(c["survey_withheld"].notna().sum())
+    if withheld:
+        lines.append(
+            f"  {withheld} crack survey figures withheld: fewer than {cfg.min_respondents} "
+            "respondents on a side (see explain)"
         )
     lines.append(f"  model: {scores.model.describe()}")
     lines.append("")
@@ -212,7 +243,6 @@ def explain(
     if crack is None:
         sub = health._subset(frames, [alliance_id])
         c = health.score_portfolio(sub, period, cfg).cracks.dropna(subset=["score"])
-        if c.empty:
-            raise ValueError(f"no scores for {alliance_id} in {period}")
-        crack = int(c.sort_values("score").iloc[0]["crack"])
+        # the worst scored crack; with none scored, crack 1 says what is missing
+        crack = int(c.sort_values("score").iloc[0]["crack"]) if len(c) else 1
     click.echo(health.explain(frames, alliance_id, crack, period, cfg).to_text())
