@@ -564,13 +564,20 @@ class AllianceForm(RecordForm):
         return problems
 
 
+def fields_to_fix(labels: Sequence[str]) -> str:
+    """The status line's request, naming the fields: the status sits under the Save button,
+    below every field, so the marked fields are *above* it."""
+    n = len(labels)
+    names = ", ".join(labels)
+    return f"Not saved: fix the {n} field{'s' if n != 1 else ''} marked above ({names})."
+
+
 def _problem_summary(problems: Mapping[str, str], fields: Mapping[str, Field]) -> str:
-    shown = [c for c in problems if c in fields]
+    shown = [c for c in fields if c in problems]  # in the order the form shows them
     hidden = [c for c in problems if c not in fields]
     parts = []
     if shown:
-        n = len(shown)
-        parts.append(f"Not saved: fix the {n} field{'s' if n > 1 else ''} marked below.")
+        parts.append(fields_to_fix([fields[c].label for c in shown]))
     if hidden:
         lead = "Also: " if shown else "Not saved: "
         parts.append(
