@@ -622,8 +622,12 @@ def _set_options(widget: W.Dropdown, options: list[tuple[str, Any]]) -> None:
 
 # --- tables --------------------------------------------------------------------------------
 
-# Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win.
+# Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win. Inside
+# an HTML widget (a flex box) the content would grow to the table's width and be clipped
+# at the notebook's edge ("ended (failed..."): min-width:0 lets the wrapper scroll instead.
 TABLE_STYLE = """<style>
+.jupyter-widget-html-content:has(>.ak-table-wrap),.widget-html-content:has(>.ak-table-wrap){
+min-width:0;max-width:100%}
 .ak-table-wrap{overflow-x:auto;max-width:100%;line-height:1.35}
 .ak-table{border-collapse:collapse;font-size:12.5px;font-family:system-ui,sans-serif;margin:4px 0}
 .ak-table-wrap table.ak-table th{background:#eef1f5;text-align:left;padding:4px 6px;
