@@ -139,6 +139,11 @@ def _items(shown: Any) -> list[Any]:
     return [shown]
 
 
+def text_html(text: str) -> str:
+    """A paragraph of plain text (escaped)."""
+    return f"<p>{html.escape(text)}</p>"
+
+
 def note_html(text: str) -> str:
     """A grey note in a section (escaped)."""
     return f'<p style="color:#555;font-style:italic">{html.escape(text)}</p>'
@@ -226,9 +231,12 @@ class Workbook:
         as_of: Any = None,
         subtitle: Callable[[Workbook], str] | None = None,
         heading: bool = True,
+        empty: str = EMPTY_STORE,
         today: dt.date | None = None,
     ) -> None:
         self.store = store
+        self.empty = empty
+        self._cache: dict[Any, Any] = {}
         self.selection = selection
         self.title = title
         self.with_period = with_period
@@ -325,7 +333,7 @@ class Workbook:
                 self.period_picker.options = [(_period_label(q, self.today), q) for q in quarters]
                 self.period_picker.value = self.selection.period
                 self.period_picker.disabled = not ids
-            self.note.value = "" if ids else _warning_html(EMPTY_STORE)
+            self.note.value = "" if ids else _warning_html(self.empty)
         finally:
             self._busy = False
 
@@ -349,6 +357,15 @@ class Workbook:
                     self._busy = False
         self._fill_pickers()
         self.redraw(everything=True)
+
+    def cached(self, compute: Render) -> Any:
+        """``compute(workbook)``, computed once per selection and store read (for results
+        several sections show, such as a simulation)."""
+        key = (compute, self.alliance, self.period, self.as_of, id(self.frames))
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[4] == id(self.frames)}
+            self._cache[key] = compute(self)
+        return self._cache[key]
 
     # --- sections ---------------------------------------------------------------------
 
@@ -409,7 +426,7 @@ class Workbook:
             text += f" · Quarter: {self.period}"
         snapshot = f"<p><strong>{html.escape(text)}</strong></p>"
         if not labels:
-            snapshot = _warning_html(EMPTY_STORE)
+            snapshot = _warning_html(self.empty)
         bundle["text/html"] = snapshot + (self.heading.html() if self.heading else "")
         return bundle
 
@@ -436,6 +453,7 @@ def start(
     store: Store | None = None,
     subtitle: Callable[[Workbook], str] | None = None,
     heading: bool = True,
+    empty: str = EMPTY_STORE,
     today: dt.date | None = None,
 ) -> Workbook:
     """Open the store and make the workbook for the papermill parameters: ``alliance``
@@ -455,6 +473,7 @@ def start(
         as_of=as_of,
         subtitle=subtitle,
         heading=heading,
+        empty=empty,
         today=today,
     )
 
