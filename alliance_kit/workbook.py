@@ -116,6 +116,8 @@ def _display_data(item: Any) -> dict[str, Any]:
     elif hasattr(item, "_repr_mimebundle_"):
         bundle = item._repr_mimebundle_()
         data = dict(bundle[0] if isinstance(bundle, tuple) else bundle or {})
+    elif isinstance(getattr(item, "widget", None), W.Widget):  # a panel keeping its widget
+        return _display_data(item.widget)
     else:
         data = {}
         for mime, method in (
@@ -382,11 +384,12 @@ class Workbook:
         self.sections.append(s)
         return s
 
-    def refresh(self, _saved: Any = None) -> None:
-        """Re-read the store and redraw what depends on it (pass as ``on_saved``)."""
+    def refresh(self, _saved: Any = None, *, everything: bool = False) -> None:
+        """Re-read the store and redraw what depends on it (pass as ``on_saved``);
+        ``everything`` rebuilds the forms too."""
         self.frames = self.store.read_all()
         self._fill_pickers()
-        self.redraw(everything=False)
+        self.redraw(everything=everything)
 
     def redraw(self, *, everything: bool = True) -> None:
         if self.heading is not None:
