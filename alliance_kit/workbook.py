@@ -265,9 +265,7 @@ class Workbook:
         if with_period:
             controls.append(self.period_picker)
         self.picker = W.HBox(controls)
-        self.heading = (
-            Section(self, self._heading_html, needs_alliance=False) if heading else None
-        )
+        self.heading = Section(self, self._heading_html, needs_alliance=False) if heading else None
         parts: list[W.Widget] = [self.picker, self.note]
         if self.heading is not None:
             parts.append(self.heading.output)
@@ -287,9 +285,7 @@ class Workbook:
     def as_of(self) -> dt.date:
         """The day the workbook describes: the ``as_of`` parameter while the quarter is the
         one it was given for, else the chosen quarter's last day (else today)."""
-        if self._as_of is not None and (
-            not self.with_period or self.period == self._as_of_period
-        ):
+        if self._as_of is not None and (not self.with_period or self.period == self._as_of_period):
             return pd.Timestamp(self._as_of).date()
         if self.period is not None:
             return periods.end(self.period)
@@ -327,9 +323,7 @@ class Workbook:
             if self.with_period:
                 quarters = period_choices(self.frames, self.selection.alliance, self.today)
                 if self.selection.period is None:
-                    self.selection.period = (
-                        default_period(quarters, self.today) if ids else None
-                    )
+                    self.selection.period = default_period(quarters, self.today) if ids else None
                 if self.selection.period is not None and self.selection.period not in quarters:
                     quarters = sorted({*quarters, self.selection.period}, reverse=True)
                 self.period_picker.options = [(_period_label(q, self.today), q) for q in quarters]
