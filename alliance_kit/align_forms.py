@@ -39,6 +39,7 @@ from alliance_kit.widgets import (
     _error,
     _ok,
     alliance_rows,
+    fields_to_fix,
     message_html,
 )
 
@@ -356,10 +357,10 @@ class MeetingForm(AllianceForm):
         self.attendance_message.value = message_html("; ".join(att_problems))
         if problems or att_problems:
             self._show(problems, "")
-            n = len([c for c in problems if c in self.fields]) + (1 if att_problems else 0)
+            labels = [f.label for c, f in self.fields.items() if c in problems]
+            labels += [self.attendees.description or "Attendance"] if att_problems else []
             self.status.value = _error(
-                f"Not saved: fix the {n} field{'s' if n != 1 else ''} marked above."
-                + ("" if "" not in problems else " " + problems[""])
+                fields_to_fix(labels) + ("" if "" not in problems else " " + problems[""])
             )
             self.attendance_message.value = message_html("; ".join(att_problems))
             return False

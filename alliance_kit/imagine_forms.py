@@ -503,3 +503,60 @@ def headline_table(summary: bc.BusinessCaseSummary, failure: bc.FailureEstimate)
     out = pd.DataFrame(rows, columns=["measure", "value"])
     out.attrs["nowrap"] = ["measure"]
     return out
+
+
+# --- the business case workbook's tables (display text, read by TableView) ----------------
+
+
+def plan_lines_table(lines: pd.DataFrame, alliance_id: str) -> pd.DataFrame:
+    """The alliance's plan lines by side, category and item, one money column per year."""
+    table = bc.lines_table(lines, alliance_id)
+    years = [c for c in table.columns if c not in ("side", "category", "item")]
+    return formatted(table, money_cols=years)
+
+
+def scenarios_table(s: bc.BusinessCaseSummary) -> pd.DataFrame:
+    """Base, upside and downside: the multipliers applied and the NPV, IRR and payback."""
+    cols = ["scenario", "revenue_x", "cost_x", "investment_x", "delay_years", "npv", "irr",
+            "payback_years"]  # fmt: skip
+    numbers = {"revenue_x": 2, "cost_x": 2, "investment_x": 2, "delay_years": 1,
+               "payback_years": 1}  # fmt: skip
+    rename = {"revenue_x": "revenue ×", "cost_x": "costs ×", "investment_x": "investment ×",
+              "delay_years": "delay (years)", "payback_years": "payback (years)",
+              "npv": f"NPV ({s.currency})", "irr": "IRR"}  # fmt: skip
+    return formatted(
+        s.scenarios[cols], money_cols=["npv"], pct_cols=["irr"], number_cols=numbers,
+        rename=rename,
+    )  # fmt: skip
+
+
+def tornado_table(s: bc.BusinessCaseSummary) -> pd.DataFrame:
+    """Each driver moved down and up, the NPV either way and the swing."""
+    return formatted(
+        s.tornado[["driver", "down", "up", "npv_down", "npv_up", "swing"]],
+        money_cols=["npv_down", "npv_up", "swing"],
+        rename={"npv_down": "NPV if down", "npv_up": "NPV if up"},
+    )
+
+
+def value_split_table(s: bc.BusinessCaseSummary) -> pd.DataFrame:
+    """Each side's share of the investment against its share of the value."""
+    cols = ["side", "investment", "investment_share", "npv_own", "value_share", "gap_points",
+            "imbalanced"]  # fmt: skip
+    rename = {"investment_share": "share of investment", "npv_own": "own NPV",
+              "value_share": "share of value", "gap_points": "gap (points)"}  # fmt: skip
+    return formatted(
+        s.value_split[cols], money_cols=["investment", "npv_own"],
+        pct_cols=["investment_share", "value_share"], number_cols={"gap_points": 1},
+        rename=rename,
+    )  # fmt: skip
+
+
+def plan_vs_actual_table(s: bc.BusinessCaseSummary) -> pd.DataFrame:
+    """Years with actual lines: plan, actual and variance per side and category."""
+    return formatted(
+        s.plan_vs_actual.drop(columns="alliance_id"),
+        money_cols=["plan", "actual", "variance"],
+        pct_cols=["variance_pct"],
+        rename={"variance_pct": "variance %"},
+    )

@@ -12,7 +12,11 @@ For the authors of workbooks, reports and dashboards:
    ``alliance="A003"``, ``period="2026-Q3"`` and ``as_of="2026-09-30"``, against a store
    holding the sample portfolio (``sample.load(store, last_period="2026-Q3")``).
 2. **Thin.** Markdown that guides the user plus short calls into ``alliance_kit``; every
-   number shown comes from a tested package function. Committed without outputs.
+   number shown comes from a tested package function. Committed without outputs. A
+   workbook's second code cell calls ``workbook.start`` with the parameters: it shows the
+   alliance (and quarter) picker, and later cells show ``wb.section(...)`` /
+   ``wb.form(...)``, redrawn when the picker changes. Code cells carry
+   ``"jupyter": {"source_hidden": true}`` and the tag ``hide-input``.
 3. **Recorded results.** The key figures a notebook shows are recorded with
    ``record(name, value)``, usually in its last cell. ``record`` emits a display output of
    mimetype ``application/vnd.alliance-kit+json`` holding ``{"name": ..., "value": ...}``

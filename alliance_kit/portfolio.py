@@ -166,6 +166,7 @@ DISPLAY_LABELS = {
     "id": "Id",
     "name": "Alliance",
     "partner": "Partner",
+    "status": "Status",
     "type": "Type",
     "stage": "Stage",
     "owner": "Owner",
@@ -173,14 +174,13 @@ DISPLAY_LABELS = {
     "start_date": "Started (age)",
     "expected_revenue": "Revenue / year",
     "importance": "Importance",
-    "status": "Status",
     "kpis": "KPIs",
     "agreements": "Agreements",
     "open_items": "Open actions / issues / risks",
 }
 #: Display columns to right-align, and those never to wrap (read by ``widgets.html_table``).
 DISPLAY_NUMERIC = ("expected_revenue", "importance", "kpis", "agreements")
-DISPLAY_NOWRAP = ("id", "start_date", "open_items")
+DISPLAY_NOWRAP = ("id", "status", "start_date", "open_items")
 
 
 def money(amount: float | None, currency: str | None = None) -> str:
@@ -220,6 +220,7 @@ def format_register(reg: pd.DataFrame) -> pd.DataFrame:
             "id": reg["id"],
             "name": reg["name"],
             "partner": reg["partner"],
+            "status": status,  # early and unbroken: it is what the register is read for
             "type": reg["type"],
             "stage": reg["stage"],
             "owner": reg["owner"],
@@ -232,7 +233,6 @@ def format_register(reg: pd.DataFrame) -> pd.DataFrame:
                 money(a, c) for a, c in zip(reg["expected_revenue"], reg["currency"], strict=True)
             ],
             "importance": reg["importance"].map(lambda v: "" if pd.isna(v) else f"{int(v)} / 5"),
-            "status": status,
             "kpis": reg["kpis"],
             "agreements": reg["agreements"],
             "open_items": [

@@ -595,13 +595,20 @@ class AllianceForm(RecordForm):
         return problems
 
 
+def fields_to_fix(labels: Sequence[str]) -> str:
+    """The status line's request, naming the fields: the status sits under the Save button,
+    below every field, so the marked fields are *above* it."""
+    n = len(labels)
+    names = ", ".join(labels)
+    return f"Not saved: fix the {n} field{'s' if n != 1 else ''} marked above ({names})."
+
+
 def _problem_summary(problems: Mapping[str, str], fields: Mapping[str, Field]) -> str:
-    shown = [c for c in problems if c in fields]
+    shown = [c for c in fields if c in problems]  # in the order the form shows them
     hidden = [c for c in problems if c not in fields]
     parts = []
     if shown:
-        n = len(shown)
-        parts.append(f"Not saved: fix the {n} field{'s' if n > 1 else ''} marked below.")
+        parts.append(fields_to_fix([fields[c].label for c in shown]))
     if hidden:
         lead = "Also: " if shown else "Not saved: "
         parts.append(
@@ -646,8 +653,12 @@ def _set_options(widget: W.Dropdown, options: list[tuple[str, Any]]) -> None:
 
 # --- tables --------------------------------------------------------------------------------
 
-# Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win.
+# Selectors go through the wrapper so other pages' ``.ak-table`` rules do not win. Inside
+# an HTML widget (a flex box) the content would grow to the table's width and be clipped
+# at the notebook's edge ("ended (failed..."): min-width:0 lets the wrapper scroll instead.
 TABLE_STYLE = """<style>
+.jupyter-widget-html-content:has(>.ak-table-wrap),.widget-html-content:has(>.ak-table-wrap){
+min-width:0;max-width:100%}
 .ak-table-wrap{overflow-x:auto;max-width:100%;line-height:1.35}
 .ak-table{border-collapse:collapse;font-size:12.5px;font-family:system-ui,sans-serif;margin:4px 0}
 .ak-table-wrap table.ak-table th{background:#eef1f5;text-align:left;padding:4px 6px;

@@ -110,7 +110,7 @@ def test_meeting_attended_by_a_non_member_is_refused(store):
     form.attendees.value = ("A003-P01", "A003-P08")  # P08 is not on the steering committee
     form.save_button.click()
     assert "Ben Hughes is not a member of A003-GB1" in form.attendance_message.value
-    assert "Not saved" in form.status.value
+    assert "Not saved: fix the 1 field marked above (Attended)" in form.status.value
     assert len(store.read("meetings")) == n_meetings
     assert len(store.read("attendance")) == n_att
     assert saved == []

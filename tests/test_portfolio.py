@@ -219,7 +219,8 @@ def test_money() -> None:
 
 def test_format_register(frames) -> None:
     shown = portfolio.format_register(portfolio.register(frames, as_of="2026-09-30"))
-    assert list(shown.columns)[:3] == ["Id", "Alliance", "Partner"]
+    assert list(shown.columns)[:4] == ["Id", "Alliance", "Partner", "Status"]
+    assert "Status" in shown.attrs["nowrap"]  # "ended (failed)" is never broken or cut
     row = shown.set_index("Id").loc["A001"]
     assert row["Sponsors (us / partner)"] == "Sam (svp) / Pat (vp)"
     assert row["Revenue / year"] == "USD 2.0M"

@@ -130,7 +130,9 @@ def test_invalid_record_is_not_saved_and_messages_show_inline(db) -> None:
     assert "start" in form.fields["end_date"].message.value
     assert "required" in form.fields["partner"].message.value
     assert form.fields["name"].message.value == ""
-    assert "fix the 2 fields" in form.status.value
+    # the status sits under Save, below the fields: it points up and names them
+    assert "fix the 2 fields marked above (Partner, End date)" in form.status.value
+    assert "below" not in form.status.value
     # fixing the fields clears the messages and saves
     fill(form, end_date=None, partner="Nimbus")
     assert form.save() is True

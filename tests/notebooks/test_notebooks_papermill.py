@@ -77,7 +77,7 @@ def test_start_here_shows_the_register_of_the_store(run_notebook, sample_db) -> 
     assert results["status_counts"] == reg["status"].value_counts().sort_index().to_dict()
     assert results["expected_revenue_active"] == portfolio.totals(reg).to_dict(orient="records")
     shown_html, shown_md = outputs(nb, "text/html"), outputs(nb, "text/markdown")
-    assert portfolio.headline(reg, "2026-09-30") in shown_md
+    assert html.escape(portfolio.headline(reg, "2026-09-30")) in shown_html
     for name in reg["name"]:
         assert f">{html.escape(name)}</td>" in shown_html
     assert "Strategy and scope" in shown_md  # the guide
