@@ -143,10 +143,10 @@ def test_figures_in_html_equal_alliance_kits(built, frames):
         assert float(value) == pytest.approx(expected[name]), name
     assert found["status"][0][0] == expected["status"]
     # the shown text is the formatted figure
-    assert found["health_index"][0][1] == formatting.number(expected["health_index"])
-    assert found["revenue_at_risk"][0][1] == formatting.money(
-        expected["revenue_at_risk"], expected["currency"]
-    )
+    assert found["health_index"][0][1] == reporting.score(expected["health_index"])  # one decimal
+    shown = found["revenue_at_risk"][0][1]
+    assert shown.startswith(formatting.money(expected["revenue_at_risk"], expected["currency"]))
+    assert shown.endswith("(90% range)")  # the figure comes with its range
     # crack scores, in crack order, equal the scores frame's
     cracks = inputs.scores.cracks
     want = cracks[cracks["alliance_id"] == "A011"].sort_values("crack")["score"]
@@ -157,10 +157,13 @@ def test_figures_in_html_equal_alliance_kits(built, frames):
     assert manifest["reports"]["A011"]["figures"]["health_index"] == expected["health_index"]
 
 
-def test_portfolio_html_shortfall_is_the_seeds_arithmetic(built):
+def test_portfolio_html_shows_no_company_cost_without_company_figures(built):
+    """Without the company's own revenue and alliance share, the seed's arithmetic is an
+    example in words, never a figure of this portfolio."""
     found = figures_in(built.folder / "portfolio.html")
-    assert float(found["shortfall_field"][0][0]) == pytest.approx(1e9 * 0.4 * 0.5)
-    assert found["shortfall_field"][0][1] == "USD 200.0M"
+    assert "shortfall_field" not in found and "shortfall_portfolio" not in found
+    page = (built.folder / "portfolio.html").read_text()
+    assert "An example, not this portfolio" in page and "USD 200.0M" in page
 
 
 def test_user_text_is_escaped_in_html(built):
@@ -280,8 +283,8 @@ def test_cli_report_and_its_exit_codes(tmp_path, sample_db):
     assert bad.exit_code != 0 and "CUR=RATE" in bad.output
     ok = runner.invoke(
         main,
-        [*args, "--alliance", "A003", "--company-revenue", "2e9", "--exchange-rate", "eur=1.1"]
-        + ["--no-progress"],
+        [*args, "--alliance", "A003", "--company-revenue", "2e9", "--alliance-share", "0.4"]
+        + ["--exchange-rate", "eur=1.1", "--no-progress"],
     )
     assert ok.exit_code == 0, ok.output
     assert "index:" in ok.output
