@@ -23,6 +23,7 @@ import pandas as pd
 
 from alliance_kit import periods
 from alliance_kit.formatting import (
+    MISSING,
     day,
     is_missing,
     kpi_value,
@@ -33,7 +34,7 @@ from alliance_kit.formatting import (
     signed,
     text,
 )
-from alliance_kit.health import ALERT_LABELS, NOT_ASSESSED
+from alliance_kit.health import ALERT_LABELS, CRACKS, NOT_ASSESSED
 
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
 
@@ -280,6 +281,7 @@ class ExecutiveSummary:
     revenue_at_risk_high: float | None = None
     missing: str | None = None  # why the alliance is not assessed
     lifetime_years: float = 5.0
+    cracks_scored: int = 6  # cracks with a score this period (open cracks are among them)
 
     @property
     def change(self) -> float | None:
@@ -295,7 +297,7 @@ class ExecutiveSummary:
             "status": self.status,
             "health_index": _round(self.health_index, 1),
             "change": _round(self.change, 1),
-            "open_cracks": len(self.open_cracks),
+            "open_cracks": len(self.open_cracks) if self.cracks_scored else None,
             "failure_probability": _round(self.failure_probability, 4),
             "failure_probability_low": _round(self.failure_low, 4),
             "failure_probability_high": _round(self.failure_high, 4),
@@ -332,9 +334,14 @@ class ExecutiveSummary:
             ),
             card(
                 "Open cracks",
-                html.escape(str(len(self.open_cracks))),
+                html.escape(str(len(self.open_cracks)) if self.cracks_scored else MISSING)
+                + (
+                    f'<div class="ak-sub">of {self.cracks_scored} scored</div>'
+                    if 0 < self.cracks_scored < len(CRACKS)
+                    else ""
+                ),
                 figure="open_cracks",
-                value=len(self.open_cracks),
+                value=len(self.open_cracks) if self.cracks_scored else None,
             ),
             card(
                 "Failure within 12 months",
@@ -369,6 +376,13 @@ class ExecutiveSummary:
         if self.open_cracks:
             cracks = ", ".join(html.escape(c) for c in self.open_cracks)
             parts.append(f"<p><strong>Open cracks:</strong> {cracks}.</p>")
+        elif not self.cracks_scored:
+            parts.append("<p><strong>No crack is scored</strong> this period.</p>")
+        elif self.cracks_scored < len(CRACKS):
+            parts.append(
+                f"<p><strong>No crack is open</strong> among the {self.cracks_scored} scored "
+                f"this period; {len(CRACKS) - self.cracks_scored} are not scored.</p>"
+            )
         else:
             parts.append("<p><strong>No crack is open</strong> this period.</p>")
         parts.append("<h3>What changed since last period</h3>")
@@ -381,7 +395,12 @@ class ExecutiveSummary:
         )
         parts.append("<h3>Top three actions</h3>")
         if self.actions.empty:
-            parts.append('<p class="ak-empty">No remedial action needed.</p>')
+            none = (
+                "No action can be ranked until the cracks are scored."
+                if self.missing
+                else "No remedial action needed."
+            )
+            parts.append(f'<p class="ak-empty">{none}</p>')
         else:
             items = "".join(
                 f"<li><strong>{html.escape(text(r['crack']))}:</strong> "
@@ -405,6 +424,13 @@ def _alliance_score(scores: Any, alliance_id: str) -> pd.Series:
 
 HEALTH_COLS = ("health_index", "health", "index")
 FAILURE_COLS = ("failure_probability", "p_failure", "failure_prob")
+
+
+def _cracks_scored(scores: Any, alliance_id: str) -> int:
+    cracks = _rows(_frame(scores, "cracks"), alliance_id)
+    if cracks.empty or "score" not in cracks.columns:
+        return 0
+    return int(cracks["score"].notna().sum())
 
 
 def _open_cracks(scores: Any, alliance_id: str) -> list[str]:
@@ -476,6 +502,7 @@ def executive_summary(inputs: PortfolioInputs, alliance_id: str) -> ExecutiveSum
         health_index=_round(_get(s, *HEALTH_COLS), 1),
         previous_health_index=_round(_get(s, "prev_health_index"), 1),
         open_cracks=_open_cracks(inputs.scores, alliance_id),
+        cracks_scored=_cracks_scored(inputs.scores, alliance_id),
         failure_probability=_round(_get(s, *FAILURE_COLS), 4),
         expected_revenue=_round(_get(s, "expected_revenue", default=a["expected_revenue"]), 2),
         revenue_at_risk=_round(_get(s, "revenue_at_risk"), 2),

@@ -274,8 +274,9 @@ def sample_db(tmp_path):
 def test_cli_report_and_its_exit_codes(tmp_path, sample_db):
     runner = CliRunner()
     out = tmp_path / "cli"
-    args = ["report", "--db", sample_db, "--out", str(out), "--period", PERIOD]
-    bad = runner.invoke(main, [*args, "-p", "bogus=1"])
+    # -p is the quarter, in any case, as for score and explain
+    args = ["report", "--db", sample_db, "--out", str(out), "-p", PERIOD.lower()]
+    bad = runner.invoke(main, [*args, "--param", "bogus=1"])
     assert bad.exit_code != 0 and "unknown report parameter" in bad.output
     bad = runner.invoke(main, [*args, "--alliance", "NOPE"])
     assert bad.exit_code != 0 and "NOPE" in bad.output

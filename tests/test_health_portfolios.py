@@ -203,6 +203,12 @@ def test_any_valid_portfolio_explains_reports_and_shows(frames):
         if row["status"] == "not assessed":
             assert "NOT ASSESSED" in page and "Not assessed" in page
             assert summary.figures()["failure_probability"] is None
+            assert "No remedial action needed" not in page  # no ranking without scores
+        scored = int(s.cracks.loc[s.cracks["alliance_id"] == aid, "score"].notna().sum())
+        if not scored:  # no number of open cracks from no scores
+            assert summary.figures()["open_cracks"] is None and "No crack is scored" in page
+        elif scored < 6:
+            assert f"of {scored} scored" in page
         sides = reporting.cracks_by_side(inputs, aid)
         assert reasons(sides["score"], sides["note"])
         drill = dashboard.render_alliance(frames, s, table, aid, P)

@@ -138,7 +138,10 @@ def validate(path: Path) -> None:
     if problems:
         _report(problems, str(path), "fix them and validate again")
     total = sum(len(f) for f in typed.values())
-    click.echo(f"{path} is valid: {total} records in {len(typed)} sheets")
+    used = sum(1 for f in typed.values() if len(f))
+    records = f"{total:,} record{'' if total == 1 else 's'}"
+    sheets = f"{used} sheet{'' if used == 1 else 's'}"
+    click.echo(f"{path} is valid: {records} in {sheets}")
 
 
 @main.command()

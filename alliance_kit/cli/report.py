@@ -13,14 +13,14 @@ from alliance_kit.cli import db_option, main, user_path
 
 
 def _param(values: tuple[str, ...]) -> dict[str, Any]:
-    """``-p name=value`` pairs; values are read as Python literals when they parse."""
+    """``--param name=value`` pairs; values are read as Python literals when they parse."""
     import ast
 
     out: dict[str, Any] = {}
     for item in values:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-p")
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         try:
             out[name.strip()] = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
@@ -56,6 +56,7 @@ def run_reports(**kw: Any):
 
 @main.command()
 @click.option(
+    "-p",
     "--period",
     default="previous",
     show_default=True,
@@ -101,7 +102,6 @@ def run_reports(**kw: Any):
     "other currencies (repeatable, e.g. EUR=1.08).",
 )
 @click.option(
-    "-p",
     "--param",
     "params",
     multiple=True,
