@@ -897,11 +897,20 @@ def dashboard_revenue_at_risk(top: pd.DataFrame) -> alt.Chart | alt.LayerChart |
     return layered
 
 
+def count_axis(largest: float) -> alt.Axis:
+    """An axis of whole counts: every whole number up to a small ``largest`` (the renderer
+    would otherwise put ticks at halves and print 0, 1, 1), else at least a step of one."""
+    top = int(largest) if pd.notna(largest) else 0
+    if top <= 10:
+        return alt.Axis(values=list(range(top + 1)), format="d")
+    return alt.Axis(tickMinStep=1, format="d")
+
+
 def status_counts_chart(counts: pd.DataFrame) -> alt.LayerChart:
     """Alliances per status (columns status, alliances) in the status colours."""
     base = alt.Chart(counts).encode(
         x=alt.X("status:N", sort=list(counts["status"]), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("alliances:Q", title="alliances", axis=count_axis(counts["alliances"].max())),
     )
     bars = base.mark_bar(size=48).encode(
         color=alt.Color("status:N", scale=status_scale(), legend=None)
@@ -920,7 +929,11 @@ def status_trend_chart(trend: pd.DataFrame) -> alt.Chart:
         .mark_bar(size=26)
         .encode(
             x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("alliances:Q", title="alliances", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y(
+                "alliances:Q",
+                title="alliances",
+                axis=count_axis(data.groupby("period")["alliances"].sum().max()),
+            ),
             color=alt.Color(
                 "status:N",
                 scale=status_scale(),

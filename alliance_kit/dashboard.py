@@ -459,8 +459,13 @@ def open_risks(one: Mapping[str, pd.DataFrame], period: str) -> pd.DataFrame:
 
 # --- the snapshot: scores computed once per server, shared by every viewer -----------------
 
+NO_MATCH = "No alliance matches these filters."
+NOT_ASSESSED_YET = (
+    "No alliance in view is assessed yet: this needs a health index (see what each one "
+    "is missing under Alliance view)."
+)
 NOTHING_TO_SHOW = (
-    "the store holds no assessment round or KPI actual to show: import records "
+    "the store holds no alliance running up to today: import records "
     "(alliance-kit import) or load the sample portfolio (alliance-kit demo)"
 )
 ENV_SNAPSHOT = "ALLIANCE_KIT_DASHBOARD_SNAPSHOT"
@@ -637,11 +642,17 @@ def crack_names() -> dict[int, str]:
 
 def available_periods(frames: Mapping[str, pd.DataFrame]) -> list[str]:
     """Quarters the portfolio can be scored for: those with an assessment round, else those
-    with KPI actuals (oldest first)."""
+    with KPI actuals, else those in which an alliance runs, up to today's (a first
+    portfolio with no survey yet: its alliances show as not assessed). Oldest first."""
+    from alliance_kit import periods
+
     for name in ("assessment_rounds", "kpi_actuals"):
         df = frames.get(name)
         if df is not None and len(df):
             return sorted(df["period"].dropna().astype(str).unique())
+    alliances = frames.get("alliances")
+    if alliances is not None and len(alliances):
+        return periods.running(alliances)
     return []
 
 
@@ -891,19 +902,24 @@ class DashboardApp:
         table = self.current()
         ids = table["alliance_id"].tolist()
         n = len(table)
+        assessed = int(table["health_index"].notna().sum()) if n else 0
+        unassessed = NOT_ASSESSED_YET if n else NO_MATCH
         self.header.value = self._header(table)
         self.tiles.value = self._tiles(table)
         self.rar.value = self._card(
             "Revenue at risk by alliance",
             "rar",
             lambda: (
-                _charts().dashboard_revenue_at_risk(top_at_risk(table, self.top_n)) if n else None
+                _charts().dashboard_revenue_at_risk(top_at_risk(table, self.top_n))
+                if assessed
+                else None
             ),
-            f"The {plural(min(self.top_n, n), 'alliance')} with the most revenue at risk per "
-            "year (expected annual revenue x the chance of failing within the next 12 "
-            "months), each in its own currency; alliances not assessed have none."
-            if n
+            f"The {plural(min(self.top_n, assessed), 'alliance')} with the most revenue at "
+            "risk per year (expected annual revenue x the chance of failing within the next "
+            "12 months), each in its own currency; alliances not assessed have none."
+            if assessed
             else "",
+            empty=unassessed,
         )
         self.status.value = self._card(
             "Alliances by status",
@@ -929,21 +945,25 @@ class DashboardApp:
         self.scatter.value = self._card(
             "Health against strategic value",
             "scatter",
-            lambda: self._health_chart(
-                "health_vs_value", table, labels=len(table) <= LABELLED_BUBBLES
+            lambda: (
+                self._health_chart("health_vs_value", table, labels=n <= LABELLED_BUBBLES)
+                if assessed
+                else None
             ),
             "Bubble size: expected annual revenue (each in its own currency). Top right: "
             "healthy and important. Top left: important but unhealthy, the alliances to "
             "act on first. Dashed lines: amber (50) and green (70)."
-            if n
+            if assessed
             else "",
+            empty=unassessed,
         )
         self.alerts.value = self._alerts(table)
         self.trend.value = self._card(
             "Trend", "trend",
-            lambda: _charts().status_trend_chart(self.trend_data()) if n else None,
+            lambda: self._trend_chart() if n else None,
             "Alliances per status over the last quarters (type and owner filters apply)."
             if n else "",
+            empty="No alliance has a health index in these quarters yet." if n else NO_MATCH,
         )  # fmt: skip
         options = [("Choose an alliance…", ""), *options_for_alliances(table)]
         chosen = self.w_alliance.value if self.w_alliance.value in ids else ""
@@ -970,6 +990,10 @@ class DashboardApp:
             f"<p class='ak-sub'>{plural(len(table), 'alliance')} · {escape(scope)}</p>"
         )
 
+    def _trend_chart(self) -> Any:
+        data = self.trend_data()
+        return _charts().status_trend_chart(data) if len(data) else None
+
     def _tiles(self, table: pd.DataFrame) -> str:
         parts = []
         money = revenue_by_currency(table)
@@ -978,8 +1002,12 @@ class DashboardApp:
                 tile(
                     f"Revenue at risk ({r.currency})",
                     format_money(r.revenue_at_risk, r.currency),
-                    f"per year; {pct(r.share_at_risk)} of "
-                    f"{format_money(r.expected_revenue, r.currency)} expected"
+                    (
+                        f"per year; {pct(r.share_at_risk)} of "
+                        f"{format_money(r.expected_revenue, r.currency)} expected"
+                        if r.alliances
+                        else "no alliance in this currency is assessed yet"
+                    )
                     + (f"; {r.not_assessed} not assessed, left out" if r.not_assessed else ""),
                     kind="money",
                     test_id=f"rar-{r.currency}",
@@ -993,9 +1021,10 @@ class DashboardApp:
         parts.append(tile("Alerts", str(n_alerts), "this period", test_id="alerts"))
         return f"<div class='ak-tiles'>{''.join(parts)}</div>"
 
-    def _card(self, title: str, key: str, build: Any, note: str = "") -> str:
+    def _card(self, title: str, key: str, build: Any, note: str = "", empty: str = NO_MATCH) -> str:
         """A titled card with one chart; each chart's SVG is drawn once per period and
-        filters (and the snapshot brings the first view's, so a new viewer draws none)."""
+        filters (and the snapshot brings the first view's, so a new viewer draws none).
+        A chart with nothing to draw (``build`` returns None) says ``empty`` instead."""
         cache_key = f"{self.period}|{self.filters}|{key}"
         if cache_key not in self.charts:
             chart = build()
@@ -1004,7 +1033,7 @@ class DashboardApp:
         body = (
             f"<div class='ak-chart' data-chart='{key}'>{drawn}</div>"
             if drawn is not None
-            else "<p class='ak-empty'>No alliance matches these filters.</p>"
+            else f"<p class='ak-empty'>{escape(empty)}</p>"
             f"<div class='ak-chart' data-chart='{key}'><svg width='1' height='1'></svg></div>"
         )
         note_html = f"<p class='ak-note'>{escape(note)}</p>" if note else ""

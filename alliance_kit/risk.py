@@ -221,16 +221,16 @@ def portfolio_at_risk(
     """Per currency, over the alliances with a revenue at risk: their count, expected
     revenue and revenue at risk per year (with ``revenue_at_risk_low``/``_high`` when the
     frame has them), and ``not_assessed``, the alliances left out for want of a health
-    index. With an FX table (units of ``base_currency`` per unit of each currency) a
-    converted total row is added; a currency missing from the table is an error, never
-    silently mixed."""
+    index; a currency with no alliance assessed has no figures (NaN), not zeros. With an
+    FX table (units of ``base_currency`` per unit of each currency) a converted total row
+    is added; a currency missing from the table is an error, never silently mixed."""
     bands = [c for c in ("revenue_at_risk_low", "revenue_at_risk_high") if c in alliances]
     cols = ["expected_revenue", "revenue_at_risk", *bands]
     a = alliances.assign(_in=alliances["revenue_at_risk"].notna())
     a[cols] = a[cols].astype(float)
     a.loc[~a["_in"], cols] = np.nan
     g = a.groupby("currency")
-    out = g[cols].sum(min_count=0).reset_index()
+    out = g[cols].sum(min_count=1).reset_index()  # no alliance assessed: no figure (NaN)
     out["alliances"] = g["_in"].sum().astype(int).to_numpy()
     out["not_assessed"] = g["_in"].size().to_numpy() - out["alliances"]
     out["share_at_risk"] = out["revenue_at_risk"] / out["expected_revenue"].where(
@@ -244,11 +244,11 @@ def portfolio_at_risk(
             raise ValueError(f"no FX rate to {base_currency} for {', '.join(missing)}")
         rate = out["currency"].map(fx).astype(float)
         total = {"currency": f"total in {base_currency}"}
-        total |= {c: float((out[c] * rate).sum()) for c in cols}
+        total |= {c: float((out[c] * rate).sum(min_count=1)) for c in cols}
         total |= {c: int(out[c].sum()) for c in ("alliances", "not_assessed")}
         total["share_at_risk"] = (
             total["revenue_at_risk"] / total["expected_revenue"]
-            if total["expected_revenue"]
+            if total["expected_revenue"] > 0
             else float("nan")
         )
         out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -140,3 +140,14 @@ def test_a_control_character_in_a_label_is_drawn_not_fatal():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-500:]
     assert "A\\x003" in run.stdout and "\x00" not in run.stdout
+
+
+def test_count_axes_show_each_whole_number_once():
+    """A status chart of one alliance has ticks 0 and 1, not 0, 0.5 and 1 printed 0, 1, 1."""
+    counts = pd.DataFrame({"status": ["red", "amber", "green", "not assessed"],
+                           "alliances": [0, 0, 0, 1]})  # fmt: skip
+    spec = charts.status_counts_chart(counts).to_dict()
+    axes = [layer["encoding"]["y"]["axis"] for layer in spec["layer"] if "y" in layer["encoding"]]
+    axes = axes or [spec["encoding"]["y"]["axis"]]
+    assert all(a["values"] == [0, 1] for a in axes)
+    assert charts.count_axis(250).to_dict()["tickMinStep"] == 1

@@ -674,3 +674,35 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
         kill_all(procs)
         if proc.poll() is None:
             proc.kill()
+
+
+def test_app_on_a_first_portfolio_with_no_survey_shows_no_made_up_figure(tmp_path):
+    """One alliance, no survey, no KPI: the page opens on the current quarter, counts it as
+    not assessed, and shows no revenue at risk, bubble or trend it has no data for."""
+    import datetime as dt
+
+    from alliance_kit.store import Store
+
+    store = Store(str(tmp_path / "s.sqlite"))
+    store.migrate()
+    store.insert(
+        "alliances",
+        [
+            dict(id="N1", name="Nordic", partner="Fjord AS", type="reseller",
+                 stage="5 working together", start_date=dt.date(2026, 1, 15), owner="Ana",
+                 expected_revenue=2_000_000.0, currency="EUR",
+                 importance=3)
+        ],
+    )  # fmt: skip
+    frames = store.read_all()
+    store.engine.dispose()
+    app = d.DashboardApp(frames, period="2026-Q3")
+    assert "2026-Q3" in d.available_periods(frames)
+    tiles = app.tiles.value
+    assert 'data-testid="rar-EUR"' in tiles and "€0" not in tiles
+    assert "no alliance in this currency is assessed yet; 1 not assessed" in tiles
+    for part in (app.rar, app.scatter):
+        assert "No alliance in view is assessed yet" in part.value
+        assert "<svg width='1'" in part.value
+    assert "No alliance has a health index" in app.trend.value
+    assert "No alliance matches" not in app.rar.value + app.scatter.value + app.trend.value

@@ -89,6 +89,14 @@ def test_revenue_at_risk_per_alliance_and_per_currency():
     assert fx.loc["total in USD", "expected_revenue"] == pytest.approx(150 + 88)
     with pytest.raises(ValueError, match="EUR"):
         risk.portfolio_at_risk(a, {"USD": 1.0}, "USD")
+    # a currency whose alliances are all not assessed has no figures, not zeros
+    b = a.assign(revenue_at_risk=[50.0, 10.0, None])
+    port = risk.portfolio_at_risk(b).set_index("currency")
+    assert port.loc["EUR", ["alliances", "not_assessed"]].tolist() == [0, 1]
+    assert port.loc["EUR", ["expected_revenue", "revenue_at_risk", "share_at_risk"]].isna().all()
+    assert port.loc["USD", "revenue_at_risk"] == 60.0
+    none = risk.portfolio_at_risk(b.iloc[[2]], {"EUR": 1.1}, "USD").set_index("currency")
+    assert pd.isna(none.loc["total in USD", "revenue_at_risk"])
 
 
 def test_seed_shortfall_is_200_million():
