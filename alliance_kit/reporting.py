@@ -525,7 +525,8 @@ def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
 def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
     """One row per crack: score, status, each side's survey score, the evidence score,
     the perception gap and its reading, and ``note``: why a figure is blank (withheld
-    below the anonymity threshold, or what is missing)."""
+    below the anonymity threshold, or what is missing), or why both sides' shared view
+    and the status differ."""
     c = _rows(_frame(inputs.scores, "cracks"), alliance_id).copy()
     cols = ["crack", "name", "score", "status", "us", "partner", "evidence", "gap", "reading",
             "note"]  # fmt: skip
@@ -547,6 +548,7 @@ def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
                 for vals in zip(
                     c.get("missing", pd.Series(None, index=c.index)),
                     c.get("survey_withheld", pd.Series(None, index=c.index)),
+                    c.get("reading_note", pd.Series(None, index=c.index)),
                     strict=True,
                 )
             ],  # fmt: skip
@@ -564,7 +566,7 @@ CRACK_COLUMNS = [
     Column("evidence", "Evidence", score, True),
     Column("gap", "Gap (us - partner)", signed_score, True),
     Column("reading", "Reading"),
-    Column("note", "Why blank"),
+    Column("note", "Note"),
 ]
 
 
