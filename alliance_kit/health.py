@@ -838,13 +838,11 @@ def _reading_note(cracks: pd.DataFrame, cfg: ScoringConfig) -> list[str | None]:
             continue
         side = "or more" if r.reading == RATED_HIGH_SCORED_LOWER else "below"
         evidence = (
-            f" and the records' evidence {score_text(r.evidence)}" if r.evidence == r.evidence
+            f" and the records' evidence {score_text(r.evidence)}"
+            if r.evidence == r.evidence
             else ""
         )
-        band = (
-            f"green needs {cfg.green:g}" if r.status != "green"
-            else f"green from {cfg.green:g}"
-        )
+        band = f"green needs {cfg.green:g}" if r.status != "green" else f"green from {cfg.green:g}"
         notes.append(
             f"both sides rate it {cfg.high_cut:g} {side} (us {score_text(r.survey_us)}, partner "
             f"{score_text(r.survey_partner)}), but the survey {score_text(r.survey)}{evidence} "
