@@ -1010,7 +1010,8 @@ class RevenueAtRisk:
         if b.empty or "alliances" not in b.columns:
             return b.iloc[0:0]
         b = b.assign(low=self._band("low"), high=self._band("high"))
-        return b[b["alliances"] > 0].reset_index(drop=True)
+        b = b[b["alliances"] > 0].sort_values(["expected_revenue", "currency"], ascending=False)
+        return b.reset_index(drop=True)
 
     def _repr_html_(self) -> str:
         head = self.headline()
@@ -1348,7 +1349,9 @@ def attention(inputs: PortfolioInputs, importance: int = 4) -> pd.DataFrame:
             else set()
         )
         why = [_status_words(r, importance)]
-        if len(red):
+        if len(red) == len(short):
+            why.append("every crack red")
+        elif len(red):
             names = [short[int(k)] + (" (newly red)" if k in newly else "") for k in red["crack"]]
             why.append(f"red {'crack' if len(red) == 1 else 'cracks'}: {', '.join(names)}")
         if len(amber):
@@ -1360,8 +1363,8 @@ def attention(inputs: PortfolioInputs, importance: int = 4) -> pd.DataFrame:
         ask = []
         if not is_missing(life) and life > 0.5:
             ask.append(
-                "Decision: with the partner's sponsor, turn it around, restructure it or "
-                "prepare an exit."
+                "Decision: turn it around, restructure it or prepare an exit, with the "
+                "partner's sponsor."
             )
         record = records.loc[r["alliance_id"]] if r["alliance_id"] in records.index else None
         if r["status"] == NOT_ASSESSED:
@@ -1370,7 +1373,8 @@ def attention(inputs: PortfolioInputs, importance: int = 4) -> pd.DataFrame:
                 f"Have {owner or 'the alliance owner'} supply what the assessment lacks: "
                 f"{text(r.get('missing'))}."
             )
-        focus = list(red["crack"][:2]) if len(red) else list(amber["crack"][:1])
+        # two asks at most: the decision on its future, then the weakest cracks' asks
+        focus = list(red["crack"][: 2 - len(ask)]) if len(red) else list(amber["crack"][:1])
         ask += [asks[int(k)] for k in focus if asks.get(int(k))]
         if record is not None and not text(record.get("our_sponsor")):
             ask.append("Sponsor: name our executive sponsor; none is recorded.")
@@ -1433,8 +1437,8 @@ class Attention:
                 "<tr>"
                 f"<td><strong>{html.escape(text(r['name']))}</strong>"
                 f'<div class="ak-sub">{html.escape(text(r["alliance_id"]))} &middot; '
-                f"{html.escape(text(r['partner']))}</div></td>"
-                f"<td>{status_badge(r['status'])}</td>"
+                f"{html.escape(text(r['partner']))}</div>"
+                f"{status_badge(r['status'])}</td>"
                 f"<td>{html.escape(text(r['why']))}</td>"
                 f'<td><ul class="ak-ask">{asks}</ul></td>'
                 f'<td class="num" data-figure="attention_rar" '
@@ -1442,11 +1446,13 @@ class Attention:
                 "</tr>"
             )
         head = (
-            "<tr><th>Alliance</th><th>Status</th><th>Why</th><th>What you are asked to do</th>"
+            "<tr><th>Alliance</th><th>Why</th><th>What you are asked to do</th>"
             '<th class="num">Revenue at risk / year</th></tr>'
         )
+        widths = "".join(f'<col style="width:{w}%">' for w in (24, 30, 34, 12))
         return (
-            f'{lead}<table class="ak-attention"><thead>{head}</thead>'
+            f'{lead}<table class="ak-attention"><colgroup>{widths}</colgroup>'
+            f"<thead>{head}</thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 
