@@ -196,6 +196,14 @@ HORIZON_NOTE = (
 )
 
 
+def plain(words: Any) -> str:
+    """``words`` for an executive page: the health survey named in plain words instead of
+    the command and notebook that run it (those are for whoever prepares the data)."""
+    from alliance_kit import health
+
+    return text(words).replace(health.SURVEY, "the health survey")
+
+
 def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
     attrs = ""
     if figure:
@@ -1225,6 +1233,8 @@ def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
         }
     )
     s = s.drop(columns=[c for c in ("name", "partner", "importance") if c in s.columns])
+    if "missing" in s.columns:
+        s["missing"] = s["missing"].map(lambda m: None if is_missing(m) else plain(m))
     out = s.merge(a, left_on="alliance_id", right_on="id", how="left")
     out = out.reindex(columns=cols)
     return out.sort_values(["health_index", "alliance_id"], na_position="last").reset_index(
