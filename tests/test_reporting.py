@@ -342,14 +342,13 @@ def test_the_portfolio_page_leads_with_attention_and_shows_no_cli_syntax(inputs)
 
 
 def sparse_inputs(*alliances: dict, surveyed: tuple[str, ...] = ()) -> reporting.PortfolioInputs:
-    from test_health import alliance  # noqa: F401  (the helpers of the health tests)
+    """Only the given alliances; the health survey (three respondents a side, every answer
+    4) for A1 when ``surveyed`` names it."""
+    from frame_helpers import tf
     from test_health_sparse import ALL_FOUR, full, survey
 
-    from alliance_kit.model import TABLES  # noqa: F401
-    from frame_helpers import tf
-
     frames = full(alliances=tf("alliances", list(alliances)))
-    if surveyed:
+    if "A1" in surveyed:
         people = [(PERIOD, f"{side[0].upper()}{i}", side, ALL_FOUR) for side in ("us", "partner")
                   for i in range(3)]  # fmt: skip
         frames.update(survey(people))
