@@ -204,14 +204,19 @@ def plain(words: Any) -> str:
     return text(words).replace(health.SURVEY, "the health survey")
 
 
-def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
+def card(
+    label: str, shown: str, *, figure: str | None = None, value: Any = None, sub: str = ""
+) -> str:
+    """A headline card: ``shown`` is HTML (already escaped), ``sub`` a line of plain text
+    under the figure."""
     attrs = ""
     if figure:
         raw = "" if is_missing(value) else str(value)
         attrs = f' data-figure="{html.escape(figure)}" data-value="{html.escape(raw)}"'
+    below = f'<div class="ak-sub">{html.escape(sub)}</div>' if sub else ""
     return (
         f'<div class="ak-card"><div class="label">{html.escape(label)}</div>'
-        f'<div class="value"{attrs}>{shown}</div></div>'
+        f'<div class="value"{attrs}>{shown}</div>{below}</div>'
     )
 
 
@@ -1041,8 +1046,8 @@ class RevenueAtRisk:
                 cards.append(
                     card(
                         f"Revenue at risk / year, {c}",
-                        html.escape(money(r["revenue_at_risk"], c))
-                        + f'<div class="ak-sub">{html.escape(sub)}</div>',
+                        html.escape(money(r["revenue_at_risk"], c)),
+                        sub=sub,
                         figure="revenue_at_risk",
                         value=round(float(r["revenue_at_risk"]), 2),
                     )
