@@ -360,14 +360,10 @@ class ExecutiveSummary:
             ),  # fmt: skip
             card(
                 "Revenue at risk / year",
-                html.escape(money(self.revenue_at_risk, self.currency))
-                + (
-                    f'<div class="ak-sub">{html.escape(self._rar_range())}</div>'
-                    if self.revenue_at_risk_low is not None
-                    else ""
-                ),
+                html.escape(money(self.revenue_at_risk, self.currency)),
                 figure="revenue_at_risk",
                 value=_round(self.revenue_at_risk, 2),
+                sub=self._rar_range() if self.revenue_at_risk_low is not None else "",
             ),
         ]
         parts = [f'<div class="ak-cards">{"".join(cards)}</div>']
