@@ -1432,8 +1432,9 @@ class Attention:
         n = len(self.alliances)
         lead = (
             f'<p class="ak-lead"><strong data-figure="attention" data-value="{n}">'
-            f"{n} of {self.running}</strong> alliances need a decision or your time this "
-            "quarter, most revenue at risk first.</p>"
+            f"{n} of {self.running}</strong> {'alliance' if self.running == 1 else 'alliances'}"
+            f" {'needs' if n == 1 else 'need'} a decision or your time this quarter, most "
+            "revenue at risk first.</p>"
         )
         rows = []
         for _, r in self.alliances.iterrows():
@@ -1527,7 +1528,7 @@ def portfolio_header(inputs: PortfolioInputs) -> Html:
     return Html(
         "<h1>Alliance portfolio report &mdash; "
         f"{html.escape(periods.label(inputs.period, inputs.as_of))}</h1>"
-        f'<p class="ak-meta">{len(a)} alliances running this period; '
+        f'<p class="ak-meta">{plural(len(a), "alliance")} running this period; '
         f"health this period: {html.escape(summary or 'not scored')}</p>"
     )
 

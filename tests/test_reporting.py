@@ -367,6 +367,7 @@ def test_a_sparse_portfolio_shows_no_figure_it_has_no_data_for():
     assert "No alliance is assessed this quarter" in page
     assert "EUR 0" not in page and "Revenue at risk / year, EUR" not in page
     assert "1 alliance not assessed is left out" in page
+    assert "1 alliance running this period" in page and ">1 of 1</strong> alliance needs" in page
     assert "not assessed</span>" in page  # its revenue at risk cell
     assert "--" not in page and "alliance-kit" not in page
     # one assessed alliance in USD and one not assessed in EUR: one card, USD
