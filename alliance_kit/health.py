@@ -1472,6 +1472,7 @@ class Explanation:
     actions: list[str]
     survey_basis: str | None = None
     survey_withheld: str | None = None
+    reading_note: str | None = None  # why a shared view and the status differ
     missing: str | None = None
     config: ScoringConfig = field(default_factory=ScoringConfig)
     crack_scores: pd.DataFrame | None = None  # crack, score: the alliance's six
@@ -1494,6 +1495,8 @@ class Explanation:
         lines.append(f"  perception gap (us - partner) {f(self.gap)}: {self.reading or 'n/a'}"
                      + (f"  (flagged at |gap| >= {cfg.gap_flag:g})" if self.gap == self.gap
                         else ""))  # fmt: skip
+        if self.reading_note:
+            lines.append(f"    {self.reading_note}")
         lines.append(f"  survey by side (withheld below {cfg.min_respondents} respondents):")
         for r in self.sides.itertuples(index=False):
             if _words(r.withheld):
@@ -1709,6 +1712,7 @@ def explain(
         status=r["status"],
         gap=float(r["gap"]),
         reading=r["reading"] if isinstance(r["reading"], str) else None,
+        reading_note=_words(r.get("reading_note")),
         remedies=list(c.remedies) if opening else [],
         actions=list(c.actions) if opening else [],
         survey_basis=_words(r["survey_basis"]),

@@ -350,3 +350,7 @@ def test_reading_and_status_agree_on_the_sample_and_a_sparse_portfolio(bare, one
     assert (scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER).any()  # A008 Trust
     for cracks in (scores.cracks, bare.cracks, one_partner[1].cracks):
         assert_reading_agrees_with_status(cracks)
+    hit = scores.cracks[scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER].iloc[0]
+    frames = sample.portfolio(n_alliances=12, seed=7, last_period=P)
+    told = health.explain(frames, hit["alliance_id"], int(hit["crack"]), P).to_text()
+    assert "both rate it high, scored lower" in told and hit["reading_note"] in told
