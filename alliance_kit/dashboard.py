@@ -1132,12 +1132,13 @@ def render_alliance(
     names = crack_names()
     shown = cracks.assign(crack_name=cracks["crack"].map(lambda c: names.get(int(c), "")))
     shown["why"] = [
-        "; ".join(v for v in (m, w) if isinstance(v, str))
-        for m, w in zip(shown.get("missing", pd.Series(None, index=shown.index)),
-                        shown.get("survey_withheld", pd.Series(None, index=shown.index)),
-                        strict=True)
+        "; ".join(v for v in (m, w, n) if isinstance(v, str))
+        for m, w, n in zip(shown.get("missing", pd.Series(None, index=shown.index)),
+                           shown.get("survey_withheld", pd.Series(None, index=shown.index)),
+                           shown.get("reading_note", pd.Series(None, index=shown.index)),
+                           strict=True)
     ]  # fmt: skip
-    crack_cols["why"] = "Why blank"
+    crack_cols["why"] = "Note"
     shown_cols = ("score", "survey_us", "survey_partner", "gap")
     fmt = {c: (lambda x, c=c: number(x[c], 1)) for c in shown_cols}
     crack_table = html_table(shown, crack_cols, fmt, status_column="status")

@@ -26,7 +26,11 @@ Everything here is vectorized over the whole portfolio: pass the frames dict
 5. **Perception gap.** ``gap = us - partner`` survey means; reading: both sides at or
    above ``high_cut`` = agreed strength, both below = agreed weakness, us high and
    partner low = blind spot (fix first), partner high and us low = undervalued;
-   ``|gap| >= gap_flag`` (25 points, one step on the 1-5 scale) is flagged.
+   ``|gap| >= gap_flag`` (25 points, one step on the 1-5 scale) is flagged. The reading
+   never contradicts the status: "agreed strength" needs a green crack and "agreed
+   weakness" an amber or red one; when both sides agree but the blended score lands in
+   the other band, the reading says so (``RATED_HIGH_SCORED_LOWER`` /
+   ``RATED_LOW_SCORED_HIGHER``) and ``reading_note`` gives the figures that explain it.
 6. **Early warning** against the previous quarter: a crack down ``drop_alert`` points
    or more, a crack newly red, a gap widened by ``gap_widening`` points or more, a
    response rate down ``response_drop`` or more, a high don't-know rate.
@@ -57,6 +61,10 @@ NOT_ASSESSED = "not assessed"
 #: compare the rounded figure, the one every page prints.
 DECIMALS = 1
 READINGS = ("agreed strength", "agreed weakness", "blind spot", "undervalued")
+#: Both sides rate the crack high, but its blended score is not green (or both rate it
+#: low, but it scores green): said instead of a strength or weakness the status denies.
+RATED_HIGH_SCORED_LOWER = "both rate it high, scored lower"
+RATED_LOW_SCORED_HIGHER = "both rate it low, scored higher"
 ALERT_KINDS = ("drop", "newly red", "gap widening", "response falling", "dont know")
 #: How each kind of alert is named on a page.
 ALERT_LABELS = {
@@ -799,12 +807,48 @@ def _active(frames: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     return a[keep]
 
 
-def _reading(us: pd.Series, partner: pd.Series, cut: float) -> pd.Series:
+def _reading(
+    us: pd.Series, partner: pd.Series, cut: float, status: pd.Series | None = None
+) -> pd.Series:
+    """The four-way perception reading of the two sides' survey means. Given the crack's
+    ``status``, a shared view the status denies is not called a strength or weakness:
+    both high on a crack that is not green reads ``RATED_HIGH_SCORED_LOWER``, both low on
+    a green one ``RATED_LOW_SCORED_HIGHER``."""
     uh, ph = us.to_numpy() >= cut, partner.to_numpy() >= cut
     code = np.where(uh, np.where(ph, 0, 2), np.where(ph, 3, 1))  # READINGS' order
+    if status is not None:
+        st = status.to_numpy(dtype=object)
+        code = np.where((code == 0) & (st != "green"), len(READINGS) + 1, code)
+        code = np.where((code == 1) & (st == "green"), len(READINGS) + 2, code)
     code[np.isnan(us.to_numpy()) | np.isnan(partner.to_numpy())] = len(READINGS)
-    words = np.array([*READINGS, np.nan], dtype=object)[code]
+    words = np.array(
+        [*READINGS, np.nan, RATED_HIGH_SCORED_LOWER, RATED_LOW_SCORED_HIGHER], dtype=object
+    )[code]
     return pd.Series(words, index=us.index, dtype=object)
+
+
+def _reading_note(cracks: pd.DataFrame, cfg: ScoringConfig) -> list[str | None]:
+    """Why a shared view and the status differ, in figures the page prints: the survey
+    and the records' evidence blend into a score whose band decides the status."""
+    notes: list[str | None] = []
+    for r in cracks[["reading", "survey_us", "survey_partner", "survey", "evidence", "score",
+                     "status"]].itertuples(index=False):  # fmt: skip
+        if r.reading not in (RATED_HIGH_SCORED_LOWER, RATED_LOW_SCORED_HIGHER):
+            notes.append(None)
+            continue
+        side = "or more" if r.reading == RATED_HIGH_SCORED_LOWER else "below"
+        evidence = (
+            f" and the records' evidence {score_text(r.evidence)}"
+            if r.evidence == r.evidence
+            else ""
+        )
+        band = f"green needs {cfg.green:g}" if r.status != "green" else f"green from {cfg.green:g}"
+        notes.append(
+            f"both sides rate it {cfg.high_cut:g} {side} (us {score_text(r.survey_us)}, partner "
+            f"{score_text(r.survey_partner)}), but the survey {score_text(r.survey)}{evidence} "
+            f"blend to {score_text(r.score)}: {r.status} ({band})"
+        )
+    return notes
 
 
 def _side_means(by_side: pd.DataFrame, row: np.ndarray, size: int) -> dict[str, np.ndarray]:
@@ -901,7 +945,8 @@ def _crack_scores(
             "gap_flag": np.abs(gap) >= cfg.gap_flag,
         }
     )
-    out["reading"] = _reading(out["survey_us"], out["survey_partner"], cfg.high_cut)
+    out["reading"] = _reading(out["survey_us"], out["survey_partner"], cfg.high_cut, out["status"])
+    out["reading_note"] = _reading_note(out, cfg)
     unscored = np.array([None, *(_crack_missing(c) for c in CRACKS)], dtype=object)
     out["missing"] = np.where(np.isnan(score), unscored[crack], None)
     return out
@@ -1427,6 +1472,7 @@ class Explanation:
     actions: list[str]
     survey_basis: str | None = None
     survey_withheld: str | None = None
+    reading_note: str | None = None  # why a shared view and the status differ
     missing: str | None = None
     config: ScoringConfig = field(default_factory=ScoringConfig)
     crack_scores: pd.DataFrame | None = None  # crack, score: the alliance's six
@@ -1449,6 +1495,8 @@ class Explanation:
         lines.append(f"  perception gap (us - partner) {f(self.gap)}: {self.reading or 'n/a'}"
                      + (f"  (flagged at |gap| >= {cfg.gap_flag:g})" if self.gap == self.gap
                         else ""))  # fmt: skip
+        if self.reading_note:
+            lines.append(f"    {self.reading_note}")
         lines.append(f"  survey by side (withheld below {cfg.min_respondents} respondents):")
         for r in self.sides.itertuples(index=False):
             if _words(r.withheld):
@@ -1664,6 +1712,7 @@ def explain(
         status=r["status"],
         gap=float(r["gap"]),
         reading=r["reading"] if isinstance(r["reading"], str) else None,
+        reading_note=_words(r.get("reading_note")),
         remedies=list(c.remedies) if opening else [],
         actions=list(c.actions) if opening else [],
         survey_basis=_words(r["survey_basis"]),

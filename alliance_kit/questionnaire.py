@@ -46,6 +46,8 @@ class Crack:
     actions: list[str]
     number: int = 0
     question: str = ""
+    #: What an executive is asked to do when this crack puts an alliance on their desk.
+    ask: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def load(version: str | None = None, path: Path | str | None = None) -> Question
             actions=list(c["actions"]),
             number=int(n),
             question=c.get("question", ""),
+            ask=c.get("ask", ""),
         )
         for n, c in data["cracks"].items()
     }

@@ -31,6 +31,7 @@ from alliance_kit.formatting import (
     money,
     number,
     pct,
+    plural,
     signed,
     text,
 )
@@ -196,14 +197,27 @@ HORIZON_NOTE = (
 )
 
 
-def card(label: str, shown: str, *, figure: str | None = None, value: Any = None) -> str:
+def plain(words: Any) -> str:
+    """``words`` for an executive page: the health survey named in plain words instead of
+    the command and notebook that run it (those are for whoever prepares the data)."""
+    from alliance_kit import health
+
+    return text(words).replace(health.SURVEY, "the health survey")
+
+
+def card(
+    label: str, shown: str, *, figure: str | None = None, value: Any = None, sub: str = ""
+) -> str:
+    """A headline card: ``shown`` is HTML (already escaped), ``sub`` a line of plain text
+    under the figure."""
     attrs = ""
     if figure:
         raw = "" if is_missing(value) else str(value)
         attrs = f' data-figure="{html.escape(figure)}" data-value="{html.escape(raw)}"'
+    below = f'<div class="ak-sub">{html.escape(sub)}</div>' if sub else ""
     return (
         f'<div class="ak-card"><div class="label">{html.escape(label)}</div>'
-        f'<div class="value"{attrs}>{shown}</div></div>'
+        f'<div class="value"{attrs}>{shown}</div>{below}</div>'
     )
 
 
@@ -353,14 +367,10 @@ class ExecutiveSummary:
             ),  # fmt: skip
             card(
                 "Revenue at risk / year",
-                html.escape(money(self.revenue_at_risk, self.currency))
-                + (
-                    f'<div class="ak-sub">{html.escape(self._rar_range())}</div>'
-                    if self.revenue_at_risk_low is not None
-                    else ""
-                ),
+                html.escape(money(self.revenue_at_risk, self.currency)),
                 figure="revenue_at_risk",
                 value=_round(self.revenue_at_risk, 2),
+                sub=self._rar_range() if self.revenue_at_risk_low is not None else "",
             ),
         ]
         parts = [f'<div class="ak-cards">{"".join(cards)}</div>']
@@ -443,29 +453,71 @@ def _open_cracks(scores: Any, alliance_id: str) -> list[str]:
     return [f"{crack_name(c)} ({s})" for c, s in zip(bad["crack"], bad["status"], strict=True)]
 
 
-def changes(inputs: PortfolioInputs, alliance_id: str, min_move: float = 5.0) -> pd.DataFrame:
-    """What moved since the previous period: this period's alerts, then every crack whose
-    score moved ``min_move`` points or more (columns ``what``, ``detail``)."""
-    rows: list[dict[str, str]] = []
-    alerts = _rows(_frame(inputs.scores, "alerts"), alliance_id)
-    for _, a in alerts.iterrows():
+def crack_changes(inputs: PortfolioInputs, min_move: float = 5.0) -> pd.DataFrame:
+    """What moved since the previous period, one line per alliance and crack (columns
+    ``alliance_id``, ``crack``, ``what``, ``detail``): a score move of ``min_move``
+    points or more and its status change, a widening perception gap and a high don't-know
+    rate of the same crack are said together (``Trust: 72.0 → 48.0 (-24.0 points), now
+    red (was amber)``), not once per alert. Alerts without a crack (response falling) get
+    a line of their own. Most serious first: newly red, then the biggest drops."""
+    cols = ["alliance_id", "crack", "what", "detail"]
+    al = _frame(inputs.scores, "alerts")
+    c = _frame(inputs.scores, "cracks")
+    kinds: dict[tuple[str, int], dict[str, str]] = {}
+    loose: list[dict[str, Any]] = []
+    for _, a in al.iterrows():
+        kind, message = text(_get(a, "kind")), text(_get(a, "message"))
         crack = _get(a, "crack")
-        what = ALERT_LABELS.get(text(_get(a, "kind")), text(_get(a, "kind", default="alert")))
-        label = what + (f" - {crack_name(crack)}" if crack is not None else "")
-        rows.append({"what": label[:1].upper() + label[1:], "detail": text(_get(a, "message"))})
-    c = _rows(_frame(inputs.scores, "cracks"), alliance_id)
+        if crack is None:
+            label = ALERT_LABELS.get(kind, kind or "Alert")
+            loose.append({"alliance_id": a["alliance_id"], "crack": None, "what": label,
+                          "detail": message[:1].upper() + message[1:], "_o": (2, 0.0)})  # fmt: skip
+            continue
+        # the alert's sentence after "crack N Name: " (or the whole of it)
+        kinds.setdefault((a["alliance_id"], int(crack)), {})[kind] = message.split(": ", 1)[-1]
+    rows: list[dict[str, Any]] = []
     if not c.empty and "change" in c.columns:
-        shifted = c[c["change"].abs() >= min_move].sort_values("change")
-        for _, r in shifted.iterrows():
+        moved = c["change"].abs() >= min_move
+        keyed = [(a, int(k)) in kinds for a, k in zip(c["alliance_id"], c["crack"], strict=True)]
+        for _, r in c[moved | pd.Series(keyed, index=c.index)].iterrows():
+            found = kinds.pop((r["alliance_id"], int(r["crack"])), {})
+            parts = []
+            if not is_missing(r["change"]) and (
+                abs(r["change"]) >= min_move or {"drop", "newly red"} & found.keys()
+            ):
+                part = (
+                    f"{score(r['prev_score'])} → {score(r['score'])} "
+                    f"({signed_score(r['change'])} points)"
+                )
+                if text(r["status"]) != text(r["prev_status"]):
+                    part += f", now {text(r['status'])} (was {text(r['prev_status'])})"
+                parts.append(part)
+            parts += [found[k] for k in ("gap widening", "dont know") if k in found]
+            change = 0.0 if is_missing(r["change"]) else float(r["change"])
+            newly_red = r["status"] == "red" and r["prev_status"] in ("green", "amber")
             rows.append(
                 {
-                    "what": f"{crack_name(r['crack'])} {'up' if r['change'] > 0 else 'down'}",
-                    "detail": f"{score(r['prev_score'])} -> {score(r['score'])} "
-                    f"({signed_score(r['change'])} points; {text(r['prev_status'])} -> "
-                    f"{text(r['status'])})",
+                    "alliance_id": r["alliance_id"],
+                    "crack": int(r["crack"]),
+                    "what": crack_name(r["crack"]),
+                    "detail": "; ".join(parts),
+                    "_o": (0 if newly_red else 1, change),
                 }
             )
-    return pd.DataFrame(rows, columns=["what", "detail"]).drop_duplicates().reset_index(drop=True)
+    for (alliance_id, crack), found in kinds.items():  # alerts on a crack not in the grid
+        rows.append({"alliance_id": alliance_id, "crack": crack, "what": crack_name(crack),
+                     "detail": "; ".join(found.values()), "_o": (1, 0.0)})  # fmt: skip
+    out = pd.DataFrame(rows + loose, columns=[*cols, "_o"])
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out = out.sort_values(["alliance_id", "_o"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def changes(inputs: PortfolioInputs, alliance_id: str, min_move: float = 5.0) -> pd.DataFrame:
+    """The alliance's lines of :func:`crack_changes` (columns ``what``, ``detail``)."""
+    every = inputs.table(f"crack_changes_{min_move:g}", lambda: crack_changes(inputs, min_move))
+    return _rows(every, alliance_id)[["what", "detail"]].reset_index(drop=True)
 
 
 def top_actions(inputs: PortfolioInputs, alliance_id: str, n: int = 3) -> pd.DataFrame:
@@ -552,7 +604,8 @@ def header(inputs: PortfolioInputs, alliance_id: str) -> Html:
 def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
     """One row per crack: score, status, each side's survey score, the evidence score,
     the perception gap and its reading, and ``note``: why a figure is blank (withheld
-    below the anonymity threshold, or what is missing)."""
+    below the anonymity threshold, or what is missing), or why both sides' shared view
+    and the status differ."""
     c = _rows(_frame(inputs.scores, "cracks"), alliance_id).copy()
     cols = ["crack", "name", "score", "status", "us", "partner", "evidence", "gap", "reading",
             "note"]  # fmt: skip
@@ -574,6 +627,7 @@ def cracks_by_side(inputs: PortfolioInputs, alliance_id: str) -> pd.DataFrame:
                 for vals in zip(
                     c.get("missing", pd.Series(None, index=c.index)),
                     c.get("survey_withheld", pd.Series(None, index=c.index)),
+                    c.get("reading_note", pd.Series(None, index=c.index)),
                     strict=True,
                 )
             ],  # fmt: skip
@@ -591,7 +645,7 @@ CRACK_COLUMNS = [
     Column("evidence", "Evidence", score, True),
     Column("gap", "Gap (us - partner)", signed_score, True),
     Column("reading", "Reading"),
-    Column("note", "Why blank"),
+    Column("note", "Note"),
 ]
 
 
@@ -985,62 +1039,73 @@ class RevenueAtRisk:
             "not_assessed": self.not_assessed,
         }
 
+    def headline(self) -> pd.DataFrame:
+        """One row per currency with at least one assessed alliance: the figures of the
+        headline cards (currencies are never added together)."""
+        b = self.by_currency
+        if b.empty or "alliances" not in b.columns:
+            return b.iloc[0:0]
+        b = b.assign(low=self._band("low"), high=self._band("high"))
+        b = b[b["alliances"] > 0].sort_values(["expected_revenue", "currency"], ascending=False)
+        return b.reset_index(drop=True)
+
     def _repr_html_(self) -> str:
-        cur = self.company_currency
-        by_currency = self.by_currency.assign(
-            range=[
-                f"{money(lo, c)}-{money(hi, c)}"
-                for lo, hi, c in zip(
-                    self._band("low"), self._band("high"), self.by_currency["currency"],
-                    strict=True,
-                )
-            ]
-        )  # fmt: skip
-        table = render_table(
-            by_currency,
-            [
-                Column("currency", "Currency"),
-                Column("alliances", "Alliances assessed", number, True),
-                Column("expected_revenue", "Expected revenue / year", money, True),
-                Column(
-                    "revenue_at_risk",
-                    "Revenue at risk / year",
-                    money,
-                    True,
-                    figure="revenue_at_risk",
-                ),
-                Column("range", "90% range", numeric=True),
-                Column("share_at_risk", "Share at risk", pct, True),
-                Column("not_assessed", "Not assessed (left out)", number, True),
-            ],
-        )
-        left_out = (
-            f'<p class="ak-missing">{self.not_assessed} alliance(s) not assessed are left out '
-            "of these totals: no health index, so no failure probability or revenue at risk "
-            "(the alliance table says what each is missing).</p>"
-            if self.not_assessed
-            else ""
-        )
-        horizon = HORIZON_NOTE.format(years=self.lifetime_years)
-        note = f'<p class="ak-note">{html.escape(horizon)}</p>'
-        if self.illustrative:
-            calc = (
-                "<p><em>An example, not this portfolio's cost</em> (the seed's arithmetic): a "
-                f"company with annual revenue of {html.escape(money(self.company_revenue, cur))}"
-                f" expecting {html.escape(pct(self.alliance_share))} of it from alliances "
-                f"misses {html.escape(money(self.shortfall_field, cur))} a year if "
-                f"{html.escape(pct(self.field_failure_rate))} of its alliances fail. Give your "
-                "company's revenue and alliance share (--company-revenue, --alliance-share) "
-                "to see what failure would cost it.</p>"
+        head = self.headline()
+        parts = []
+        if head.empty:
+            parts.append(
+                '<p class="ak-empty">No alliance is assessed this quarter, so there is no '
+                "revenue at risk to show.</p>"
             )
-            return table + left_out + note + calc
+        else:
+            cards = []
+            for _, r in head.iterrows():
+                c = text(r["currency"])
+                sub = (
+                    f"90% range {money(r['low'], c)}-{money(r['high'], c)}; "
+                    f"{pct(r['share_at_risk'])} of {money(r['expected_revenue'], c)} expected "
+                    f"from {plural(int(r['alliances']), 'alliance')}"
+                )
+                cards.append(
+                    card(
+                        f"Revenue at risk / year, {c}",
+                        html.escape(money(r["revenue_at_risk"], c)),
+                        sub=sub,
+                        figure="revenue_at_risk",
+                        value=round(float(r["revenue_at_risk"]), 2),
+                    )
+                )
+            parts.append(f'<div class="ak-cards">{"".join(cards)}</div>')
+        if self.not_assessed:
+            parts.append(
+                f'<p class="ak-missing">{plural(self.not_assessed, "alliance")} not assessed '
+                f"{'is' if self.not_assessed == 1 else 'are'} left out: without a health "
+                "index there is no failure probability or revenue at risk (the table of "
+                "alliances below says what each is missing).</p>"
+            )
+        horizon = HORIZON_NOTE.format(years=self.lifetime_years)
+        parts.append(f'<p class="ak-note">{html.escape(horizon)}</p>')
+        return "".join(parts)
+
+    def company_cost(self) -> Html:
+        """What alliance failure costs the company as a whole, on the company's own figures;
+        without them it says they are not set and shows no figure (the seed's example
+        figures are not this company's)."""
+        cur = self.company_currency
+        if self.illustrative:
+            return Html(
+                '<p class="ak-missing">Company figures not set: the company\'s annual revenue '
+                "and the share of it expected from alliances were not given for this report, "
+                "so what alliance failure would cost the company as a whole is not shown. "
+                "Revenue at risk above does not depend on them.</p>"
+            )
         field = (
-            f"<p>What alliance failure costs the company, on your company figures: with annual "
-            f"revenue of <strong>{html.escape(money(self.company_revenue, cur))}</strong> and "
-            f"<strong>{html.escape(pct(self.alliance_share))}</strong> of it expected from "
-            f"alliances, the failure rate the field reports "
-            f"({html.escape(pct(self.field_failure_rate))} of alliances over their life) costs "
-            f'<strong data-figure="shortfall_field" data-value="{self.shortfall_field:.2f}">'
+            f"<p>With annual revenue of <strong>{html.escape(money(self.company_revenue, cur))}"
+            f"</strong> and <strong>{html.escape(pct(self.alliance_share))}</strong> of it "
+            f"expected from alliances, the failure rate the field reports "
+            f"({html.escape(pct(self.field_failure_rate))} of alliances over their life) would "
+            f'cost the company <strong data-figure="shortfall_field" '
+            f'data-value="{self.shortfall_field:.2f}">'
             f"{html.escape(money(self.shortfall_field, cur))}</strong>"
         )
         if self.portfolio_failure_rate is None:
@@ -1049,12 +1114,12 @@ class RevenueAtRisk:
             own = (
                 f"; this portfolio's own modelled failure rate within 12 months "
                 f"(<strong>{html.escape(pct(self.portfolio_failure_rate, 1))}</strong>, "
-                f"{html.escape(self.rate_basis)}) costs "
+                f"{html.escape(self.rate_basis)}) would cost it "
                 f'<strong data-figure="shortfall_portfolio" '
                 f'data-value="{self.shortfall_portfolio:.2f}">'
                 f"{html.escape(money(self.shortfall_portfolio, cur))}</strong> a year.</p>"
             )
-        return table + left_out + note + field + own
+        return Html(field + own)
 
 
 #: Company figures used when a report is given none (the seed's own example).
@@ -1196,6 +1261,8 @@ def health_vs_value(inputs: PortfolioInputs) -> pd.DataFrame:
         }
     )
     s = s.drop(columns=[c for c in ("name", "partner", "importance") if c in s.columns])
+    if "missing" in s.columns:
+        s["missing"] = s["missing"].map(lambda m: None if is_missing(m) else plain(m))
     out = s.merge(a, left_on="alliance_id", right_on="id", how="left")
     out = out.reindex(columns=cols)
     return out.sort_values(["health_index", "alliance_id"], na_position="last").reset_index(
@@ -1281,6 +1348,174 @@ def executive_attention(inputs: PortfolioInputs, importance: int = 4) -> pd.Data
     return d.sort_values("revenue_at_risk", ascending=False).reset_index(drop=True)
 
 
+def _short_names() -> dict[int, str]:
+    from alliance_kit import questionnaire
+
+    return {n: c.short for n, c in questionnaire.cracks().items()}
+
+
+def _asks() -> dict[int, str]:
+    """Each crack's executive ask (the questionnaire's ``ask``; its first action if none)."""
+    from alliance_kit import questionnaire
+
+    cracks = questionnaire.cracks()
+    return {n: c.ask or (c.actions[0] if c.actions else "") for n, c in cracks.items()}
+
+
+def attention(inputs: PortfolioInputs, importance: int = 4) -> pd.DataFrame:
+    """The alliances of :func:`executive_attention`, each with ``why`` (its status and the
+    cracks that put it there, newly red ones named) and ``ask`` (what the executive is
+    asked to do: the questionnaire's ask of its red cracks, weakest first, else of its
+    weakest amber crack; a decision on its future when failure is more likely than not;
+    the owner's name and what to supply when it is not assessed; a sponsor when none is
+    named). Most revenue at risk first, alliances without a figure last."""
+    d = executive_attention(inputs, importance)
+    cols = [*d.columns.drop("reason", errors="ignore"), "why", "ask", "red_cracks", "amber_cracks"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    c = _frame(inputs.scores, "cracks")
+    short, asks = _short_names(), _asks()
+    records = inputs.frames["alliances"].set_index("id")
+    whys, ask_list, reds, ambers = [], [], [], []
+    for _, r in d.iterrows():
+        mine = _rows(c, r["alliance_id"]).sort_values(["score", "crack"])
+        red = mine[mine["status"] == "red"] if "status" in mine else mine.iloc[0:0]
+        amber = mine[mine["status"] == "amber"] if "status" in mine else mine.iloc[0:0]
+        newly = (
+            set(red.loc[red["prev_status"].isin(["green", "amber"]), "crack"])
+            if ("prev_status" in red)
+            else set()
+        )
+        why = [_status_words(r, importance)]
+        if len(red) == len(short):
+            why.append("every crack red")
+        elif len(red):
+            names = [short[int(k)] + (" (newly red)" if k in newly else "") for k in red["crack"]]
+            why.append(f"red {'crack' if len(red) == 1 else 'cracks'}: {', '.join(names)}")
+        if len(amber):
+            names = [short[int(k)] for k in amber["crack"]]
+            why.append(f"amber: {', '.join(names)}")
+        life = r.get("lifetime_failure_probability")
+        if not is_missing(life) and life > 0.5:
+            why.append(f"failure over its life {pct(life)} likely")
+        ask = []
+        if not is_missing(life) and life > 0.5:
+            ask.append(
+                "Decision: turn it around, restructure it or prepare an exit, with the "
+                "partner's sponsor."
+            )
+        record = records.loc[r["alliance_id"]] if r["alliance_id"] in records.index else None
+        if r["status"] == NOT_ASSESSED:
+            owner = text(record["owner"]) if record is not None else ""
+            ask.append(
+                f"Have {owner or 'the alliance owner'} supply what the assessment lacks: "
+                f"{text(r.get('missing'))}."
+            )
+        # two asks at most: the decision on its future, then the weakest cracks' asks
+        focus = list(red["crack"][: 2 - len(ask)]) if len(red) else list(amber["crack"][:1])
+        ask += [asks[int(k)] for k in focus if asks.get(int(k))]
+        if record is not None and not text(record.get("our_sponsor")):
+            ask.append("Sponsor: name our executive sponsor; none is recorded.")
+        whys.append("; ".join(why))
+        ask_list.append(list(dict.fromkeys(ask)))
+        reds.append([int(k) for k in red["crack"]])
+        ambers.append([int(k) for k in amber["crack"]])
+    out = d.drop(columns="reason").assign(
+        why=whys, ask=ask_list, red_cracks=reds, amber_cracks=ambers
+    )
+    return out.reset_index(drop=True)
+
+
+def _status_words(r: pd.Series, importance: int) -> str:
+    """``Red, health 16.9``; ``Amber, held there by a red crack``; ``Not assessed``."""
+    status = text(r["status"])
+    if status == NOT_ASSESSED:
+        return "Not assessed (strategic importance " + number(r["importance"]) + ")"
+    words = f"{status.capitalize()}, health {score(r['health_index'])}"
+    if status == "amber" and "capped" in text(r.get("status_shown")):
+        words += " (green by its index, held at amber by a red crack)"
+    elif status == "amber":
+        words += f", strategic importance {number(r['importance'])} of 5"
+    return words
+
+
+@dataclass
+class Attention:
+    """The portfolio report's first section: who needs an executive, why, and the ask."""
+
+    alliances: pd.DataFrame  # from attention()
+    running: int = 0  # alliances running this period
+
+    def figures(self) -> dict[str, Any]:
+        return {"attention": int(len(self.alliances))}
+
+    def _repr_html_(self) -> str:
+        if self.alliances.empty:
+            return (
+                '<p class="ak-empty">No alliance needs executive attention this quarter: none '
+                "is red, no amber one is of high strategic importance, and none is more "
+                "likely than not to fail.</p>"
+            )
+        n = len(self.alliances)
+        lead = (
+            f'<p class="ak-lead"><strong data-figure="attention" data-value="{n}">'
+            f"{n} of {self.running}</strong> {'alliance' if self.running == 1 else 'alliances'}"
+            f" {'needs' if n == 1 else 'need'} a decision or your time this quarter, most "
+            "revenue at risk first.</p>"
+        )
+        rows = []
+        for _, r in self.alliances.iterrows():
+            rar = r["revenue_at_risk"]
+            rar_html = (
+                html.escape(money(rar, text(r["currency"])))
+                if not is_missing(rar)
+                else '<span class="ak-empty">not assessed</span>'
+            )
+            asks = "".join(f"<li>{html.escape(a)}</li>" for a in r["ask"])
+            rows.append(
+                "<tr>"
+                f"<td><strong>{html.escape(text(r['name']))}</strong>"
+                f'<div class="ak-sub">{html.escape(text(r["alliance_id"]))} &middot; '
+                f"{html.escape(text(r['partner']))}</div>"
+                f"{status_badge(r['status'])}</td>"
+                f"<td>{html.escape(text(r['why']))}</td>"
+                f'<td><ul class="ak-ask">{asks}</ul></td>'
+                f'<td class="num" data-figure="attention_rar" '
+                f'data-value="{"" if is_missing(rar) else html.escape(str(rar))}">{rar_html}</td>'
+                "</tr>"
+            )
+        head = (
+            "<tr><th>Alliance</th><th>Why</th><th>What you are asked to do</th>"
+            '<th class="num">Revenue at risk / year</th></tr>'
+        )
+        widths = "".join(f'<col style="width:{w}%">' for w in (24, 30, 34, 12))
+        return (
+            f'{lead}<table class="ak-attention"><colgroup>{widths}</colgroup>'
+            f"<thead>{head}</thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+
+
+def attention_section(inputs: PortfolioInputs, importance: int = 4) -> Attention:
+    a = _frame(inputs.scores, "alliances")
+    return Attention(attention(inputs, importance), running=int(len(a)))
+
+
+def portfolio_changes(inputs: PortfolioInputs, min_move: float = 5.0) -> pd.DataFrame:
+    """:func:`crack_changes` for every alliance, with its name (``alliance`` column)."""
+    ch = inputs.table(f"crack_changes_{min_move:g}", lambda: crack_changes(inputs, min_move))
+    names = inputs.frames["alliances"].set_index("id")["name"]
+    return ch.assign(name=ch["alliance_id"].map(names))
+
+
+CHANGE_COLUMNS = [
+    Column("alliance_id", "Id"),
+    Column("name", "Alliance"),
+    Column("what", "Crack"),
+    Column("detail", "What changed"),
+]
+
+
 def attention_columns() -> list[Column]:
     return [
         Column("alliance_id", "Id"),
@@ -1320,7 +1555,7 @@ def portfolio_header(inputs: PortfolioInputs) -> Html:
     return Html(
         "<h1>Alliance portfolio report &mdash; "
         f"{html.escape(periods.label(inputs.period, inputs.as_of))}</h1>"
-        f'<p class="ak-meta">{len(a)} alliances running this period; '
+        f'<p class="ak-meta">{plural(len(a), "alliance")} running this period; '
         f"health this period: {html.escape(summary or 'not scored')}</p>"
     )
 

@@ -8,6 +8,7 @@ import datetime as dt
 import html.parser
 import json
 import pickle
+import re
 from pathlib import Path
 
 import nbformat
@@ -144,9 +145,12 @@ def test_figures_in_html_equal_alliance_kits(built, frames):
     assert found["status"][0][0] == expected["status"]
     # the shown text is the formatted figure
     assert found["health_index"][0][1] == reporting.score(expected["health_index"])  # one decimal
-    shown = found["revenue_at_risk"][0][1]
-    assert shown.startswith(formatting.money(expected["revenue_at_risk"], expected["currency"]))
-    assert shown.endswith("(90% range)")  # the figure comes with its range
+    assert found["revenue_at_risk"][0][1] == formatting.money(
+        expected["revenue_at_risk"], expected["currency"]
+    )  # the figure alone; its 90% range on the line under it
+    page = (built.folder / "alliances" / "A011.html").read_text()
+    assert re.search(r'data-figure="revenue_at_risk"[^>]*>[^<]*</div><div class="ak-sub">'
+                     r"[^<]*\(90% range\)</div>", page)  # fmt: skip
     # crack scores, in crack order, equal the scores frame's
     cracks = inputs.scores.cracks
     want = cracks[cracks["alliance_id"] == "A011"].sort_values("crack")["score"]
@@ -157,13 +161,29 @@ def test_figures_in_html_equal_alliance_kits(built, frames):
     assert manifest["reports"]["A011"]["figures"]["health_index"] == expected["health_index"]
 
 
-def test_portfolio_html_shows_no_company_cost_without_company_figures(built):
-    """Without the company's own revenue and alliance share, the seed's arithmetic is an
-    example in words, never a figure of this portfolio."""
-    found = figures_in(built.folder / "portfolio.html")
-    assert "shortfall_field" not in found and "shortfall_portfolio" not in found
+def test_portfolio_html_leads_with_what_to_decide(built, frames):
+    """Issue 16: the alliances needing attention first, then one revenue-at-risk figure per
+    currency; no example company figure and no command-line syntax on the page."""
     page = (built.folder / "portfolio.html").read_text()
-    assert "An example, not this portfolio" in page and "USD 200.0M" in page
+    order = ["Alliances-that-need-executive-attention", "Revenue-at-risk",
+             "What-changed-this-quarter", "Health-against-strategic-value",
+             "What-alliance-failure-would-cost-the-company"]  # fmt: skip
+    at = [page.index(f'<h2 id="{h}"') for h in order]
+    assert at == sorted(at)
+    found = figures_in(built.folder / "portfolio.html")
+    inputs = reporting.prepare(frames, PERIOD)
+    head = reporting.revenue_at_risk(inputs).headline()
+    assert [shown for _, shown in found["revenue_at_risk"]] == [
+        formatting.money(v, c)
+        for v, c in zip(head["revenue_at_risk"], head["currency"], strict=True)
+    ]
+    assert found["attention"][0][0] == str(len(reporting.attention(inputs)))
+    # without the company's own figures no company cost, not even the seed's example
+    assert "shortfall_field" not in found and "shortfall_portfolio" not in found
+    assert "200.0M" not in page
+    assert "Company figures not set" in page
+    body = page.split("<body", 1)[1]
+    assert "--company" not in body and "alliance-kit report" not in body
 
 
 def test_user_text_is_escaped_in_html(built):

@@ -247,7 +247,13 @@ def test_gap_flag_and_reading_agree_with_printed_figures(us, partner):
     high = (u >= 60, p >= 60)
     words = {(True, True): "agreed strength", (False, False): "agreed weakness",
              (True, False): "blind spot", (False, True): "undervalued"}  # fmt: skip
+    # issue 16: a shared view the status denies is not called a strength or weakness
+    if high == (True, True) and c["status"] != "green":
+        words[high] = health.RATED_HIGH_SCORED_LOWER
+    if high == (False, False) and c["status"] == "green":
+        words[high] = health.RATED_LOW_SCORED_HIGHER
     assert c["reading"] == words[high]
+    assert (c["reading_note"] is None) == (c["reading"] in health.READINGS)
 
 
 def test_a_drop_alert_compares_printed_figures():
@@ -298,3 +304,53 @@ def test_explain_prints_the_chain_from_index_to_revenue_at_risk():
     assert "failure within the next 12 months = 1 - (1 - " in text
     assert "revenue at risk per year = expected annual revenue 1,000,000 USD x" in text
     assert "median 30 days over 3 decisions (1 pending) -> 80.0  [median days to decide" in text
+
+
+# --- issue 16: the reading never contradicts the status -----------------------------------
+
+
+def assert_reading_agrees_with_status(cracks: pd.DataFrame) -> None:
+    strength = cracks["reading"] == "agreed strength"
+    weakness = cracks["reading"] == "agreed weakness"
+    assert not (strength & cracks["status"].isin(["amber", "red"])).any()
+    assert not (weakness & (cracks["status"] == "green")).any()
+    differ = cracks["reading"].isin(
+        [health.RATED_HIGH_SCORED_LOWER, health.RATED_LOW_SCORED_HIGHER]
+    )
+    assert (cracks["reading_note"].notna() == differ).all()
+
+
+def test_a_shared_high_view_on_an_amber_crack_is_not_called_a_strength():
+    """Before: both sides at 75 with poor records read "agreed strength" next to AMBER."""
+    c = pd.DataFrame(
+        {"reading": ["x"] * 4, "survey_us": [75.0, 75.0, 40.0, 40.0],
+         "survey_partner": [80.0, 80.0, 45.0, 45.0], "survey": [77.5, 77.5, 42.5, 42.5],
+         "evidence": [20.0, 95.0, 20.0, 95.0], "score": [54.5, 84.5, 33.5, 71.5]}
+    )  # fmt: skip
+    cfg = ScoringConfig()
+    c["status"] = health.status(c["score"], cfg)
+    c["reading"] = health._reading(c["survey_us"], c["survey_partner"], cfg.high_cut, c["status"])
+    assert list(c["reading"]) == [
+        health.RATED_HIGH_SCORED_LOWER, "agreed strength", "agreed weakness",
+        health.RATED_LOW_SCORED_HIGHER,
+    ]  # fmt: skip
+    c["reading_note"] = health._reading_note(c, cfg)
+    assert c.loc[0, "reading_note"] == (
+        "both sides rate it 60 or more (us 75.0, partner 80.0), but the survey 77.5 and the "
+        "records' evidence 20.0 blend to 54.5: amber (green needs 70)"
+    )
+    assert "blend to 71.5: green (green from 70)" in c.loc[3, "reading_note"]
+    assert_reading_agrees_with_status(c)
+
+
+def test_reading_and_status_agree_on_the_sample_and_a_sparse_portfolio(bare, one_partner):
+    from alliance_kit import sample
+
+    scores = health.score_portfolio(sample.portfolio(n_alliances=12, seed=7, last_period=P), P)
+    assert (scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER).any()  # A008 Trust
+    for cracks in (scores.cracks, bare.cracks, one_partner[1].cracks):
+        assert_reading_agrees_with_status(cracks)
+    hit = scores.cracks[scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER].iloc[0]
+    frames = sample.portfolio(n_alliances=12, seed=7, last_period=P)
+    told = health.explain(frames, hit["alliance_id"], int(hit["crack"]), P).to_text()
+    assert "both rate it high, scored lower" in told and hit["reading_note"] in told

@@ -71,24 +71,44 @@ def test_green_alliance_has_no_actions(inputs):
     assert len(s.open_cracks) == len(opening)
 
 
-def test_changes_list_alerts_and_moves(inputs):
+def test_changes_give_one_line_per_crack_and_change(inputs):
+    """Before (issue 16): A007's Goals & KPIs came three times (newly red, drop, down) and
+    its widening gap a fourth; now one line says all of it."""
+    every = reporting.crack_changes(inputs)
+    keyed = every.dropna(subset=["crack"])
+    assert not keyed.duplicated(["alliance_id", "crack"]).any()
+    a007 = reporting.changes(inputs, "A007")
+    goals = a007[a007["what"] == "4. Goals, objectives and KPIs"]
+    assert len(goals) == 1
+    assert goals.iloc[0]["detail"] == (
+        "50.7 → 36.6 (-14.1 points), now red (was amber); perception gap widened from -6.9 "
+        "to 18.7 points (us minus partner)"
+    )
+    # every alert of the period is said, on its crack's line
     alerts = inputs.scores.alerts
-    alliance = alerts["alliance_id"].iloc[0]
-    ch = reporting.changes(inputs, alliance)
-    assert len(ch) >= (alerts["alliance_id"] == alliance).sum()
-    c = inputs.scores.cracks.query("alliance_id == @alliance")
-    moved = (c["change"].abs() >= 5).sum()
-    assert len(ch) == (alerts["alliance_id"] == alliance).sum() + moved
+    for _, a in alerts.iterrows():
+        line = every[(every["alliance_id"] == a["alliance_id"]) & (every["crack"] == a["crack"])]
+        assert len(line) == 1
+    # and every crack that moved 5 points or more, with figures that recompute
+    c = inputs.scores.cracks
+    moved = c[c["change"].abs() >= 5]
+    assert set(zip(moved["alliance_id"], moved["crack"], strict=True)) <= set(
+        zip(keyed["alliance_id"], keyed["crack"], strict=True)
+    )
+    for detail in every["detail"]:
+        found = re.match(r"(\d+\.\d) → (\d+\.\d) \(([+-]\d+\.\d) points\)", detail)
+        if found:
+            before, after, change = map(float, found.groups())
+            assert round(after - before, 1) == change  # the change of the figures shown
     a011 = reporting.changes(inputs, "A011")
-    assert "Don't know - 2. Strategy and scope" in set(a011["what"])
-    assert not a011["what"].str.contains("Dont").any()
+    assert "46% of answers were don't know" in " ".join(a011["detail"])
+    assert not a011["detail"].str.contains("Dont").any()
     assert set(reporting.alerts(inputs)["alert"]) <= {
         "Drop", "Newly red", "Gap widening", "Response falling", "Don't know"
     }  # fmt: skip
-    for detail in a011["detail"][a011["what"].str.contains(" up| down")]:
-        found = re.match(r"(\d+\.\d) -> (\d+\.\d) \(([+-]\d+\.\d) points", detail)
-        before, after, change = map(float, found.groups())
-        assert round(after - before, 1) == change  # the change of the figures shown
+    shown = reporting.executive_summary(inputs, "A007")._repr_html_()
+    section = shown.split("What changed since last period")[1].split("Top three actions")[0]
+    assert section.count("4. Goals, objectives and KPIs") == 1
 
 
 def test_cracks_by_side_matches_scores(inputs):
@@ -161,25 +181,25 @@ def test_revenue_at_risk_rollup_and_the_seeds_arithmetic(inputs):
     ].sum()
     assert rar.portfolio_failure_rate == pytest.approx(rate)
     assert rar.shortfall_portfolio == pytest.approx(1e9 * 0.4 * rate)
-    page = rar._repr_html_()
-    assert "USD 200.0M" in page and "EUR are left out for want of an exchange rate" in page
-    assert "your company figures" in page
+    cost = rar.company_cost().body
+    assert "USD 200.0M" in cost and "EUR are left out for want of an exchange rate" in cost
+    assert 'data-figure="shortfall_portfolio"' in cost
     example = reporting.revenue_at_risk(inputs)  # no company figures given (issue 13)
-    shown = example._repr_html_()
-    assert "An example, not this portfolio's cost" in shown and "USD 200.0M" in shown
-    assert "shortfall_portfolio" not in shown and "your company figures" not in shown
+    shown = example._repr_html_() + example.company_cost().body
+    assert "Company figures not set" in shown
+    assert "200.0M" not in shown and "shortfall" not in shown  # no example figure (issue 16)
     assert example.figures()["shortfall_portfolio"] is None
     assert example.figures()["company_figures"] == "seed example"
     assert "within the next 12 months" in shown and "Revenue at risk / year" in shown
     given = reporting.revenue_at_risk(inputs, company_revenue=2e9, alliance_share=0.3)
-    assert "your company figures" in given._repr_html_() and given.shortfall_field == 3e8
+    assert given.shortfall_field == 3e8 and "USD 300.0M" in given.company_cost().body
     converted = reporting.revenue_at_risk(
         inputs, company_revenue=1e9, alliance_share=0.4, exchange_rates={"EUR": 1.1}
     )
     w = a["expected_revenue"] * a["currency"].map({"USD": 1.0, "EUR": 1.1})
     rate = (w * a["failure_probability"]).sum() / w.sum()
     assert converted.portfolio_failure_rate == pytest.approx(rate)
-    assert "converted to USD" in converted._repr_html_()
+    assert "converted to USD" in converted.company_cost().body
 
 
 def test_failure_rate_never_adds_up_amounts_in_different_currencies():
@@ -253,3 +273,106 @@ def test_portfolio_counts_the_alliances_running_this_period(inputs):
     assert figures["alliances"] == len(inputs.scores.alliances) == 11
     assert figures["alliances"] == figures["red"] + figures["amber"] + figures["green"]
     assert "11 alliances running this period" in reporting.portfolio_header(inputs).body
+
+
+# --- issue 16: the portfolio report leads with what to decide ---------------------------
+
+
+def portfolio_page(inputs, **company) -> str:
+    """The portfolio report's sections as the notebook shows them, in its order."""
+    rar = reporting.revenue_at_risk(inputs, **company)
+    changes = reporting.render_table(reporting.portfolio_changes(inputs), reporting.CHANGE_COLUMNS)
+    return "".join([
+        reporting.portfolio_header(inputs).body,
+        reporting.attention_section(inputs)._repr_html_(),
+        rar._repr_html_(),
+        changes,
+        reporting.render_table(reporting.health_vs_value(inputs), reporting.value_columns()),
+        rar.company_cost().body,
+    ])  # fmt: skip
+
+
+def test_attention_says_why_and_the_ask_of_each(inputs):
+    att = reporting.attention(inputs).set_index("alliance_id")
+    assert list(att.index) == list(reporting.executive_attention(inputs)["alliance_id"])
+    asks = {n: c.ask for n, c in __import__("alliance_kit.questionnaire").questionnaire
+            .cracks().items()}  # fmt: skip
+    a011 = att.loc["A011"]
+    assert a011["why"] == "Red, health 16.9; every crack red; failure over its life 94% likely"
+    assert a011["ask"][0].startswith("Decision: turn it around, restructure it or prepare an exit")
+    assert len(a011["ask"]) == 2 and a011["ask"][1] == asks[a011["red_cracks"][0]]
+    a008 = att.loc["A008"]
+    assert a008["why"] == (
+        "Amber, health 63.8, strategic importance 5 of 5; red cracks: Commitment, Governance "
+        "(newly red); amber: Trust"
+    )
+    assert a008["ask"] == [asks[1], asks[5]]  # its two red cracks, weakest first
+    c = inputs.scores.cracks
+    for aid, r in att.iterrows():
+        red = c[(c["alliance_id"] == aid) & (c["status"] == "red")]
+        assert sorted(r["red_cracks"]) == sorted(red["crack"])
+        assert 1 <= len(r["ask"]) <= 2
+    html = reporting.attention_section(inputs)._repr_html_()
+    assert "<strong" in html and ">4 of 11</strong>" in html
+    assert html.index("Healthcare Data Licensing") < html.index("Asia-Pacific Joint Venture")
+
+
+def test_revenue_at_risk_is_one_headline_figure_per_currency(inputs):
+    rar = reporting.revenue_at_risk(inputs)
+    head = rar.headline().set_index("currency")
+    a = inputs.scores.alliances.dropna(subset=["revenue_at_risk"])
+    assert set(head.index) == {"USD", "EUR"}
+    for cur, group in a.groupby("currency"):
+        assert head.loc[cur, "revenue_at_risk"] == pytest.approx(group["revenue_at_risk"].sum())
+    shown = rar._repr_html_()
+    cards = re.findall(r'data-figure="revenue_at_risk" data-value="([^"]+)">([^<]+)<', shown)
+    assert [v for _, v in cards] == ["USD 39.9M", "EUR 2.2M"]  # one each, no sum across them
+    assert sorted(float(v) for v, _ in cards) == sorted(
+        round(v, 2) for v in head["revenue_at_risk"]
+    )
+
+
+def test_the_portfolio_page_leads_with_attention_and_shows_no_cli_syntax(inputs):
+    page = portfolio_page(inputs)
+    assert page.index("4 of 11") < page.index("Revenue at risk / year, USD")
+    assert page.index("Revenue at risk / year, USD") < page.index("50.7 → 36.6")
+    assert "--" not in page and "alliance-kit" not in page and "200.0M" not in page
+    given = portfolio_page(inputs, company_revenue=1e9, alliance_share=0.4)
+    assert "--" not in given and "USD 200.0M" in given
+
+
+def sparse_inputs(*alliances: dict, surveyed: tuple[str, ...] = ()) -> reporting.PortfolioInputs:
+    """Only the given alliances; the health survey (three respondents a side, every answer
+    4) for A1 when ``surveyed`` names it."""
+    from frame_helpers import tf
+    from test_health_sparse import ALL_FOUR, full, survey
+
+    frames = full(alliances=tf("alliances", list(alliances)))
+    if "A1" in surveyed:
+        people = [(PERIOD, f"{side[0].upper()}{i}", side, ALL_FOUR) for side in ("us", "partner")
+                  for i in range(3)]  # fmt: skip
+        frames.update(survey(people))
+    return reporting.prepare(frames, PERIOD)
+
+
+def test_a_sparse_portfolio_shows_no_figure_it_has_no_data_for():
+    from test_health import alliance
+
+    bare = sparse_inputs(alliance("A1", importance=5, currency="EUR", owner="Dana"))
+    att = reporting.attention(bare)
+    assert list(att["alliance_id"]) == ["A1"]
+    assert att.iloc[0]["why"].startswith("Not assessed")
+    assert att.iloc[0]["ask"][0].startswith("Have Dana supply what the assessment lacks: ")
+    page = portfolio_page(bare)
+    assert "No alliance is assessed this quarter" in page
+    assert "EUR 0" not in page and "Revenue at risk / year, EUR" not in page
+    assert "1 alliance not assessed is left out" in page
+    assert "1 alliance running this period" in page and ">1 of 1</strong> alliance needs" in page
+    assert "not assessed</span>" in page  # its revenue at risk cell
+    assert "--" not in page and "alliance-kit" not in page
+    # one assessed alliance in USD and one not assessed in EUR: one card, USD
+    mixed = sparse_inputs(alliance("A1"), alliance("A2", currency="EUR"), surveyed=("A1",))
+    head = reporting.revenue_at_risk(mixed).headline()
+    assert list(head["currency"]) == ["USD"]
+    calm = reporting.attention_section(mixed)._repr_html_()
+    assert "No alliance needs executive attention" in calm
