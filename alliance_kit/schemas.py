@@ -630,6 +630,8 @@ def parse_column(
                 typed = typed.copy()
                 typed[use] = from_serial[use]
                 bad = bad & ~use
+        if bad.any():  # a refused cell (2026 read as 2026-01-01) is compared to nothing
+            typed = typed.where(~bad)
         return typed, bad, text
     if kind == "bool":
         lower = text.str.lower()
