@@ -291,8 +291,8 @@ class RecordForm:
                 opts = self._ref_options(f.name, cache)
             else:
                 info = self.table.c[f.name].info
-                names = info.get("choice_names") or {}  # NOK - Norwegian Krone
-                opts = [(f"{v} - {names[v]}" if v in names else str(v), v) for v in info["choices"]]
+                names = info.get("choice_names") or {}  # NOK — Norwegian Krone
+                opts = [(f"{v} — {names[v]}" if v in names else str(v), v) for v in info["choices"]]
             if f.nullable:
                 opts = [(_NONE_LABEL, None), *opts]
             _set_options(f.widget, opts)
