@@ -112,8 +112,8 @@ def read_intake(
 ) -> tuple[dict[str, pd.DataFrame], list[Problem], str]:
     """:func:`read_portfolio`, and how the file's text dates are written (a key of
     schemas.DATE_ORDERS): ``dates`` if given (``--dates``), else the workbook's README
-    setting, else ISO. A workbook whose setting differs from ``dates`` is a problem: which
-    one is right is the user's to say."""
+    setting, else ISO. A workbook set to DD/MM/YYYY or MM/DD/YYYY that ``dates`` contradicts
+    is a problem: which one is right is the user's to say."""
     path = Path(path)
     if dates is not None and dates not in schemas.DATE_ORDERS:
         raise ValueError(f"unknown date setting {dates!r}; use {', '.join(schemas.DATE_ORDERS)}")
@@ -345,7 +345,8 @@ def _read_workbook(
 def _date_setting(ws: Any, file: str, given: str | None) -> tuple[str, list[Problem]]:
     """The README's "Dates are written" setting (a key of schemas.DATE_ORDERS; ``given``
     by the command line, or ISO, where the sheet has none), and its problems: a value that
-    is no setting, or one that contradicts ``given``."""
+    is no setting, or one that contradicts ``given``. The sheet's YYYY-MM-DD (the
+    template's default) yields to ``given``: ISO dates are read under every setting."""
     for number, row in enumerate(ws.iter_rows(max_row=200, values_only=True), start=1):
         label = row[0] if row else None
         if not isinstance(label, str) or label.strip().rstrip(":").strip().casefold() != (
@@ -361,6 +362,8 @@ def _date_setting(ws: Any, file: str, given: str | None) -> tuple[str, list[Prob
             shapes = ", ".join(DATE_SETTINGS)
             expected = f"one of {shapes}: how this workbook's dates are written"
             return given or "iso", [Problem(file, ws.title, number, "B", text, expected)]
+        if given is not None and found == "iso":  # the template's default yields to --dates
+            return given, []
         if given is not None and given != found:
             expected = (
                 f"{schemas.DATE_ORDERS[given]}, as --dates {given} says (or leave --dates "

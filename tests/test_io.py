@@ -1056,6 +1056,11 @@ def test_month_first_dates_read_as_the_workbook_says(tmp_path):
         _say_dates(P.write_raw(P.rows(), tmp_path / "b.xlsx"), "Day-First")
     )
     assert dates == "day-first"
+    # the template's default (YYYY-MM-DD) yields to --dates: ISO dates are read either way
+    iso = _say_dates(P.write_raw(data, tmp_path / "iso.xlsx"), "YYYY-MM-DD")
+    typed, problems = io.load_portfolio(iso, dates="month-first")
+    assert problems == [] and typed["kpis"]["due_date"].tolist()[0] == pd.Timestamp(2026, 12, 31)
+    assert [p.column for p in io.load_portfolio(iso)[1]] == ["due_date"]
 
 
 @pytest.mark.parametrize(
@@ -1063,6 +1068,7 @@ def test_month_first_dates_read_as_the_workbook_says(tmp_path):
     [
         ("31.12.2026", None, "one of YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY"),
         ("DD/MM/YYYY", "month-first", "as --dates month-first says"),
+        ("MM/DD/YYYY", "iso", "as --dates iso says"),
     ],
 )
 def test_a_date_setting_that_is_none_or_contradicts_the_command_is_refused(

@@ -27,8 +27,9 @@ dates_option = click.option(
     default=None,
     help="How dates typed as text in the file are written: iso (YYYY-MM-DD, the default), "
     "day-first (DD/MM/YYYY) or month-first (MM/DD/YYYY). A workbook can say it itself "
-    "on its README sheet ('Dates are written', cell B3 of the template). YYYY-MM-DD and "
-    "date cells are read under any setting.",
+    "on its README sheet ('Dates are written', cell B3 of the template); a workbook set "
+    "to another order than --dates is refused. YYYY-MM-DD and date cells are read under "
+    "any setting.",
 )
 
 
