@@ -28,8 +28,14 @@ from alliance_kit.model import RECORD_TYPES, TABLES, VERSION
 from alliance_kit.schemas import SPECS, Problem
 from alliance_kit.store import Store, typed_frame
 
-#: Sheets of the intake template that hold no records; the reader skips them.
+#: Sheets of the intake template that hold no records; the reader skips them (but for the
+#: README's settings).
 GUIDE_SHEETS = ("README", "lists")
+#: The README row (its first cell) that says how a workbook's text dates are written; the
+#: setting is the next cell: one of DATE_SETTINGS (the template's B3).
+DATES_LABEL = "Dates are written"
+#: What the setting cell may say -> the date setting (a key of schemas.DATE_ORDERS).
+DATE_SETTINGS = {shape: name for name, shape in schemas.DATE_ORDERS.items()}
 FORMATS = ("xlsx", "csv")
 # A fixed time for workbook properties and zip entries: same records, same bytes.
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -97,20 +103,38 @@ class ImportResult:
 def read_portfolio(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Raw frames (cells as read, index = the row number the user sees) and the problems
     that kept a file or sheet from being read at all."""
+    frames, problems, _dates = read_intake(path)
+    return frames, problems
+
+
+def read_intake(
+    path: str | Path, dates: str | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem], str]:
+    """:func:`read_portfolio`, and how the file's text dates are written (a key of
+    schemas.DATE_ORDERS): ``dates`` if given (``--dates``), else the workbook's README
+    setting, else ISO. A workbook set to DD/MM/YYYY or MM/DD/YYYY that ``dates`` contradicts
+    is a problem: which one is right is the user's to say."""
     path = Path(path)
+    if dates is not None and dates not in schemas.DATE_ORDERS:
+        raise ValueError(f"unknown date setting {dates!r}; use {', '.join(schemas.DATE_ORDERS)}")
     if not path.exists():
-        return {}, [Problem(file=str(path), expected="an existing .xlsx file or CSV folder")]
+        problem = Problem(file=str(path), expected="an existing .xlsx file or CSV folder")
+        return {}, [problem], dates or "iso"
     if path.is_dir():
-        return _read_csv_folder(path)
+        return (*_read_csv_folder(path), dates or "iso")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_workbook(path)
-    return {}, [
-        Problem(
-            file=str(path),
-            expected="an Excel workbook (.xlsx) or a folder of CSV files named after "
-            "the sheets (alliances.csv, people.csv, ...)",
-        )
-    ]
+        return _read_workbook(path, dates)
+    return (
+        {},
+        [
+            Problem(
+                file=str(path),
+                expected="an Excel workbook (.xlsx) or a folder of CSV files named after "
+                "the sheets (alliances.csv, people.csv, ...)",
+            )
+        ],
+        dates or "iso",
+    )
 
 
 def _rows_frame(header: list[str], data: list[tuple], rows: list[int]) -> pd.DataFrame:
@@ -266,26 +290,36 @@ def _unpacked_size_problem(path: Path, limits: ReadLimits) -> Problem | None:
     )
 
 
-def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def _read_workbook(
+    path: Path, dates: str | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem], str]:
     import openpyxl
 
     too_big = _unpacked_size_problem(path, ReadLimits.from_env())
     if too_big is not None:
-        return {}, [too_big]
+        return {}, [too_big], dates or "iso"
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
-        return {}, [
-            Problem(
-                file=str(path),
-                expected=f"an Excel workbook (.xlsx) that opens ({_first_line(exc)})",
-            )
-        ]
+        return (
+            {},
+            [
+                Problem(
+                    file=str(path),
+                    expected=f"an Excel workbook (.xlsx) that opens ({_first_line(exc)})",
+                )
+            ],
+            dates or "iso",
+        )
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     titles: dict[str, str] = {}  # sheet name as read -> the title in the workbook
+    setting = dates or "iso"
     try:
         for ws in wb.worksheets:
+            if ws.title == "README":
+                setting, more = _date_setting(ws, str(path), dates)
+                problems.extend(more)
             if ws.title in GUIDE_SHEETS:
                 continue
             name = ws.title.strip()
@@ -305,7 +339,49 @@ def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
             problems.extend(sheet_problems)
     finally:
         wb.close()
-    return frames, problems
+    return frames, problems, setting
+
+
+def _date_setting(ws: Any, file: str, given: str | None) -> tuple[str, list[Problem]]:
+    """The README's "Dates are written" setting (a key of schemas.DATE_ORDERS; ``given``
+    by the command line, or ISO, where the sheet has none), and its problems: a value that
+    is no setting, or one that contradicts ``given``. The sheet's YYYY-MM-DD (the
+    template's default) yields to ``given``: ISO dates are read under every setting."""
+    for number, row in enumerate(ws.iter_rows(max_row=200, values_only=True), start=1):
+        label = row[0] if row else None
+        if not isinstance(label, str) or label.strip().rstrip(":").strip().casefold() != (
+            DATES_LABEL.casefold()
+        ):
+            continue
+        value = row[1] if len(row) > 1 else None
+        text = "" if value is None else str(value).strip()
+        if not text:
+            break
+        found = _setting_named(text)
+        if found is None:
+            shapes = ", ".join(DATE_SETTINGS)
+            expected = f"one of {shapes}: how this workbook's dates are written"
+            return given or "iso", [Problem(file, ws.title, number, "B", text, expected)]
+        if given is not None and found == "iso":  # the template's default yields to --dates
+            return given, []
+        if given is not None and given != found:
+            expected = (
+                f"{schemas.DATE_ORDERS[given]}, as --dates {given} says (or leave --dates "
+                "out): the workbook and the command disagree on how its dates are written"
+            )
+            return given, [Problem(file, ws.title, number, "B", text, expected)]
+        return found, []
+    return given or "iso", []
+
+
+def _setting_named(text: str) -> str | None:
+    """The date setting a README cell names: a shape (``DD/MM/YYYY``) or a setting's name
+    (``day-first``), in any letter case; None for anything else."""
+    folded = text.casefold().replace(" ", "")
+    for shape, name in DATE_SETTINGS.items():
+        if folded in (shape.casefold(), name):
+            return name
+    return None
 
 
 #: A formula element (``<f>``, ``<f t="shared" .../>``, ``<x:f>``) in a sheet's XML.
@@ -409,13 +485,17 @@ def _unique_columns(
 
 
 def load_portfolio(
-    path: str | Path, *, existing: Mapping[str, pd.DataFrame] | None = None
+    path: str | Path,
+    *,
+    existing: Mapping[str, pd.DataFrame] | None = None,
+    dates: str | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Read and validate a portfolio file: typed frames and every problem found."""
-    raw, problems = read_portfolio(path)
+    """Read and validate a portfolio file: typed frames and every problem found.
+    ``dates`` says how its text dates are written (see :func:`read_intake`)."""
+    raw, problems, dates = read_intake(path, dates)
     if problems and not raw:
         return {}, problems
-    typed, more = schemas.prepare(raw, source=str(path), existing=existing)
+    typed, more = schemas.prepare(raw, source=str(path), existing=existing, dates=dates)
     return typed, problems + more
 
 
@@ -428,6 +508,7 @@ def import_portfolio(
     before_write: Callable[[Changes], Any] | None = None,
     after_write: Callable[[Changes, Any], Any] | None = None,
     force: bool = False,
+    dates: str | None = None,
 ) -> ImportResult:
     """Validate a workbook or CSV folder and write it to the store in one transaction.
 
@@ -447,18 +528,19 @@ def import_portfolio(
 
     A merge refuses rows it would change whose ``version`` (as exported) is older than
     the stored one: someone changed the record since the file was exported, and saving
-    would silently undo their change. ``force`` saves them anyway.
+    would silently undo their change. ``force`` saves them anyway. ``dates`` says how the
+    file's text dates are written (see :func:`read_intake`).
     """
     if mode not in MODES:
         raise ValueError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
     result = ImportResult(str(path), replace=mode == "replace", dry_run=dry_run, mode=mode)
-    raw, problems = read_portfolio(path)
+    raw, problems, dates = read_intake(path, dates)
     if problems and not raw:
         result.problems = problems
         return result
     columns = {name: tuple(str(c) for c in frame.columns) for name, frame in raw.items()}
     if mode == "replace":  # the file stands alone: validate before taking the store's lock
-        typed, more = schemas.prepare(raw, source=str(path))
+        typed, more = schemas.prepare(raw, source=str(path), dates=dates)
         if problems or more:
             result.problems = problems + more
             return result
@@ -466,7 +548,11 @@ def import_portfolio(
         existing = store.read_all(conn=conn)
         if mode != "replace":
             typed, more = schemas.prepare(
-                raw, source=str(path), existing=existing, check_existing_keys=mode == "add"
+                raw,
+                source=str(path),
+                existing=existing,
+                check_existing_keys=mode == "add",
+                dates=dates,
             )
             if problems or more:
                 result.problems = problems + more
@@ -745,19 +831,24 @@ def _width(name: str, spec: schemas.ColumnSpec) -> float:
 
 def _column_note(table: str, spec: schemas.ColumnSpec) -> str:
     lines = [spec.note or spec.name]
-    if spec.choices:
+    if spec.choices and spec.shape:  # too many to name here: the drop-down lists them
+        lines.append(f"Allowed: {spec.shape} (the drop-down lists them all)")
+    elif spec.choices:
         lines.append("Allowed: " + ", ".join(str(c) for c in spec.choices))
     elif spec.pattern:
         lines.append(f"Format: {spec.shape}")
     elif spec.kind == "date":
-        lines.append("Format: date YYYY-MM-DD")
+        lines.append(f"Format: date YYYY-MM-DD, or as README!{DATES_CELL} says")
     elif spec.kind == "datetime":
-        lines.append("Format: YYYY-MM-DD HH:MM:SS")
+        lines.append(f"Format: YYYY-MM-DD HH:MM:SS, or as README!{DATES_CELL} says")
     elif spec.kind == "bool":
         lines.append("Allowed: yes, no (empty means no)")
+    elif spec.share:
+        lines.append("A share from 0 to 1, or a percentage like 40%")
     elif spec.kind in ("int", "float"):
-        lines.append("A whole number" if spec.kind == "int" else "A number")
-    if spec.min is not None or spec.max is not None:
+        kind = "A whole number" if spec.kind == "int" else "A number"
+        lines.append(f"{kind}; thousands separators are fine (2,000,000)")
+    if not spec.share and (spec.min is not None or spec.max is not None):  # a share says it
         lo = "" if spec.min is None else schemas._show(spec.min)
         hi = "" if spec.max is None else schemas._show(spec.max)
         lines.append(f"Range: {lo or '...'} to {hi or '...'}")
@@ -769,14 +860,29 @@ def _column_note(table: str, spec: schemas.ColumnSpec) -> str:
     return "\n".join(lines)
 
 
+#: The README cell holding the "Dates are written" setting (its label is in column A).
+DATES_CELL = "B3"
+
+
 def _readme_rows() -> list[list[str]]:
     rows = [
         ["alliance-kit intake workbook"],
         [""],
+        [
+            DATES_LABEL,
+            schemas.DATE_ORDERS["iso"],
+            "how dates typed as text are written here: YYYY-MM-DD, or DD/MM/YYYY (day "
+            "first), or MM/DD/YYYY (month first). YYYY-MM-DD and cells Excel shows as "
+            "dates are always read right.",
+        ],
+        [""],
         ["Fill one sheet per record type; each row is one record. Keep the header row as it"],
         ["is: the column names are what the importer reads. Hover over a header for its note,"],
         ["allowed values, range and whether it is required. Drop-downs list the allowed values."],
-        ["Dates are written YYYY-MM-DD, quarters like 2026-Q3, flags yes or no."],
+        ["Dates as set in B3 above (a number in a date cell is read as Excel's date number);"],
+        ["quarters like 2026-Q3; flags yes or no. Numbers may have thousands separators"],
+        ["(2,000,000); shares such as discount_rate take 0.4 or 40%. Currencies: any ISO 4217"],
+        ["code (USD, EUR, NOK, ...)."],
         ["Ids are short texts you choose (A001, KPI-0007): up to 40 letters A-Z or a-z, digits,"],
         ["'.', '_' or '-', starting with a letter or digit; two ids differing only in letter case"],
         ["are the same id. Other sheets refer to ids, so fill the sheets in the order below: a"],
@@ -799,7 +905,7 @@ def template_workbook() -> Any:
     """The intake workbook: README, one sheet per record type with notes and drop-downs."""
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = openpyxl.Workbook()
@@ -814,6 +920,19 @@ def template_workbook() -> Any:
     readme.column_dimensions["B"].width = 22
     readme.column_dimensions["C"].width = 80
     readme.column_dimensions["D"].width = 40
+    setting = readme[DATES_CELL]
+    setting.font = Font(bold=True)
+    setting.fill = PatternFill("solid", fgColor="FFF2CC")
+    readme.cell(row=setting.row, column=1).font = Font(bold=True)
+    readme.cell(row=setting.row, column=3).alignment = Alignment(wrap_text=True)
+    readme.row_dimensions[setting.row].height = 45
+    shapes = DataValidation(
+        type="list", formula1='"' + ",".join(DATE_SETTINGS) + '"', allow_blank=True
+    )
+    shapes.error = "Choose one of: " + ", ".join(DATE_SETTINGS)
+    shapes.errorTitle = DATES_LABEL
+    shapes.add(DATES_CELL)
+    readme.add_data_validation(shapes)
 
     lists = wb.create_sheet("lists")
     lists.sheet_state = "hidden"
@@ -851,7 +970,10 @@ def template_workbook() -> Any:
                         lists.cell(row=r, column=list_col, value=c)
                     formula = f"lists!${col}$2:${col}${len(choices) + 1}"
                 dv = DataValidation(type="list", formula1=formula, allow_blank=True)
-                dv.error = f"Choose one of: {', '.join(choices)}"[:255]
+                if spec.shape:  # a long list (currencies): say what it holds
+                    dv.error = f"Choose {spec.shape} from the list"
+                else:
+                    dv.error = f"Choose one of: {', '.join(choices)}"[:255]
                 dv.errorTitle = name
                 dv.add(cells)
                 ws.add_data_validation(dv)

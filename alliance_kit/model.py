@@ -59,7 +59,25 @@ STAGES = (
 ORG_LEVELS = ("board", "c-level", "svp", "vp", "director", "manager", "staff")
 ORG_LEVEL_RANK = {level: len(ORG_LEVELS) - 1 - i for i, level in enumerate(ORG_LEVELS)}
 SIDES = ("us", "partner")
-CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "INR", "CNY", "SEK")
+
+
+def _iso_currencies() -> dict[str, str]:
+    """Code -> name of the ISO 4217 currencies in force, from pycountry (which follows the
+    ISO list as Debian's iso-codes maintain it), less ``XTS`` (reserved for testing) and
+    ``XXX`` (no currency), which no amount is in."""
+    import pycountry
+
+    return {
+        c.alpha_3: c.name
+        for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
+        if c.alpha_3 not in ("XTS", "XXX")
+    }
+
+
+#: Names of the currencies an alliance's money may be in (every ISO 4217 currency).
+CURRENCY_NAMES: dict[str, str] = _iso_currencies()
+CURRENCIES = tuple(CURRENCY_NAMES)
+CURRENCY_SHAPE = "an ISO 4217 currency code such as USD, EUR or NOK"
 KPI_DIRECTIONS = ("increase", "decrease")
 CADENCES = ("monthly", "quarterly", "semiannual", "annual")
 BUSINESS_CASE_CATEGORIES = ("investment", "cost", "revenue")
@@ -257,8 +275,13 @@ def rule(
     pattern: str | None = None,
     shape: str | None = None,
     unique: bool = False,
+    share: bool = False,
+    choice_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Intake rules for one column, kept in the column's ``info``."""
+    """Intake rules for one column, kept in the column's ``info``. ``shape`` says in words
+    what a value looks like (a pattern, or a list of choices too long to name); ``share``
+    marks a number from 0 to 1 that may also be typed as a percentage (``40%``);
+    ``choice_names`` names the choices, for suggestions when a value is none of them."""
     return {
         k: v
         for k, v in {
@@ -269,6 +292,8 @@ def rule(
             "pattern": pattern,
             "shape": shape,
             "unique": unique,
+            "share": share,
+            "choice_names": choice_names,
         }.items()
         if not (v is None or v is False or v == "")  # keep min=0 (0 == False)
     }
@@ -367,6 +392,11 @@ def _num(note: str = "", *, nullable: bool = True, min=None, max=None) -> Mapped
     return mapped_column(Float, nullable=nullable, info=rule(note, min=min, max=max))
 
 
+def _share(note: str, *, nullable: bool = True) -> Mapped[float | None]:
+    """A share from 0 to 1; the intake also reads a percentage (``40%`` as 0.40)."""
+    return mapped_column(Float, nullable=nullable, info=rule(note, min=0, max=1, share=True))
+
+
 def _int(note: str = "", *, nullable: bool = True, min=None, max=None, choices=None):
     return mapped_column(
         Integer, nullable=nullable, info=rule(note, min=min, max=max, choices=choices)
@@ -405,7 +435,16 @@ class Alliance(Versioned, Base):
         "partner sponsor's level", choices=ORG_LEVELS, length=20
     )
     expected_revenue: Mapped[float] = _num("expected annual revenue to us", nullable=False, min=0)
-    currency: Mapped[str] = _text("ISO currency code", nullable=False, choices=CURRENCIES, length=3)
+    currency: Mapped[str] = mapped_column(
+        String(3),
+        nullable=False,
+        info=rule(
+            "ISO 4217 currency code",
+            choices=CURRENCIES,
+            shape=CURRENCY_SHAPE,
+            choice_names=CURRENCY_NAMES,
+        ),
+    )
     importance: Mapped[int] = _int(
         "strategic importance, 1 (low) to 5 (critical)", nullable=False, min=1, max=5
     )
@@ -502,8 +541,8 @@ class BusinessCase(Versioned, Base):
         primary_key=True,
         info=rule("alliance id; one business case per alliance"),
     )
-    discount_rate: Mapped[float] = _num(
-        "annual discount rate, 0.10 for 10%", nullable=False, min=0, max=1
+    discount_rate: Mapped[float] = _share(
+        "annual discount rate, 0.10 or 10% for ten per cent", nullable=False
     )
     horizon_years: Mapped[int] = _int("years the case covers", nullable=False, min=1, max=30)
     first_year: Mapped[int] = _int("calendar year of year 1", nullable=False, min=1990, max=2100)

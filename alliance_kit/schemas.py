@@ -14,9 +14,11 @@ the header row).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,9 @@ _NEUTRALIZED = re.compile(r"^'(?='*[=+\-@\t\r])")
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0"})
 REQUIRED_TABLES = ("alliances",)
+#: How an intake writes its dates (its "Dates are written" setting): setting -> shape.
+#: ISO dates (YYYY-MM-DD) are read under every setting: they cannot be misread.
+DATE_ORDERS = {"iso": "YYYY-MM-DD", "day-first": "DD/MM/YYYY", "month-first": "MM/DD/YYYY"}
 
 
 # --- problems ------------------------------------------------------------------------
@@ -105,14 +110,25 @@ class ColumnSpec:
     shape: str | None = None  # what the pattern asks for, in words
     length: int | None = None
     ref: tuple[str, str] | None = None
+    #: a number from 0 to 1 that the intake also reads as a percentage (40% is 0.40)
+    share: bool = False
+    #: names of the choices (currency code -> name), for suggestions
+    choice_names: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
 
-    def describe(self) -> str:
-        """What a valid value looks like, in words (used in messages and template notes)."""
+    def describe(self, dates: str = "iso") -> str:
+        """What a valid value looks like, in words (used in messages and template notes);
+        ``dates`` is the intake's date setting (a key of DATE_ORDERS)."""
         if self.choices:
+            if self.shape:  # too many to name: the shape says what they look like
+                return self.shape
             return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.share:
+            return "a share from 0 to 1, or a percentage like 40%"
+        order = DATE_ORDERS[dates]
+        also = "" if dates == "iso" else " or YYYY-MM-DD"
         words = {
-            "date": "a date written YYYY-MM-DD",
-            "datetime": "a date and time written YYYY-MM-DD HH:MM:SS",
+            "date": f"a date written {order}{also}",
+            "datetime": f"a date and time written {order} HH:MM:SS{also} HH:MM:SS",
             "bool": "yes or no",
             "int": "a whole number",
             "float": "a number",
@@ -161,6 +177,8 @@ def _column_spec(col: Any) -> ColumnSpec:
         shape=info.get("shape"),
         length=length,
         ref=ref,
+        share=bool(info.get("share")),
+        choice_names=info.get("choice_names"),
     )
 
 
@@ -328,12 +346,20 @@ INT_LIMIT = 2**31 - 1
 _TIME_ZONE = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$")
 
 
-def _parse_dates(text: pd.Series) -> pd.Series:
+#: A date written with its day and month first (either order) and a four-digit year,
+#: separated by ``/``, ``.`` or ``-`` (``03/04/2026``, ``3.4.2026``), perhaps a time.
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+
+
+def _parse_dates(text: pd.Series, dates: str = "iso") -> pd.Series:
     """ISO 8601 dates and times; what that parser refuses gets a second chance as
-    ``%Y-%m-%d`` (which also takes ``2026-7-1``). ISO first: a format that fails on every
-    cell (date and time cells tried as plain dates) costs an exception per cell. Cells
-    with a time zone, and dates outside FIRST_DATE..LAST_DATE, come back empty (NaT):
-    :func:`date_problem` says why."""
+    ``%Y-%m-%d`` (which also takes ``2026-7-1``), then, when the intake says its dates are
+    written day-first or month-first (``dates``), as ``DD/MM/YYYY`` or ``MM/DD/YYYY``.
+    ISO first: a format that fails on every cell (date and time cells tried as plain
+    dates) costs an exception per cell. Cells with a time zone, and dates outside
+    FIRST_DATE..LAST_DATE, come back empty (NaT): :func:`date_problem` says why."""
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:  # every cell had a time zone
@@ -345,8 +371,66 @@ def _parse_dates(text: pd.Series) -> pd.Series:
         again = pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce")
         parsed = parsed.astype("datetime64[us]")
         parsed[retry] = again.astype("datetime64[us]")
+        if dates != "iso":
+            retry = parsed.isna() & text.notna()
+            if retry.any():
+                parsed[retry] = _numeric_dates(text[retry], dates).astype("datetime64[us]")
     parsed = parsed.where((parsed >= FIRST_DATE) & (parsed <= LAST_DATE))
     return parsed.astype("datetime64[ns]")
+
+
+def _numeric_dates(text: pd.Series, dates: str) -> pd.Series:
+    """``DD/MM/YYYY`` (``dates`` day-first) or ``MM/DD/YYYY`` (month-first) cells, with an
+    optional ``HH:MM[:SS]``, as timestamps (NaT where the text is not such a date)."""
+    parts = text.str.extract(_NUMERIC_DATE)
+    day, month = (parts[0], parts[2]) if dates == "day-first" else (parts[2], parts[0])
+    iso = parts[3] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    timed = parts[4].notna()
+    if timed.any():
+        clock = parts[4].str.zfill(2) + ":" + parts[5] + ":" + parts[6].fillna("00")
+        iso = iso.where(~timed, iso + " " + clock)
+    return pd.to_datetime(iso, format="ISO8601", errors="coerce")
+
+
+#: Excel's date numbers (serials) count days from 1899-12-30 (for serials past 60: Excel
+#: counts a 29 February 1900 that never was). A number in a date cell of a workbook is read
+#: as such a date from SERIAL_FIRST (1920-01-01) to the last date the store takes; smaller
+#: numbers are refused, since they are far likelier a year (2026), a day or a month than a
+#: date before 1920.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SERIAL_FIRST_DATE = pd.Timestamp("1920-01-01")
+SERIAL_FIRST = (SERIAL_FIRST_DATE - EXCEL_EPOCH).days
+SERIAL_LAST = (LAST_DATE.normalize() - EXCEL_EPOCH).days
+
+
+def _serials(raw: pd.Series) -> pd.Series | None:
+    """The number cells of a date column (as float, NaN elsewhere), or None if it has none:
+    a workbook's date cell that lost its date format holds Excel's date number."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw.astype("float64")
+    if raw.dtype != object:
+        return None
+    found = pd.api.types.infer_dtype(raw, skipna=True)
+    if found in ("string", "empty", "datetime", "datetime64", "date", "boolean"):
+        return None
+
+    def number(v: Any) -> float:
+        numeric = isinstance(v, int | float | np.integer | np.floating)
+        return float(v) if numeric and not isinstance(v, bool | np.bool_) else np.nan
+
+    values = raw.map(number, na_action="ignore").astype("float64")
+    return values if values.notna().any() else None
+
+
+def _serial_dates(serial: pd.Series, kind: str) -> pd.Series:
+    """Excel date numbers as timestamps (to the second; the day alone for a date column),
+    NaT outside SERIAL_FIRST..SERIAL_LAST."""
+    ok = (serial >= SERIAL_FIRST) & (serial < SERIAL_LAST + 1)
+    seconds = (serial.where(ok) * 86400).round()
+    stamps = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
+    return (stamps.dt.normalize() if kind == "date" else stamps).astype("datetime64[ns]")
 
 
 def _partial_dates(text: pd.Series) -> pd.Series:
@@ -376,22 +460,61 @@ def _dates_cell_by_cell(text: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in text.tolist()], index=text.index, dtype="datetime64[us]")
 
 
-def date_problem(spec: ColumnSpec, value: Any) -> str:
+#: Where an intake says how its dates are written (named in messages).
+DATE_SETTING = (
+    "the README sheet's 'Dates are written' cell (DD/MM/YYYY or MM/DD/YYYY) in a "
+    "workbook, or --dates day-first or --dates month-first"
+)
+
+
+def date_problem(spec: ColumnSpec, value: Any, dates: str = "iso") -> str:
     """What is wrong with a date cell that did not parse, in words."""
+    described = spec.describe(dates)
     shown = str(value).strip()
     if _TIME_ZONE.search(shown):
-        return f"{spec.describe()}, without a time zone (local time)"
+        return f"{described}, without a time zone (local time)"
+    if dates == "iso" and _NUMERIC_DATE.match(shown):
+        return (
+            f"{described}; {shown.split()[0]} could be read day-first or month-first: write "
+            f"the date YYYY-MM-DD, or say how this file writes dates: {DATE_SETTING}"
+        )
+    if re.fullmatch(r"\d+(\.\d+)?", shown):
+        number = float(shown)
+        if number.is_integer() and 1900 <= number <= 2199:
+            return f"{described}, with month and day ({shown} alone is a year)"
+        if SERIAL_FIRST <= number < SERIAL_LAST + 1:
+            day = EXCEL_EPOCH + pd.Timedelta(days=int(number))
+            return (
+                f"{described}: write {day:%Y-%m-%d} ({shown} is Excel's number for that day; "
+                "such numbers are read as dates only from a number cell of a workbook)"
+            )
+        return (
+            f"{described} (a number in a workbook's date cell is read as Excel's date "
+            f"number only from {SERIAL_FIRST} = {SERIAL_FIRST_DATE:%Y-%m-%d} to "
+            f"{SERIAL_LAST} = {LAST_DATE:%Y-%m-%d})"
+        )
     try:
         ts = pd.to_datetime(shown, format="ISO8601")
     except (ValueError, OverflowError):
-        return spec.describe()
+        return described
     if ts.tzinfo is None and not (FIRST_DATE <= ts <= LAST_DATE):
-        return f"{spec.describe()} from {FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
-    return spec.describe()
+        return f"{described} from {FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
+    return described
 
 
 def number_problem(spec: ColumnSpec, value: Any) -> str:
     """What is wrong with a number cell that did not parse, in words."""
+    shown = str(value).strip()
+    if shown.endswith("%") and not spec.share:
+        return (
+            f"{spec.describe()}, without % (a percentage is read only in a column of shares "
+            "from 0 to 1, such as discount_rate)"
+        )
+    if _DECIMAL_COMMA.match(shown):
+        return (
+            f"{spec.describe()}, with a decimal point (1.5, not 1,5): a comma is read "
+            "only between groups of three digits, as in 2,000,000"
+        )
     if spec.kind == "int" and not spec.choices and (spec.min is None or spec.max is None):
         try:
             if abs(float(value)) > INT_LIMIT:
@@ -401,34 +524,80 @@ def number_problem(spec: ColumnSpec, value: Any) -> str:
     return spec.describe()
 
 
-def cell_problems(spec: ColumnSpec, text: pd.Series, bad: pd.Series) -> str | pd.Series:
+def cell_problems(
+    spec: ColumnSpec, text: pd.Series, bad: pd.Series, dates: str = "iso"
+) -> str | pd.Series:
     """The expectation to show for each unparsable cell of a column (one text when the
     column's description says it all)."""
     if spec.kind in ("date", "datetime"):
-        explain = date_problem
-    elif spec.kind == "int":
+
+        def explain(spec: ColumnSpec, value: Any) -> str:
+            return date_problem(spec, value, dates)
+
+    elif spec.kind in ("int", "float"):
         explain = number_problem
     else:
-        return spec.describe()
+        return spec.describe(dates)
     m = np.asarray(bad, dtype=bool)
     if not m.any():
-        return spec.describe()
-    out = pd.Series(spec.describe(), index=text.index, dtype=object)
+        return spec.describe(dates)
+    out = pd.Series(spec.describe(dates), index=text.index, dtype=object)
     out[m] = [explain(spec, v) for v in text[m].tolist()]
     return out
 
 
-def _numbers(text: pd.Series) -> pd.Series:
+#: A number written with thousands separators: groups of exactly three digits after a
+#: first group of one to three (not starting with 0), one separator throughout (a comma, a
+#: space, a no-break or narrow no-break space), then perhaps a decimal point.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}([, \u00a0\u202f])\d{3}(?:\1\d{3})*(?:\.\d+)?$")
+#: A plain decimal number (no exponent, no nan or inf): what a percentage is made of.
+_PLAIN = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+#: A comma that can only be a decimal comma (``1,5``, ``0,25``, ``1.234,5``): refused.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})*,\d+$")
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A plain or thousands-grouped number, exactly (None if it is neither)."""
+    if _PLAIN.match(text):
+        return Decimal(text)
+    found = _GROUPED.match(text)
+    if found:
+        return Decimal(text.replace(found.group(1), ""))
+    return None
+
+
+def _lenient_number(text: Any, share: bool) -> float:
+    """A cell the plain parser refused: thousands separators (``2,000,000``), and in a
+    share column a percentage (``40%``, ``40 %`` is 0.40, computed in decimal so that
+    ``7%`` is exactly the float 0.07). NaN if it is still not a number."""
+    shown = str(text).strip()
+    if share and shown.endswith("%"):
+        number = _decimal(shown[:-1].rstrip())
+        return np.nan if number is None else float(number / 100)
+    number = _decimal(shown)
+    return np.nan if number is None else float(number)
+
+
+def _numbers(text: pd.Series, share: bool = False) -> pd.Series:
     """Text cells as float64 (NaN where not a number): each distinct text parsed once,
-    since number columns repeat few values (scores 1 to 5)."""
+    since number columns repeat few values (scores 1 to 5). Texts the plain parser refuses
+    get a second, lenient reading (:func:`_lenient_number`)."""
     codes, uniques = pd.factorize(text)  # empty cells (None) get code -1
     parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
-    table = np.append(parsed.to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    table = parsed.to_numpy(dtype="float64", na_value=np.nan)
+    missed = np.flatnonzero(np.isnan(table))
+    if len(missed):
+        table = table.copy()
+        table[missed] = [_lenient_number(uniques[i], share) for i in missed.tolist()]
+    table = np.append(table, np.nan)
     return pd.Series(table[codes], index=text.index)
 
 
-def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Typed values, a mask of cells that could not be parsed, and the cells as text."""
+def parse_column(
+    spec: ColumnSpec, raw: pd.Series, dates: str = "iso"
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Typed values, a mask of cells that could not be parsed, and the cells as text.
+    ``dates`` is the intake's date setting (a key of DATE_ORDERS)."""
     kind = spec.kind
     if (
         kind in ("date", "datetime")
@@ -451,14 +620,25 @@ def parse_column(spec: ColumnSpec, raw: pd.Series) -> tuple[pd.Series, pd.Series
         typed = unneutralize(text)
         return typed, pd.Series(False, index=raw.index), text
     if kind in ("date", "datetime"):
-        typed = _parse_dates(text)
-        return typed, (typed.isna() & text.notna()) | _partial_dates(text), text
+        typed = _parse_dates(text, dates)
+        bad = (typed.isna() & text.notna()) | _partial_dates(text)
+        serial = _serials(raw)
+        if serial is not None:  # number cells: Excel's date numbers
+            from_serial = _serial_dates(serial, kind)
+            use = from_serial.notna().to_numpy()
+            if use.any():
+                typed = typed.copy()
+                typed[use] = from_serial[use]
+                bad = bad & ~use
+        if bad.any():  # a refused cell (2026 read as 2026-01-01) is compared to nothing
+            typed = typed.where(~bad)
+        return typed, bad, text
     if kind == "bool":
         lower = text.str.lower()
         bad = lower.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
         return lower.isin(TRUE_WORDS).astype(bool), bad, text
     if values is None:
-        values = _numbers(text)
+        values = _numbers(text, spec.share)
     bad = (text.notna() & values.isna()) | np.isinf(values)
     if kind == "int":
         bad |= values.notna() & ((values % 1 != 0) | (values.abs() > INT_LIMIT))
@@ -538,7 +718,7 @@ class _Table:
     rows: np.ndarray
 
 
-def _parse_table(name: str, frame: pd.DataFrame, out: _Problems) -> _Table:
+def _parse_table(name: str, frame: pd.DataFrame, out: _Problems, dates: str = "iso") -> _Table:
     spec = SPECS[name]
     rows = row_numbers(frame)
     frame = frame.reset_index(drop=True)
@@ -563,8 +743,8 @@ def _parse_table(name: str, frame: pd.DataFrame, out: _Problems) -> _Table:
     empty = pd.Series([None] * len(frame), dtype=object)
     for col, cspec in spec.columns.items():
         raw = frame[col] if col in present else empty
-        typed[col], bad[col], text[col] = parse_column(cspec, raw)
-        expected = cell_problems(cspec, text[col], bad[col])
+        typed[col], bad[col], text[col] = parse_column(cspec, raw, dates)
+        expected = cell_problems(cspec, text[col], bad[col], dates)
         out.add_rows(name, rows, bad[col], col, text[col], expected)
     return _Table(spec, pd.DataFrame(typed), text, bad, rows)
 
@@ -590,7 +770,12 @@ def _check_values(t: _Table, out: _Problems, present: set[str]) -> None:
                 values = _match_choices(values, cspec.choices)
                 t.typed[col] = values
             wrong = ok & ~values.isin(cspec.choices)
-            out.add_rows(name, t.rows, wrong, col, t.text[col], cspec.describe())
+            if wrong.any():
+                expected = pd.Series(cspec.describe(), index=values.index, dtype=object)
+                expected[wrong] = [
+                    cspec.describe() + _suggestion(v, cspec) for v in t.text[col][wrong].tolist()
+                ]
+                out.add_rows(name, t.rows, wrong, col, t.text[col], expected)
             ok &= ~wrong
         if cspec.min is not None or cspec.max is not None:
             lo = cspec.min if cspec.min is not None else -np.inf
@@ -645,6 +830,34 @@ def _check_ids(t: _Table, out: _Problems, col: str, ok: pd.Series) -> pd.Series:
 def _longest(text: pd.Series) -> int:
     """Length of the longest text (a C-level loop; ``str.len()`` builds a Series)."""
     return max(map(len, text.tolist()), default=0)
+
+
+def near_choices(value: Any, spec: ColumnSpec, n: int = 3) -> list[str]:
+    """Choices close to a value that is none of them: alike in spelling (``NKO``: NOK), or
+    whose name holds it (``krone``: DKK, NOK), at most ``n``."""
+    shown = str(value).strip()
+    by_fold = {str(c).casefold(): str(c) for c in spec.choices or ()}
+    found = [by_fold[f] for f in difflib.get_close_matches(shown.casefold(), by_fold, n, 0.6)]
+    names = spec.choice_names or {}
+    key = shown.casefold()
+    if names and len(key) >= 3:
+        named = sorted(
+            (c for c, name in names.items() if key in name.casefold()),
+            key=lambda c: (names[c].casefold() != key, not names[c].casefold().startswith(key)),
+        )
+        found = list(dict.fromkeys(named + found))  # a name that holds it comes first
+    return found[:n]
+
+
+def _suggestion(value: Any, spec: ColumnSpec) -> str:
+    """``; did you mean NOK (Norwegian Krone)?`` for a value that is no choice, or ``""``."""
+    near = near_choices(value, spec)
+    if not near:
+        return ""
+    names = spec.choice_names or {}
+    shown = [f"{c} ({names[c]})" if c in names else c for c in near]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return f"; did you mean {listed}?"
 
 
 def _match_choices(values: pd.Series, choices: tuple[Any, ...]) -> pd.Series:
@@ -930,12 +1143,16 @@ def prepare(
     existing: Mapping[str, pd.DataFrame] | None = None,
     whole_portfolio: bool = True,
     check_existing_keys: bool = True,
+    dates: str = "iso",
 ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Parse and check a portfolio: typed frames (model column order) and every problem.
 
     ``existing`` is what the store holds already when the input is added to it: references
-    may point at it, and keys must not collide with it.
+    may point at it, and keys must not collide with it. ``dates`` says how text dates are
+    written (a key of DATE_ORDERS: ``day-first`` reads 03/04/2026 as 3 April).
     """
+    if dates not in DATE_ORDERS:
+        raise ValueError(f"unknown date setting {dates!r}; use one of {', '.join(DATE_ORDERS)}")
     out = _Problems(source)
     existing = existing or {}
     tables: dict[str, _Table] = {}
@@ -943,7 +1160,7 @@ def prepare(
     for name in SPECS:
         if name in frames:
             present[name] = set(frames[name].columns)
-            tables[name] = _parse_table(name, frames[name], out)
+            tables[name] = _parse_table(name, frames[name], out, dates)
     for name in frames:
         if name not in SPECS:
             out.add(name, expected="a sheet named after a record type: " + ", ".join(SPECS))

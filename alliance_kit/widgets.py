@@ -290,7 +290,9 @@ class RecordForm:
             elif f.kind == "ref":
                 opts = self._ref_options(f.name, cache)
             else:
-                opts = [(str(v), v) for v in self.table.c[f.name].info["choices"]]
+                info = self.table.c[f.name].info
+                names = info.get("choice_names") or {}  # NOK — Norwegian Krone
+                opts = [(f"{v} — {names[v]}" if v in names else str(v), v) for v in info["choices"]]
             if f.nullable:
                 opts = [(_NONE_LABEL, None), *opts]
             _set_options(f.widget, opts)

@@ -100,3 +100,36 @@ def test_user_mistakes_give_clean_errors(run, tmp_path):
     assert missing_store.exit_code == 1 and "alliance-kit init" in missing_store.output
     absent = run("import", tmp_path / "absent.xlsx", "--db", tmp_path / "s.sqlite")
     assert absent.exit_code == 1 and "absent.xlsx" in absent.output
+
+
+def test_dates_option_reads_a_day_first_csv_folder(run, tmp_path):
+    """A CSV folder has no README sheet: --dates says how its dates are written."""
+    data = P.rows()
+    data["alliances"][0]["start_date"] = "15/01/2024"
+    data["alliances"][0]["currency"] = "nok"
+    data["business_cases"][0]["discount_rate"] = "10%"
+    folder = P.write_raw(data, tmp_path / "in")
+    refused = run("validate", folder)
+    assert refused.exit_code == 1
+    assert refused.stdout.splitlines() == [
+        f"{folder}/alliances.csv, row 2, column start_date: 15/01/2024 — expected a date "
+        "written YYYY-MM-DD; 15/01/2024 could be read day-first or month-first: write the "
+        "date YYYY-MM-DD, or say how this file writes dates: the README sheet's 'Dates are "
+        "written' cell (DD/MM/YYYY or MM/DD/YYYY) in a workbook, or --dates day-first or "
+        "--dates month-first"
+    ]
+    assert run("validate", folder, "--dates", "Day-First").exit_code == 0
+    db = tmp_path / "s.sqlite"
+    done = run("import", folder, "--db", db, "--dates", "day-first")
+    assert done.exit_code == 0, done.output
+    a = Store(str(db)).read("alliances").set_index("id")
+    assert str(a.loc["A1", "start_date"])[:10] == "2024-01-15" and a.loc["A1", "currency"] == "NOK"
+    assert Store(str(db)).read("business_cases")["discount_rate"].tolist() == [0.1]
+    wrong = run("validate", folder, "--dates", "dmy")
+    assert wrong.exit_code == 2 and "day-first" in wrong.output
+
+
+def test_the_dates_option_is_in_the_help(run):
+    for command in ("import", "validate"):
+        shown = run(command, "--help").output
+        assert "--dates" in shown and "day-first" in shown and "README" in shown

@@ -14,8 +14,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from bad_inputs import portfolio as P
+from openpyxl.utils.datetime import to_excel
 
-from alliance_kit import io, schemas
+from alliance_kit import io, model, schemas
 from alliance_kit.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,7 +223,7 @@ CORPUS = [
         2,
         "raised_on",
         "05/01/2026",
-        "YYYY-MM-DD",
+        "Dates are written",
     ),
     Bad(
         "missing required value",
@@ -603,6 +604,87 @@ CORPUS += [
         None,
         "each column name once",
     ),
+    # Forms the intake reads leniently (issue 16) still refuse their look-alikes, in place.
+    Bad(
+        "a percentage outside a share column",
+        "csv",
+        _set("alliances", 0, expected_revenue="40%"),
+        "alliances",
+        2,
+        "expected_revenue",
+        "40%",
+        "without %",
+    ),
+    Bad(
+        "a percentage above 100 in a share column",
+        "xlsx",
+        _set("business_cases", 0, discount_rate="140%"),
+        "business_cases",
+        2,
+        "discount_rate",
+        "140%",
+        "a share from 0 to 1",
+    ),
+    Bad(
+        "a decimal comma",
+        "xlsx",
+        _set("kpi_actuals", 0, value="1,5"),
+        "kpi_actuals",
+        2,
+        "value",
+        "1,5",
+        "decimal point",
+    ),
+    Bad(
+        "thousands in groups of two",
+        "csv",
+        _set("alliances", 1, expected_revenue="2,00,000"),
+        "alliances",
+        3,
+        "expected_revenue",
+        "2,00,000",
+        "a number",
+    ),
+    Bad(
+        "an Excel date number typed as text",
+        "csv",
+        _set("kpis", 0, due_date="45658"),
+        "kpis",
+        2,
+        "due_date",
+        "45658",
+        "write 2025-01-01",
+    ),
+    Bad(
+        "a small number in a date cell",
+        "xlsx",
+        _set("kpis", 0, due_date=45),
+        "kpis",
+        2,
+        "due_date",
+        "45",
+        "from 7306 = 1920-01-01",
+    ),
+    Bad(
+        "a misspelt currency",
+        "xlsx",
+        _set("alliances", 1, currency="NKO"),
+        "alliances",
+        3,
+        "currency",
+        "NKO",
+        "did you mean NOK (Norwegian Krone)",
+    ),
+    Bad(
+        "a currency name for a code",
+        "csv",
+        _set("alliances", 0, currency="krone"),
+        "alliances",
+        2,
+        "currency",
+        "krone",
+        "DKK (Danish Krone), NOK (Norwegian Krone)",
+    ),
     Bad(
         "a column named twice in the header (csv)",
         "csv",
@@ -875,6 +957,152 @@ def test_invitations_are_never_exported(sqlite_store, tmp_path):
     assert "invitations" not in wb.sheetnames and len(wb.sheetnames) == 28
 
 
+# --- forms the intake reads leniently (issue 16) ---------------------------------------------
+
+
+def _as_users_type_them(fmt: str) -> tuple[dict, dict]:
+    """The portfolio with cells written as users write them (day-first dates, thousands
+    separators, a percentage, lower-case and newly accepted currencies, and in a workbook
+    Excel's date numbers), and the same portfolio with the plain forms of those cells."""
+    loose, plain = P.rows(), P.rows()
+
+    def both(sheet: str, i: int, column: str, typed, canonical) -> None:
+        loose[sheet][i][column] = typed
+        plain[sheet][i][column] = canonical
+
+    both("alliances", 0, "start_date", "15/01/2024", "2024-01-15")
+    both("alliances", 1, "end_date", "30.06.2025", "2025-06-30")
+    both("alliances", 0, "expected_revenue", "1,250,000.5", 1250000.5)
+    both("alliances", 1, "expected_revenue", "2 000 000", 2000000)
+    both("alliances", 0, "currency", "nok", "NOK")
+    both("alliances", 1, "currency", "DKK", "DKK")
+    both("business_cases", 0, "discount_rate", "8%", 0.08)
+    both("agreements", 0, "notice_days", "1,000", 1000)
+    both("answers", 0, "answered_at", "03/09/2026 10:15", "2026-09-03 10:15:00")
+    if fmt == "xlsx":  # number cells in date columns: Excel's date numbers
+        both("kpis", 0, "due_date", to_excel(dt.datetime(2026, 12, 31)), "2026-12-31")
+        both("meetings", 0, "held_on", float(to_excel(dt.datetime(2026, 4, 12))), "2026-04-12")
+    return loose, plain
+
+
+def _say_dates(book: Path, value: str, row: int = 3) -> Path:
+    """Give a workbook a README sheet whose "Dates are written" setting says ``value``."""
+    wb = openpyxl.load_workbook(book)
+    readme = wb.create_sheet("README", 0)
+    for _ in range(row - 1):
+        readme.append(["a guide line"])
+    readme.append(["Dates are written", value])
+    wb.save(book)
+    return book
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_lenient_forms_are_stored_plain_and_round_trip(store, fmt, tmp_path):
+    loose, plain = _as_users_type_them(fmt)
+    if fmt == "xlsx":  # the workbook says how its dates are written
+        source, dates = _say_dates(P.write_raw(loose, tmp_path / "loose.xlsx"), "DD/MM/YYYY"), None
+    else:  # a CSV folder: the command line says it
+        source, dates = P.write_raw(loose, tmp_path / "loose"), "day-first"
+    result = io.import_portfolio(store, source, dates=dates)
+    assert result.ok, result.problems
+    expected = io.export_frames(schemas.prepare(P.frames(plain))[0])
+    got = io.export_frames(store.read_all())
+    for table, frame in expected.items():
+        pd.testing.assert_frame_equal(got[table], frame.assign(version=1), check_dtype=False)
+    assert got["alliances"]["currency"].tolist() == ["NOK", "DKK"]
+    assert got["business_cases"]["discount_rate"].tolist() == [0.08]
+    # export then import gives the same records (and the same file again)
+    ext = ".xlsx" if fmt == "xlsx" else ""
+    first = io.export_portfolio(store, tmp_path / f"one{ext}")
+    store.replace_all({})
+    assert io.import_portfolio(store, first).ok
+    for table, frame in expected.items():
+        again = io.export_frames(store.read_all())[table]
+        pd.testing.assert_frame_equal(again, frame.assign(version=1), check_dtype=False)
+    second = io.export_portfolio(store, tmp_path / f"two{ext}")
+    if fmt == "xlsx":
+        assert first.read_bytes() == second.read_bytes()
+    else:
+        for f in first.iterdir():
+            assert f.read_bytes() == (second / f.name).read_bytes(), f.name
+
+
+def test_day_first_dates_without_the_setting_are_refused_and_write_nothing(loaded, tmp_path):
+    loose, _ = _as_users_type_them("csv")
+    folder = P.write_raw(loose, tmp_path / "loose")
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, folder, mode="merge")
+    _assert_unchanged(loaded, before)
+    refused = {(p.sheet, p.row, p.column) for p in result.problems}
+    assert refused == {
+        ("alliances", 2, "start_date"),
+        ("alliances", 3, "end_date"),
+        ("answers", 2, "answered_at"),
+    }
+    (start,) = [p for p in result.problems if p.column == "start_date"]
+    assert start.message.startswith(f"{folder}/alliances.csv, row 2, column start_date: 15/01")
+    assert "--dates day-first" in start.expected and "Dates are written" in start.expected
+
+
+def test_month_first_dates_read_as_the_workbook_says(tmp_path):
+    data = P.rows()
+    data["kpis"][0]["due_date"] = "12/31/2026"
+    book = _say_dates(P.write_raw(data, tmp_path / "us.xlsx"), "MM/DD/YYYY", row=1)
+    typed, problems = io.load_portfolio(book)
+    assert problems == []
+    assert typed["kpis"]["due_date"].tolist()[0] == pd.Timestamp(2026, 12, 31)
+    # the setting's name works too, in any case
+    _, _, dates = io.read_intake(
+        _say_dates(P.write_raw(P.rows(), tmp_path / "b.xlsx"), "Day-First")
+    )
+    assert dates == "day-first"
+    # the template's default (YYYY-MM-DD) yields to --dates: ISO dates are read either way
+    iso = _say_dates(P.write_raw(data, tmp_path / "iso.xlsx"), "YYYY-MM-DD")
+    typed, problems = io.load_portfolio(iso, dates="month-first")
+    assert problems == [] and typed["kpis"]["due_date"].tolist()[0] == pd.Timestamp(2026, 12, 31)
+    assert [p.column for p in io.load_portfolio(iso)[1]] == ["due_date"]
+
+
+@pytest.mark.parametrize(
+    "value, dates, says",
+    [
+        ("31.12.2026", None, "one of YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY"),
+        ("DD/MM/YYYY", "month-first", "as --dates month-first says"),
+        ("MM/DD/YYYY", "iso", "as --dates iso says"),
+    ],
+)
+def test_a_date_setting_that_is_none_or_contradicts_the_command_is_refused(
+    value, dates, says, loaded, tmp_path
+):
+    book = _say_dates(P.write_raw(P.rows(), tmp_path / "x.xlsx"), value)
+    before = _snapshot(loaded)
+    result = io.import_portfolio(loaded, book, mode="merge", dates=dates)
+    _assert_unchanged(loaded, before)
+    (p,) = result.problems
+    assert p.message.startswith(f"{book}, sheet README, row 3, column B: {value} — expected")
+    assert says in p.expected
+
+
+def test_the_template_with_its_date_setting_changed_reads_day_first_dates(tmp_path):
+    """The sparse case: the template, its B3 set to DD/MM/YYYY, one alliance typed in."""
+    book = io.write_template(tmp_path / "intake.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["README"][io.DATES_CELL] = "DD/MM/YYYY"
+    ws = wb["alliances"]
+    header = [c.value for c in ws[1]]
+    row = P.rows()["alliances"][0] | {"start_date": "15/01/2024", "currency": "NOK"}
+    row |= {"expected_revenue": "1,250,000", "version": None}
+    ws.append([row.get(h) for h in header])
+    ws.cell(row=2, column=header.index("partner") + 1).data_type = "s"
+    wb.save(book)
+    typed, problems = io.load_portfolio(book)
+    assert problems == []
+    a = typed["alliances"]
+    assert a["start_date"].tolist() == [pd.Timestamp(2024, 1, 15)]
+    assert a["expected_revenue"].tolist() == [1_250_000.0]
+    assert a["currency"].tolist() == ["NOK"]
+
+
 # --- the intake template -------------------------------------------------------------------
 
 
@@ -917,11 +1145,39 @@ def test_template_has_readme_notes_dropdowns_and_hidden_lists(tmp_path):
     assert header == list(schemas.SPECS["alliances"].columns)
     type_note = ws.cell(row=1, column=header.index("type") + 1).comment.text
     assert "co-sell" in type_note and "Required" in type_note
-    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
     kinds = {dv.formula1 for dv in wb["documents"].data_validations.dataValidation}
     assert any(f.startswith("lists!") for f in kinds)  # the long list of document kinds
     assert "documents.kind" in [c.value for c in wb["lists"][1]]
-    assert '"USD,EUR,GBP,CHF,JPY,CAD,AUD,INR,CNY,SEK"' in formulas
+    # every ISO 4217 currency, listed on the lists sheet (too long for an inline list)
+    at = header.index("currency") + 1
+    letter = openpyxl.utils.get_column_letter(at)
+    (currency,) = [
+        dv
+        for dv in ws.data_validations.dataValidation
+        if str(dv.sqref) == f"{letter}2:{letter}5000"
+    ]
+    column = currency.formula1.split("!$")[1].split("$")[0]
+    n = len(model.CURRENCIES)
+    assert currency.formula1 == f"lists!${column}$2:${column}${n + 1}"
+    listed = [r[0].value for r in wb["lists"][f"{column}1:{column}{n + 1}"]]
+    assert listed == ["alliances.currency", *model.CURRENCIES]
+    assert {"NOK", "DKK", "USD", "EUR"} <= set(listed) and n > 150
+    currency_note = ws.cell(row=1, column=at).comment.text
+    assert "ISO 4217" in currency_note and "drop-down lists them all" in currency_note
+    # the share column says it takes a percentage; amounts say separators are fine
+    share = wb["business_cases"]
+    names = [c.value for c in share[1]]
+    note = share.cell(row=1, column=names.index("discount_rate") + 1).comment.text
+    assert "A share from 0 to 1, or a percentage like 40%" in note
+    revenue = ws.cell(row=1, column=header.index("expected_revenue") + 1).comment.text
+    assert "2,000,000" in revenue
+    # the date setting: README!B3, a drop-down of the three ways to write a date
+    assert [c.value for c in wb["README"][3][:2]] == ["Dates are written", "YYYY-MM-DD"]
+    (setting,) = wb["README"].data_validations.dataValidation
+    assert str(setting.sqref) == "B3"
+    assert setting.formula1 == '"YYYY-MM-DD,DD/MM/YYYY,MM/DD/YYYY"'
+    start = ws.cell(row=1, column=header.index("start_date") + 1).comment.text
+    assert "README!B3" in start
     # an empty template is a readable intake: only the empty alliances sheet is reported
     problems = io.load_portfolio(tmp_path / "t.xlsx")[1]
     assert [(p.sheet, p.row) for p in problems] == [("alliances", None)]

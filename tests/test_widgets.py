@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from form_helpers import fill
 
-from alliance_kit.model import ALLIANCE_TYPES, TABLES
+from alliance_kit.model import ALLIANCE_TYPES, CURRENCIES, TABLES
 from alliance_kit.widgets import RecordForm, TableView, html_table, label_for, record_label
 
 ALLIANCE = {
@@ -59,6 +59,10 @@ def test_widgets_follow_the_model(db) -> None:
     assert f["type"].widget.options[0] != ("—", None)  # required: no blank entry
     assert f["partner"].widget.tooltip == "partner organization"
     assert f["our_sponsor_level"].widget.description == "Our sponsor level"
+    # every ISO 4217 currency, each named (issue 16: NOK was refused)
+    currencies = dict(f["currency"].widget.options)
+    assert currencies["NOK — Norwegian Krone"] == "NOK" and currencies["USD — US Dollar"] == "USD"
+    assert list(currencies.values()) == list(CURRENCIES)
 
     kpi = RecordForm(db, "kpis").fields
     assert isinstance(kpi["agreed_by_both"].widget, W.Checkbox)

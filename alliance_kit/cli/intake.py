@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from alliance_kit import io, snapshots
+from alliance_kit import io, schemas, snapshots
 from alliance_kit.changes import Changes
 from alliance_kit.cli import db_option, main, store_for, user_path
 from alliance_kit.schemas import Problem
@@ -19,6 +19,18 @@ def _report(problems: list[Problem], path: str, what: str) -> None:
     n = len(problems)
     click.echo(f"{n} problem{'s' if n != 1 else ''} in {path}; {what}", err=True)
     raise SystemExit(1)
+
+
+dates_option = click.option(
+    "--dates",
+    type=click.Choice(list(schemas.DATE_ORDERS), case_sensitive=False),
+    default=None,
+    help="How dates typed as text in the file are written: iso (YYYY-MM-DD, the default), "
+    "day-first (DD/MM/YYYY) or month-first (MM/DD/YYYY). A workbook can say it itself "
+    "on its README sheet ('Dates are written', cell B3 of the template); a workbook set "
+    "to another order than --dates is refused. YYYY-MM-DD and date cells are read under "
+    "any setting.",
+)
 
 
 MODE_HELP = (
@@ -59,7 +71,10 @@ MODE_HELP = (
     help="With --merge: save rows over records someone changed in the store after the "
     "file was exported (without it such rows are refused, naming who and when).",
 )
-def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool, force: bool) -> None:
+@dates_option
+def import_cmd(
+    path: Path, db: str | None, mode: str | None, dry_run: bool, force: bool, dates: str | None
+) -> None:
     """Validate an intake workbook (.xlsx) or a folder of CSV files and load it.
 
     Into a store that holds records, say what the file is for: --merge (the everyday
@@ -86,7 +101,13 @@ def import_cmd(path: Path, db: str | None, mode: str | None, dry_run: bool, forc
             taken.append(snapshots.take(store, f"import-{mode}"))
 
     result = io.import_portfolio(
-        store, path, mode=mode, dry_run=dry_run, before_write=snapshot_first, force=force
+        store,
+        path,
+        mode=mode,
+        dry_run=dry_run,
+        before_write=snapshot_first,
+        force=force,
+        dates=dates and dates.lower(),
     )
     if not result.ok:
         _report(result.problems, str(path), "nothing was imported")
@@ -132,9 +153,10 @@ def _at_stake(held: dict[str, int]) -> str:
 
 @main.command()
 @click.argument("path", type=user_path())
-def validate(path: Path) -> None:
+@dates_option
+def validate(path: Path, dates: str | None) -> None:
     """Check an intake workbook or CSV folder without touching any store."""
-    typed, problems = io.load_portfolio(path)
+    typed, problems = io.load_portfolio(path, dates=dates and dates.lower())
     if problems:
         _report(problems, str(path), "fix them and validate again")
     total = sum(len(f) for f in typed.values())
