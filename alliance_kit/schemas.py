@@ -861,12 +861,23 @@ def _suggestion(value: Any, spec: ColumnSpec) -> str:
 
 
 def _match_choices(values: pd.Series, choices: tuple[Any, ...]) -> pd.Series:
-    """Accept a choice typed in another case (``Co-Sell`` for ``co-sell``)."""
+    """Accept a choice typed in another case (``Co-Sell`` for ``co-sell``) and, for
+    numbered choices such as ``6 value creation``, its number or its words alone (``6``,
+    ``Value creation``) when they name one choice."""
     off = values.notna() & ~values.isin(choices)
     if not off.any():
         return values
     lower = {str(c).lower(): c for c in choices}
-    fixed = values[off].str.lower().map(lower)
+    parts: dict[str, list[Any]] = {}
+    for c in choices:
+        number, sep, words = str(c).partition(" ")
+        if sep and number.isdigit():
+            parts.setdefault(number, []).append(c)
+            parts.setdefault(words.strip().lower(), []).append(c)
+    for alias, named in parts.items():
+        if len(named) == 1 and alias not in lower:
+            lower[alias] = named[0]
+    fixed = values[off].astype(str).str.strip().str.lower().map(lower)
     values = values.copy()
     values[off & fixed.reindex(values.index).notna()] = fixed.dropna()
     return values

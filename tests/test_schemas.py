@@ -84,6 +84,19 @@ def test_choices_accept_another_case_and_store_the_canonical_value():
     assert typed["alliances"].loc[0, "type"] == "co-sell"
 
 
+def test_a_numbered_choice_is_accepted_by_its_number_or_its_words():
+    """The lifecycle stage ``6 value creation`` typed as ``6`` or ``Value creation``."""
+    d = P.rows()
+    d["alliances"][0]["stage"] = 6
+    d["alliances"][1]["stage"] = " Value Creation"
+    typed, problems = schemas.prepare(P.frames(d))
+    assert problems == []
+    assert typed["alliances"]["stage"].head(2).tolist() == ["6 value creation"] * 2
+    d["alliances"][0]["stage"] = 9
+    _, problems = schemas.prepare(P.frames(d))
+    assert [(p.column, str(p.value)) for p in problems] == [("stage", "9")]
+
+
 def test_flags_and_numbers_parse_leniently():
     d = P.rows()
     d["kpis"][0]["agreed_by_both"] = "Y"
