@@ -38,6 +38,7 @@ import os
 import pickle
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -54,7 +55,16 @@ import pandas as pd
 from alliance_kit import __version__, config, keys, periods, publish
 from alliance_kit.model import visible
 from alliance_kit.paths import UnsafePath, safe_child
-from alliance_kit.processes import die_with_parent, preexec_die_with_parent
+from alliance_kit.processes import (
+    STOP_SIGNALS,
+    Stopped,
+    die_with_parent,
+    preexec_die_with_parent,
+    signal_name,
+    signals_blocked,
+    signals_ignored,
+    unblock_signals,
+)
 
 log = logging.getLogger("alliance_kit.batch")
 
@@ -215,6 +225,27 @@ class WarmKernel:
         except OSError:
             pass
         return 0
+
+    def kill(self, grace: float = 2.0) -> None:
+        """End the kernel process now (SIGTERM, SIGKILL after ``grace`` s) and remove its
+        connection file. Unlike :meth:`shutdown` it needs no event loop, so a worker told
+        to stop can call it from a signal handler, in the middle of a notebook."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        proc = getattr(getattr(client.km, "provisioner", None), "process", None)
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.terminate()
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    proc.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=grace)
+        with contextlib.suppress(Exception):
+            client.km.cleanup_connection_file()
 
     def shutdown(self) -> None:
         client, self.client = self.client, None
@@ -666,23 +697,59 @@ class BatchResult:
     failed: dict[str, str]
     seconds: float
     as_of: dt.date | None = None
+    stopped_by: int | None = None  # the signal that stopped the run before its end
+    not_built: list[str] = field(default_factory=list)  # what a stopped run left undone
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.stopped_by is None
 
     def summary(self) -> str:
         built = [k for k in self.ran if k not in self.failed]
-        lines = [
-            f"{periods.label(self.period, self.as_of)}: {_reports_phrase(built)} built, "
-            f"{len(self.skipped)} up to date, {len(self.failed)} failed, "
-            f"in {self.seconds:.1f} s",
-        ]
+        label = periods.label(self.period, self.as_of)
+        if self.stopped_by is None:
+            lines = [
+                f"{label}: {_reports_phrase(built)} built, {len(self.skipped)} up to date, "
+                f"{len(self.failed)} failed, in {self.seconds:.1f} s",
+            ]
+        else:
+            lines = [
+                f"Stopped by {signal_name(self.stopped_by)}. {label}: "
+                f"{_reports_phrase(built)} built, {len(self.skipped)} up to date, "
+                f"{len(self.failed)} failed; not built: {_listed(self.not_built)} "
+                "(nothing half-written is left).",
+                "Run the same command again to resume: finished reports are kept and only "
+                "the rest is built."
+                if built or self.skipped
+                else "Run the same command again to build them.",
+            ]
         lines += [
             f"  FAILED {visible(key)}: {visible(err)}" for key, err in sorted(self.failed.items())
         ]
         lines.append(f"index: {self.index}")
         return "\n".join(lines)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or a stop signal, after it had written what was finished
+    (files, manifest, index): ``result`` says what, ``signum`` by which signal. A
+    KeyboardInterrupt, so code that does not expect it stops as it would on Ctrl-C."""
+
+    def __init__(self, result: BatchResult, signum: int) -> None:
+        super().__init__(f"stopped by {signal_name(signum)}")
+        self.result = result
+        self.signum = signum
+
+
+def _listed(keys_: Sequence[str], most: int = 8) -> str:
+    """``A003, A004 and the portfolio report``; past ``most`` names, ``and N more``."""
+    names = [
+        "the portfolio report" if k == "portfolio" else visible(k)
+        for k in sorted(keys_, key=lambda k: (k == "portfolio", k))
+    ]
+    if len(names) > most:
+        names = [*names[: most - 1], f"{len(names) - most + 1} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _reports_phrase(keys_: Sequence[str]) -> str:
@@ -865,30 +932,68 @@ Executor = Callable[[list[Job], str | bytes, Callable[[Rendered], None]], None]
 
 def _worker_init(parent: int | None = None) -> None:
     """Process-pool worker set-up: quiet logs; kernels stop when the worker exits; the
-    worker dies with ``parent`` (the alliance-kit process), even one killed by SIGKILL."""
+    worker dies with ``parent`` (the alliance-kit process), even one killed by SIGKILL.
+
+    The terminal sends Ctrl-C (and hang-up) to the whole process group: a worker ignores
+    them, and the parent, which alone decides, stops it with SIGTERM (:func:`_stop_worker`).
+    The worker started with these signals blocked (see :func:`run_local`), so one that came
+    while it was starting up is dropped here rather than printing an import traceback."""
     from multiprocessing import util
 
     die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    unblock_signals()
     quiet_logs()
     util.Finalize(None, shutdown_worker, exitpriority=100)
+
+
+def _stop_worker(signum: int, _frame: Any) -> None:
+    """SIGTERM in a pool worker: end its kernels and leave at once, writing nothing.
+    Unwinding a notebook run instead would print its kernel client's errors (a ZMQError,
+    a DeadKernelError, tasks never awaited); the report it was making is simply not
+    returned, and its parent writes nothing of it."""
+    signal.signal(signum, signal.SIG_IGN)
+    for kernel in _all_kernels:
+        kernel.kill()
+    for folder in _private_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(128 + signum)  # no interpreter shutdown: nothing left to say or flush
+
+
+#: Seconds stopped workers get to end their kernels before SIGKILL.
+STOP_GRACE = 5.0
 
 
 def run_local(jobs: list[Job], inputs: str | bytes, done: Callable[[Rendered], None], *, workers=2):
     """Run jobs on a pool of worker processes (not threads: papermill's cwd handling is not
     thread-safe, and kernels are per process). A worker that dies takes only its report
-    with it: the pool is rebuilt once and the unfinished reports run again."""
+    with it: the pool is rebuilt once and the unfinished reports run again.
+
+    On Ctrl-C or a stop signal (KeyboardInterrupt or :class:`~alliance_kit.processes.
+    Stopped` here) the workers are stopped at once, their kernels with them, results that
+    came back meanwhile are handed to ``done``, and the exception goes on: what is not
+    finished is dropped whole."""
     pending = {job.key: job for job in jobs}
     for attempt in range(2):
         if not pending:
             return
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(
+        # Made outside the block: its queues start multiprocessing's resource tracker,
+        # which unblocks SIGINT and SIGTERM once started.
+        pool = cf.ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(pending))),
             mp_context=ctx,
             initializer=_worker_init,
             initargs=(os.getpid(),),
-        ) as pool:
-            futures = {pool.submit(render, job, inputs): job for job in pending.values()}
+        )
+        futures: dict[cf.Future, Job] = {}
+        try:
+            with signals_blocked():  # workers start with them blocked (see _worker_init)
+                for job in pending.values():
+                    futures[pool.submit(render, job, inputs)] = job
             for future in cf.as_completed(futures):
                 job = futures[future]
                 try:
@@ -901,6 +1006,45 @@ def run_local(jobs: list[Job], inputs: str | bytes, done: Callable[[Rendered], N
                     result = Rendered(job.key, "failed", 0.0, error=f"{type(exc).__name__}: {exc}")
                 pending.pop(job.key, None)
                 done(result)
+        except (KeyboardInterrupt, Stopped):
+            with signals_ignored():  # a second Ctrl-C cannot cut the stop short
+                _stop_pool(pool)
+                for future, job in futures.items():  # finished while the stop was coming
+                    if job.key in pending and _finished(future):
+                        pending.pop(job.key)
+                        done(future.result())
+            raise
+        except BaseException:
+            with signals_ignored():
+                _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _finished(future: cf.Future) -> bool:
+    """Whether a future holds a worker's result (not cancelled, no exception)."""
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor, grace: float = STOP_GRACE) -> None:
+    """Stop a worker pool now: drop the queued reports and send each worker SIGTERM (it
+    ends its kernel and exits without a word, see :func:`_stop_worker`); SIGKILL for one
+    still running after ``grace`` s."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public list
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        with contextlib.suppress(ValueError):
+            proc.join(max(0.0, deadline - time.monotonic()))
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):
+            if proc.is_alive():
+                proc.kill()
+                proc.join(grace)
+    pool.shutdown(wait=True)
 
 
 def run_dask(
@@ -1072,6 +1216,7 @@ def run(
     }
     by_key = {job.key: job for job in jobs}
     failed: dict[str, str] = {}
+    finished: list[str] = []
     bar = _progress(len(todo), progress, period)
 
     def done(result: Rendered) -> None:
@@ -1087,6 +1232,11 @@ def run(
             failed[job.key] = result.error or result.status
             entry["files"] = {**old.get("files", {}), **files} if old else files
         manifest["reports"][job.key] = entry
+        finished.append(job.key)
+        try:  # after each report: a run killed later still resumes from here
+            publish.write_manifest(folder, manifest)
+        except OSError as exc:  # written again at the end, where a failure is reported
+            log.warning("could not update the manifest: %s", exc)
         if bar is not None:
             bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
             bar.update(1)
@@ -1095,6 +1245,7 @@ def run(
         job = by_key[key]
         failed[key] = error
         manifest["reports"][key] = _entry(job, Rendered(key, "failed", 0.0, error), {}, names)
+    stopped_by: int | None = None
     try:
         if todo:
             with private_folder() as private:
@@ -1110,25 +1261,67 @@ def run(
                     run_dask(todo, str(inputs_path), done, workers=workers, scheduler=scheduler)
                 else:
                     run_local(todo, str(inputs_path), done, workers=workers)
+    except KeyboardInterrupt:
+        stopped_by = signal.SIGINT
+    except Stopped as stop:
+        stopped_by = stop.signum
     finally:
         if bar is not None:
             bar.close()
 
-    seconds = time.monotonic() - started
+    # Stopped: the workers are gone; what finished is written down before anything else
+    # (a second Ctrl-C meanwhile is ignored), then Interrupted says what was done.
+    with signals_ignored() if stopped_by is not None else contextlib.nullcontext():
+        result = _conclude(
+            manifest,
+            folder,
+            period=period,
+            ran=finished if stopped_by is not None else [job.key for job in todo],
+            not_built=[job.key for job in todo if job.key not in finished],
+            skipped=skipped,
+            failed=failed,
+            seconds=time.monotonic() - started,
+            stopped_by=stopped_by,
+            keep=list(by_key),
+            run_info={"executor": executor, "workers": workers, "formats": list(fmts)},
+            as_of=as_of,
+        )
+    if stopped_by is not None:
+        raise Interrupted(result, stopped_by)
+    return result
+
+
+def _conclude(
+    manifest: dict[str, Any],
+    folder: Path,
+    *,
+    period: str,
+    ran: list[str],
+    not_built: list[str],
+    skipped: list[str],
+    failed: dict[str, str],
+    seconds: float,
+    stopped_by: int | None,
+    keep: list[str],
+    run_info: dict[str, Any],
+    as_of: dt.date,
+) -> BatchResult:
+    """Record the run in the manifest (a stopped one says so and what it left), write the
+    manifest and the index, and say what happened."""
     manifest["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    manifest["runs"].append(
-        {
-            "at": manifest["generated_at"],
-            "ran": len(todo),
-            "skipped": len(skipped),
-            "failed": sorted(failed),
-            "seconds": round(seconds, 2),
-            "executor": executor,
-            "workers": workers,
-            "formats": list(fmts),
-        }
-    )
-    manifest["reports"] = {k: manifest["reports"][k] for k in by_key if k in manifest["reports"]}
+    run_entry: dict[str, Any] = {
+        "at": manifest["generated_at"],
+        "ran": len(ran),
+        "skipped": len(skipped),
+        "failed": sorted(failed),
+        "seconds": round(seconds, 2),
+        **run_info,
+    }
+    if stopped_by is not None:
+        run_entry["stopped_by"] = signal_name(stopped_by)
+        run_entry["not_built"] = sorted(not_built)
+    manifest["runs"].append(run_entry)
+    manifest["reports"] = {k: manifest["reports"][k] for k in keep if k in manifest["reports"]}
     publish.write_manifest(folder, manifest)
     prev_manifest = publish.read_manifest(folder.parent / periods.previous(period))
     index = publish.write_index(folder, manifest, previous=prev_manifest)
@@ -1137,11 +1330,13 @@ def run(
         folder=folder,
         index=index,
         manifest=manifest,
-        ran=[job.key for job in todo],
+        ran=ran,
         skipped=skipped,
         failed=failed,
         seconds=seconds,
         as_of=as_of,
+        stopped_by=stopped_by,
+        not_built=not_built if stopped_by is not None else [],
     )
 
 

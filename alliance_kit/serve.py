@@ -23,14 +23,22 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 
 from alliance_kit import config
-from alliance_kit.processes import preexec_die_with_parent
+from alliance_kit.processes import (
+    Stopped,
+    end_by_signal,
+    preexec_die_with_parent,
+    signal_name,
+    signals_ignored,
+    stop_signals_raise,
+)
 
 #: Holds share/jupyter/voila/templates/alliance-kit (added to JUPYTER_PATH).
 SHARE = Path(__file__).with_name("share") / "jupyter"
@@ -42,10 +50,6 @@ ENV_DASHBOARD_TOKEN = "ALLIANCE_KIT_DASHBOARD_TOKEN"
 #: A token given by the user must be at least this long (and not repetitive).
 MIN_TOKEN_LENGTH = 32
 TEMPLATE = "alliance-kit"
-#: Signals that mean "stop" besides Ctrl-C: SIGTERM (systemd, docker stop, kill), SIGHUP.
-STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
 #: Seconds a server (then its leftover kernels) gets to stop after SIGTERM before SIGKILL;
 #: both together stay under docker stop's 10 s.
 GRACE = 5.0
@@ -163,42 +167,27 @@ def check_port_free(ip: str, port: int) -> None:
             ) from exc
 
 
-def serve(command: VoilaCommand) -> int:
+def serve(command: VoilaCommand, name: str = "the page") -> int:
     """Run Voila in the foreground until Ctrl-C (returns 0) or until it stops (returns its
     exit code). On SIGTERM or SIGHUP, Voila and its kernels are stopped, then this process
-    ends by the same signal (see :func:`end_by_signal`)."""
+    ends by the same signal (see :func:`end_by_signal`). After a stop, says so in one line
+    naming what was served (``name``)."""
     try:
-        return run_servers([command])
+        return run_servers([command], on_stopped=lambda signum: say_stopped(signum, [name]))
     except Stopped as stop:
         end_by_signal(stop.signum)
 
 
+def say_stopped(signum: int, names: list[str]) -> None:
+    """The one line printed once a stop is done (the servers' own shutdown output is not
+    shown: see :func:`run_servers`): ``Stopped by SIGTERM: the dashboard, the survey page
+    and their kernels are shut down.``"""
+    items = [*names, "their kernels" if len(names) > 1 else "its kernels"]
+    shut = f"{', '.join(items[:-1])} and {items[-1]}"
+    print(f"Stopped by {signal_name(signum)}: {shut} are shut down.", flush=True)
+
+
 # --- running and stopping servers ----------------------------------------------------------
-
-
-class Stopped(Exception):
-    """SIGTERM or SIGHUP arrived (raised by :func:`stop_signals_raise`'s handler)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"stopped by signal {signum}")
-        self.signum = signum
-
-
-def _raise_stopped(signum: int, _frame: Any) -> None:
-    raise Stopped(signum)
-
-
-@contextmanager
-def stop_signals_raise() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped`, as Ctrl-C raises
-    KeyboardInterrupt, so ``finally`` clean-ups run (by default they would kill the process
-    on the spot and leave its servers running). Main thread only."""
-    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def listening(url: str, timeout: float = 0.2) -> bool:
@@ -221,13 +210,20 @@ def run_servers(
     *,
     grace: float = GRACE,
     on_ready: Callable[[], None] | None = None,
+    on_stopped: Callable[[int], None] | None = None,
 ) -> int:
     """Run the servers until one stops or the user stops them; stop the others with it.
 
     ``on_ready`` is called once every server accepts connections (so a link printed then
-    works at once). Returns 0 after Ctrl-C, else the exit status of the server(s) that
-    stopped by themselves. On SIGTERM or SIGHUP, raises :class:`Stopped` once every server
-    and kernel is stopped."""
+    works at once); ``on_stopped`` with the signal's number once a stop the user asked for
+    (Ctrl-C, SIGTERM, SIGHUP) is done. Returns 0 after Ctrl-C, else the exit status of the
+    server(s) that stopped by themselves. On SIGTERM or SIGHUP, raises :class:`Stopped`
+    once every server and kernel is stopped.
+
+    The servers' output (Voila's log, and their kernels', which share it) is passed on line
+    by line until the user stops them, then dropped: a kernel shut down in the middle of a
+    message prints a ZMQError traceback, and Voila one for a signal that comes while it
+    starts, which are no news to someone who asked for the stop."""
     tag = secrets.token_hex(8)
     procs: list[subprocess.Popen] = []
     # Own process group: the terminal's Ctrl-C and hang-up reach only this process. And
@@ -235,13 +231,24 @@ def run_servers(
     group = (
         {"process_group": 0, "preexec_fn": preexec_die_with_parent()} if os.name == "posix" else {}
     )
-    interrupted = False
+    quiet = threading.Event()
+    copiers: list[threading.Thread] = []
+    stopped_by: int | None = None
     ended: list[subprocess.Popen] = []
     try:
         with stop_signals_raise():
             for c in commands:
-                env = {**c.env, ENV_RUN: tag}  # inherited by the kernels: see stop_processes
-                procs.append(subprocess.Popen(c.argv, env=env, **group))
+                # ENV_RUN is inherited by the kernels (see stop_processes); unbuffered, so
+                # the log is passed on as it is written.
+                env = {**c.env, ENV_RUN: tag, "PYTHONUNBUFFERED": "1"}
+                proc = subprocess.Popen(
+                    c.argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **group
+                )
+                procs.append(proc)
+                copiers += [
+                    _copy_output(proc.stdout, sys.stdout, quiet),
+                    _copy_output(proc.stderr, sys.stderr, quiet),
+                ]
             waiting = on_ready is not None
             while not ended:
                 time.sleep(0.1 if waiting else 0.5)
@@ -250,12 +257,40 @@ def run_servers(
                     waiting = False
                     on_ready()
     except KeyboardInterrupt:
-        interrupted = True
+        stopped_by = signal.SIGINT
+    except Stopped as stop:
+        stopped_by = stop.signum
+        raise
     finally:  # also on Stopped (raised again after this) and on a server that stopped
+        if not ended:  # stopped by the user (or by an error here): no shutdown noise
+            quiet.set()
         stop_processes(procs, tag, grace=grace)
-    if interrupted:
+        for copier in copiers:
+            copier.join(timeout=grace)
+        if stopped_by is not None and on_stopped is not None:
+            on_stopped(stopped_by)
+    if stopped_by is not None:
         return 0
     return max((_exit_status(p.returncode) for p in ended), default=0)
+
+
+def _copy_output(stream: Any, target: Any, quiet: threading.Event) -> threading.Thread:
+    """Pass a server's output on to ``target`` line by line, in a thread, until it ends;
+    lines read once ``quiet`` is set are dropped (but still read: a server must never
+    block on a full pipe while it shuts down)."""
+
+    def copy() -> None:
+        with suppress(OSError, ValueError):
+            for line in iter(stream.readline, b""):
+                if not quiet.is_set():
+                    target.write(line.decode("utf-8", "replace"))
+                    target.flush()
+        with suppress(OSError):
+            stream.close()
+
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    return thread
 
 
 def _exit_status(returncode: int | None) -> int:
@@ -273,15 +308,10 @@ def stop_processes(
     behind by a server that died or had to be killed. Further stop signals and Ctrl-C are
     ignored meanwhile (at most about twice ``grace``), so a second one cannot cut the
     clean-up short."""
-    ignored = (signal.SIGINT, *STOP_SIGNALS)
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in ignored}
-    try:
+    with signals_ignored():
         _terminate_then_kill(procs, grace)
         if tag is not None:
             _stop_tagged(tag, grace)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _terminate_then_kill(procs: list[subprocess.Popen], grace: float) -> None:
@@ -315,16 +345,3 @@ def _stop_tagged(tag: str, grace: float) -> None:
         except psutil.Error:
             continue
     psutil.wait_procs(left, timeout=grace)
-
-
-def end_by_signal(signum: int) -> NoReturn:
-    """End this process by ``signum`` with its default action, as if never caught: the
-    conventional status (a shell shows 128 + signum, 143 for SIGTERM; systemd counts a
-    SIGTERM death as a clean stop). Where the signal cannot end the process (PID 1 in a
-    container ignores it), exit with status 128 + signum instead."""
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, ValueError):
-            stream.flush()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-    raise SystemExit(128 + signum)

@@ -517,7 +517,7 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
 
     ran, snapshots = [], []
 
-    def run_all(cmds, on_ready=None):
+    def run_all(cmds, on_ready=None, on_stopped=None):
         ran.append(cmds)
         path = Path(cmds[0].env[d.ENV_SNAPSHOT])
         snapshots.append((path, path.exists(), oct(path.parent.stat().st_mode & 0o777)))

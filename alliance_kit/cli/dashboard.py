@@ -19,15 +19,17 @@ Before the servers start, the portfolio is scored once into a snapshot in a priv
 folder (see :mod:`alliance_kit.dashboard`); every viewer's kernel loads it.
 
 Ctrl-C, SIGTERM (systemd, ``docker stop``, ``kill``) and SIGHUP all stop both servers and
-their kernels and remove the snapshot folder (:func:`alliance_kit.serve.run_servers`).
-After SIGTERM or SIGHUP the command ends by that same signal (status 143 or 129 in a
-shell); after Ctrl-C it exits 0; if a server stops by itself, with that server's status.
+their kernels and remove the snapshot folder (:func:`alliance_kit.serve.run_servers`),
+without the servers' shutdown chatter, and then say so in one line. After SIGTERM or
+SIGHUP the command ends by that same signal (status 143 or 129 in a shell); after Ctrl-C
+it exits 0; if a server stops by itself, with that server's status.
 """
 
 from __future__ import annotations
 
 import secrets
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +46,8 @@ from alliance_kit.serve import (
     check_token,
     end_by_signal,
     run_servers,
+    say_stopped,
+    signal_name,
     stop_signals_raise,
     voila_command,
 )
@@ -136,16 +140,33 @@ def dashboard(
         survey=not no_survey,
         pool_size=pool_size,
     )
+    said: list[int] = []
+
+    def stopped(signum: int) -> None:
+        say_stopped(signum, ["the dashboard", *(["the survey page"] if survey_cmd else [])])
+        said.append(signum)
+
     try:
         with stop_signals_raise():  # from here on, a stop signal still cleans up
-            code = _serve(dash, survey_cmd, token, db)
-    except Stopped as stop:
-        end_by_signal(stop.signum)
+            code = _serve(dash, survey_cmd, token, db, on_stopped=stopped)
+    except (KeyboardInterrupt, Stopped) as stop:  # while scoring, before any server ran
+        signum = getattr(stop, "signum", signal.SIGINT)
+        if not said:
+            click.echo(f"Stopped by {signal_name(signum)} before the servers started.")
+        if signum == signal.SIGINT:
+            return
+        end_by_signal(signum)
     if code:
         raise click.ClickException(f"a Voila server stopped with exit status {code}")
 
 
-def _serve(dash: VoilaCommand, survey_cmd: VoilaCommand | None, token: str, db: str | None) -> int:
+def _serve(
+    dash: VoilaCommand,
+    survey_cmd: VoilaCommand | None,
+    token: str,
+    db: str | None,
+    on_stopped: Callable[[int], None] | None = None,
+) -> int:
     """Make the snapshot, print the links, run the servers; always remove the snapshot."""
     click.echo("Scoring the portfolio once for every viewer ...")
     folder = prepare_snapshot(db, dash)
@@ -161,7 +182,9 @@ def _serve(dash: VoilaCommand, survey_cmd: VoilaCommand | None, token: str, db: 
 
     try:
         click.echo("Starting the servers ...")
-        return run_all([c for c in (dash, survey_cmd) if c is not None], on_ready=ready)
+        return run_all(
+            [c for c in (dash, survey_cmd) if c is not None], on_ready=ready, on_stopped=on_stopped
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -183,8 +206,12 @@ def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:
     return folder
 
 
-def run_all(commands: list[VoilaCommand], on_ready: Callable[[], None] | None = None) -> int:
+def run_all(
+    commands: list[VoilaCommand],
+    on_ready: Callable[[], None] | None = None,
+    on_stopped: Callable[[int], None] | None = None,
+) -> int:
     """Run the servers until one stops or the user stops them; stop the others, and every
-    kernel, with it; ``on_ready`` once they all answer (see
-    :func:`alliance_kit.serve.run_servers`)."""
-    return run_servers(commands, on_ready=on_ready)
+    kernel, with it; ``on_ready`` once they all answer, ``on_stopped`` once a stop asked
+    for is done (see :func:`alliance_kit.serve.run_servers`)."""
+    return run_servers(commands, on_ready=on_ready, on_stopped=on_stopped)

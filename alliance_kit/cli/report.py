@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from alliance_kit.cli import db_option, main, user_path
+from alliance_kit.processes import Stopped, signal_name, stop_signals_raise
 
 
 def _param(values: tuple[str, ...]) -> dict[str, Any]:
@@ -46,10 +48,23 @@ def _rates(values: tuple[str, ...]) -> dict[str, float]:
 
 
 def run_reports(**kw: Any):
-    """Run the batch and print its summary (shared with ``demo``)."""
+    """Run the batch and print its summary (shared with ``demo``).
+
+    Ctrl-C, SIGTERM or SIGHUP stop it quietly: the workers and their kernels are ended,
+    what was finished is kept, one summary says so and that the same command resumes;
+    the exit status is 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)."""
     from alliance_kit import batch
 
-    result = batch.run(**kw)
+    try:
+        with stop_signals_raise():
+            result = batch.run(**kw)
+    except batch.Interrupted as stop:
+        click.echo(stop.result.summary())
+        raise SystemExit(128 + stop.signum) from None
+    except (KeyboardInterrupt, Stopped) as stop:  # while reading the store or scoring
+        signum = getattr(stop, "signum", signal.SIGINT)
+        click.echo(f"Stopped by {signal_name(signum)} before any report was made.")
+        raise SystemExit(128 + signum) from None
     click.echo(result.summary())
     return result
 
@@ -143,7 +158,8 @@ def report(
     OUT/PERIOD/. Re-running a period redoes only what failed or whose inputs changed.
     Refuses a quarter that has not started or in which no alliance runs; a quarter still
     in progress is built and labelled so. Exits non-zero, naming them, when any report
-    failed.
+    failed. Ctrl-C stops it cleanly: finished reports are kept, and the same command
+    resumes (exit status 130; 143 after SIGTERM).
     """
     extra = _param(params)
     if company_revenue is not None:

@@ -214,4 +214,4 @@ def serve(db, port, ip, preheat) -> None:
     notebook = config.project_root() / "notebooks" / "survey" / "survey.ipynb"
     cmd = voila_command(notebook, port, db, None, ip=ip, preheat=preheat)
     click.echo(f"survey page at {cmd.url}?code=CODE (Ctrl-C to stop)")
-    raise SystemExit(run(cmd))
+    raise SystemExit(run(cmd, "the survey page"))
