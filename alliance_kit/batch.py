@@ -20,7 +20,11 @@ Why it is shaped like this:
 - HTML is exported in-process (nbconvert's HTMLExporter, one per worker) and PDF printed
   by one headless Chromium per worker.
 - Workers return bytes; the calling process writes every file atomically, so a killed
-  run never leaves a half-written report and a Dask cluster needs no shared disk.
+  run never leaves a half-written report and a Dask cluster needs no shared disk. The
+  manifest is rewritten after each report, so a rerun after a crash resumes.
+- Ctrl-C is the calling process's business: pool workers ignore it (the terminal sends it
+  to them too) and are stopped with SIGTERM, ending their kernels without the tracebacks
+  a notebook interrupted mid-message prints (see :func:`run_local`).
 - A report's fingerprint covers the alliance's records, its computed scores, the notebook
   and the package version; re-running a period redoes only failed, changed or missing
   reports.
@@ -1159,7 +1163,12 @@ def run(
     ``as_of`` (default today) or in which no alliance runs. Reads the store once (or takes
     ``frames``), scores the portfolio once, plans every report, skips those already built
     from the same inputs (unless ``force``), runs the rest on the chosen executor, writes
-    files atomically, then the manifest and index.
+    files atomically and the manifest after each report, then the manifest and index.
+
+    Ctrl-C (or SIGTERM/SIGHUP made :class:`~alliance_kit.processes.Stopped`, as the CLI
+    does) stops the workers and their kernels at once; what finished is kept and written
+    down, the rest is left whole for the next run, and :class:`Interrupted` is raised
+    with the result.
     """
     quiet_logs()
     started = time.monotonic()
@@ -1269,9 +1278,9 @@ def run(
         if bar is not None:
             bar.close()
 
-    # Stopped: the workers are gone; what finished is written down before anything else
-    # (a second Ctrl-C meanwhile is ignored), then Interrupted says what was done.
-    with signals_ignored() if stopped_by is not None else contextlib.nullcontext():
+    # Stopped or not, the run is written down whole (a Ctrl-C meanwhile is ignored: it
+    # takes a moment); after a stop, Interrupted then says what was done.
+    with signals_ignored():
         result = _conclude(
             manifest,
             folder,

@@ -63,7 +63,10 @@ def run_reports(**kw: Any):
         raise SystemExit(128 + stop.signum) from None
     except (KeyboardInterrupt, Stopped) as stop:  # while reading the store or scoring
         signum = getattr(stop, "signum", signal.SIGINT)
-        click.echo(f"Stopped by {signal_name(signum)} before any report was made.")
+        click.echo(
+            f"Stopped by {signal_name(signum)}. Finished reports are kept: run the same "
+            "command again to resume."
+        )
         raise SystemExit(128 + signum) from None
     click.echo(result.summary())
     return result
