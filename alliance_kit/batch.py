@@ -159,13 +159,13 @@ class WarmKernel:
                     nbformat.v4.new_notebook(), kernel_name=self.kernel_name, startup_timeout=60
                 )
                 client.km = client.create_kernel_manager()
+                self.client = client  # from now on kill() can reach it (see _stop_worker)
                 client.start_new_kernel(
                     stderr=subprocess.PIPE,
                     cwd=tempfile.gettempdir(),
                     preexec_fn=preexec_die_with_parent(),  # a killed worker takes it along
                 )
                 client.start_new_kernel_client()
-                self.client = client
                 proc = getattr(client.km.provisioner, "process", None)
                 if proc is not None and proc.stderr is not None:
                     threading.Thread(target=_pipe_stderr, args=(proc.stderr,), daemon=True).start()
@@ -192,24 +192,23 @@ class WarmKernel:
 
         return bool(run_sync(self.client.km.is_alive)())
 
-    def _run(self, code: str, timeout: float = 60) -> None:
-        from nbclient import NotebookClient
+    def _run(self, code: str, timeout: float = 60, what: str = "warm-up") -> None:
+        """Run ``code`` in the kernel, its output dropped. Not through nbclient's
+        ``execute()``, which sets SIGINT and SIGTERM handlers of its own for the run and
+        then resets them to the defaults, undoing the worker's (see :func:`_worker_init`)."""
+        from jupyter_core.utils import run_sync
 
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        runner = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout)
-        runner.kc = self.kc
-        runner.execute()
+        reply = run_sync(self.kc.execute_interactive)(
+            code, timeout=timeout, store_history=False, output_hook=lambda _msg: None
+        )
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{what} failed: {content.get('ename')}: {content.get('evalue')}")
 
     def reset(self) -> None:
         """Clear the user namespace so one report cannot see another's variables (modules
         stay imported, which is the point of a warm kernel)."""
-        from jupyter_core.utils import run_sync
-
-        reply = run_sync(self.kc.execute_interactive)(
-            RESET, timeout=30, store_history=False, output_hook=lambda _msg: None
-        )
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"namespace reset failed: {reply['content'].get('evalue')}")
+        self._run(RESET, timeout=30, what="namespace reset")
 
     def pid(self) -> int | None:
         try:
@@ -275,9 +274,14 @@ def warm_kernel(kernel_name: str = KERNEL_NAME) -> WarmKernel:
     if kernel is None or not kernel.alive:
         if kernel is not None:
             kernel.shutdown()
-        kernel = WarmKernel(kernel_name).start()
+        kernel = WarmKernel(kernel_name)
+        _all_kernels.append(kernel)  # before it starts: a stop may come while it does
+        try:
+            kernel.start()
+        except BaseException:
+            _all_kernels.remove(kernel)
+            raise
         _local.kernel = kernel
-        _all_kernels.append(kernel)
     return kernel
 
 

@@ -638,7 +638,7 @@ def test_report_killed_by_sigkill_leaves_no_worker_or_kernel_running(tmp_path, s
                 seen.setdefault(p.pid, p)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        _gone, alive = psutil.wait_procs(list(seen.values()), timeout=30)
+        _gone, alive = psutil.wait_procs([p for p, _cmd in seen.values()], timeout=30)
         alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         assert not alive, [(p.pid, p.cmdline()) for p in alive]
     finally:
@@ -647,3 +647,190 @@ def test_report_killed_by_sigkill_leaves_no_worker_or_kernel_running(tmp_path, s
                 p.kill()
         if proc.poll() is None:
             proc.kill()
+
+
+# --- stopping a batch: Ctrl-C and SIGTERM (issue 16) ---------------------------------------
+
+NOISE = ("Traceback", "ZMQError", "DeadKernelError", "Aborted", "Error", "never awaited")
+
+
+def _note_descendants(pid: int, seen: dict) -> None:
+    """Add every process below ``pid`` to ``seen`` (workers, their kernels), with its
+    command line, read while it runs."""
+    import psutil
+
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for p in psutil.Process(pid).children(recursive=True):
+            if p.pid not in seen:
+                with contextlib.suppress(psutil.Error):
+                    seen[p.pid] = (p, p.cmdline())
+
+
+def _state(p) -> str:
+    import psutil
+
+    try:
+        return p.status()
+    except psutil.Error:
+        return "gone"
+
+
+def _kernels(seen: dict) -> list:
+    return [(p, cmd) for p, cmd in seen.values() if any("ipykernel" in c for c in cmd)]
+
+
+def _connection_files(seen: dict) -> list[str]:
+    """The connection files of the kernels seen (``ipykernel_launcher -f FILE``)."""
+    return [cmd[cmd.index("-f") + 1] for _p, cmd in _kernels(seen) if "-f" in cmd]
+
+
+def _stop_when_a_report_is_written(proc, folder: Path, send, seen: dict, ready=None) -> None:
+    """Watch ``proc`` until an alliance page exists in ``folder`` (and ``ready()``), then
+    ``send()`` the signal; note every descendant on the way."""
+    import time
+
+    deadline = time.monotonic() + 300
+    while not (list(folder.glob("alliances/*.html")) and (ready is None or ready())):
+        assert proc.poll() is None, proc.communicate()[0]
+        if time.monotonic() > deadline:
+            proc.kill()
+            states = [(p.pid, _state(p), cmd[-2:]) for p, cmd in seen.values()]
+            files = sorted(str(f.relative_to(folder)) for f in folder.rglob("*"))
+            pytest.fail(f"not ready: {files} {states}\n{proc.communicate()[0]}")
+        _note_descendants(proc.pid, seen)
+        time.sleep(0.1)
+    _note_descendants(proc.pid, seen)
+    send()
+
+
+def _assert_stopped_cleanly(out: str, folder: Path, seen: dict, conn_files: list[str]) -> dict:
+    """No noise, nothing half-written, nothing left running; returns the manifest."""
+    import psutil
+
+    for word in NOISE:
+        assert word not in out, out
+    _gone, alive = psutil.wait_procs([p for p, _cmd in seen.values()], timeout=30)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, [(p.pid, p.cmdline()) for p in alive]
+    assert conn_files and not [f for f in conn_files if Path(f).exists()]  # shut down whole
+    assert not list(folder.rglob(".alliance-kit-*.tmp"))
+    manifest = json.loads((folder / "manifest.json").read_text())  # valid JSON
+    built = {k for k, r in manifest["reports"].items() if r["status"] == "ok"}
+    pages = {p.stem for p in folder.glob("alliances/*.html")}
+    pages |= {"portfolio"} if (folder / "portfolio.html").exists() else set()
+    assert pages == built  # a page exists only for a report recorded as finished
+    for page in folder.rglob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert manifest["runs"][-1]["not_built"]
+    return manifest
+
+
+def test_report_ctrl_c_stops_quietly_keeps_what_finished_and_a_rerun_resumes(tmp_path, sample_db):
+    """Ctrl-C in a terminal: SIGINT to the whole process group (workers included)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("alliance-kit")
+    out = tmp_path / "out"
+    folder = out / PERIOD
+    args = ["report", "--db", sample_db, "--out", str(out), "--period", PERIOD,
+            "--as-of", TODAY.isoformat(), "--alliance", "A001", "--alliance", "A002",
+            "--alliance", "A003", "--workers", "2", "--format", "html"]  # fmt: skip
+    proc = subprocess.Popen(
+        [str(exe), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    seen: dict = {}
+    try:
+        _stop_when_a_report_is_written(
+            proc, folder, lambda: os.killpg(proc.pid, signal.SIGINT), seen
+        )
+        text, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, text
+    manifest = _assert_stopped_cleanly(text, folder, seen, _connection_files(seen))
+    built = sorted(k for k, r in manifest["reports"].items() if r["status"] == "ok")
+    not_built = manifest["runs"][-1]["not_built"]
+    assert built and sorted(built + not_built) == ["A001", "A002", "A003", "portfolio"]
+    [summary, resume, index] = text.strip().splitlines()
+    assert summary.startswith(f"Stopped by Ctrl-C. {PERIOD}:") and "nothing half-written" in summary
+    n = sum(1 for k in built if k != "portfolio")
+    assert f"{n} alliance report{'' if n == 1 else 's'}" in summary
+    assert all(k in summary for k in not_built if k != "portfolio")
+    assert resume.startswith("Run the same command again to resume")
+    assert index == f"index: {folder / 'index.html'}"
+    kept = {k: _page(folder, k).stat().st_mtime_ns for k in built}
+
+    again = CliRunner().invoke(main, [*args, "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert f"{len(built)} up to date, 0 failed" in again.output
+    assert {k: _page(folder, k).stat().st_mtime_ns for k in built} == kept  # not redone
+    final = json.loads((folder / "manifest.json").read_text())
+    assert {k: r["status"] for k, r in final["reports"].items()} == dict.fromkeys(
+        ["A001", "A002", "A003", "portfolio"], "ok"
+    )
+    assert all(_page(folder, k).exists() for k in not_built)
+
+
+def _page(folder: Path, key: str) -> Path:
+    return folder / "portfolio.html" if key == "portfolio" else folder / "alliances" / f"{key}.html"
+
+
+SLOW_DRIVER = """
+import datetime as dt, sys
+from alliance_kit.cli.report import run_reports
+db, out, nb = sys.argv[1:4]
+run_reports(period="{period}", db=db, out=out, alliance_ids=["A001", "A004"], workers=2,
+            formats="html", alliance_nb=nb, progress=False, as_of=dt.date.fromisoformat("{today}"))
+"""
+
+
+def test_report_sigterm_in_the_middle_of_a_notebook_stops_quietly(tmp_path, sample_db):
+    """SIGTERM (systemd, kill) while a kernel is busy in a report: the report is dropped
+    whole, its kernel ended, and nothing but the summary is printed (status 143)."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    nb = broken_notebook(tmp_path, "import time\nif alliance == 'A004':\n    time.sleep(600)\n")
+    out = tmp_path / "out"
+    folder = out / PERIOD
+    script = SLOW_DRIVER.format(period=PERIOD, today=TODAY.isoformat())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, sample_db, str(out), str(nb)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: dict = {}
+
+    def two_kernels() -> bool:
+        return len([p for p, _cmd in _kernels(seen) if _state(p) not in ("zombie", "gone")]) >= 2
+
+    try:
+        _stop_when_a_report_is_written(
+            proc, folder, lambda: proc.send_signal(signal.SIGTERM), seen, ready=two_kernels
+        )
+        text, _ = proc.communicate(timeout=120)
+    finally:
+        for p, _cmd in seen.values():
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, text
+    manifest = _assert_stopped_cleanly(text, folder, seen, _connection_files(seen))
+    assert manifest["reports"]["A001"]["status"] == "ok"
+    assert "A004" in manifest["runs"][-1]["not_built"] and "A004" not in manifest["reports"]
+    assert not (folder / "notebooks" / "A004.ipynb").exists()
+    assert text.startswith(f"Stopped by SIGTERM. {PERIOD}: 1 alliance report built")
+    assert manifest["runs"][-1]["stopped_by"] == "SIGTERM"
