@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import socket
 import subprocess
+import threading
 import time
+import urllib.request
 from collections.abc import Callable
 
 import psutil
@@ -59,3 +63,17 @@ def kill_all(procs: list[psutil.Process]) -> None:
             p.kill()
         except psutil.Error:
             continue
+
+
+def open_page_in_background(url: str) -> None:
+    """Request a page without waiting for it (a viewer arriving as the server stops)."""
+
+    def get() -> None:
+        # the server may stop in the middle of the answer
+        with (
+            contextlib.suppress(OSError, http.client.HTTPException),
+            urllib.request.urlopen(url, timeout=60) as answer,
+        ):
+            answer.read()
+
+    threading.Thread(target=get, daemon=True).start()

@@ -638,8 +638,16 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
     import signal
     import subprocess
     import sys
+    import time
 
-    from process_helpers import descendants, kill_all, port_open, running, wait_until
+    from process_helpers import (
+        descendants,
+        kill_all,
+        open_page_in_background,
+        port_open,
+        running,
+        wait_until,
+    )
 
     from alliance_kit.cli.dashboard import SURVEY_NOTEBOOK
     from alliance_kit.config import project_root
@@ -664,12 +672,23 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
         envs = [p.environ() for p in procs]
         [snapshot] = {e[d.ENV_SNAPSHOT] for e in envs if d.ENV_SNAPSHOT in e}
         assert os.path.exists(snapshot)
+        [token] = {e["ALLIANCE_KIT_VOILA_TOKEN"] for e in envs if "ALLIANCE_KIT_VOILA_TOKEN" in e}
+        open_page_in_background(f"http://127.0.0.1:{ports[0]}/?token={token}")
+        time.sleep(1)  # a viewer's kernel is busy when the stop comes
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
         assert running(procs) == [], out
         assert not any(port_open(p) for p in ports)
         assert not os.path.exists(os.path.dirname(snapshot))
         assert proc.returncode == -signal.SIGTERM  # ended by the signal, as if not caught
+        # quiet: no ZMQError from a kernel shut down mid-message, no traceback; said once
+        assert "Traceback" not in out and "ZMQError" not in out, out
+        names = (
+            "the dashboard, the survey page and their"
+            if len(ports) == 2
+            else ("the dashboard and its")
+        )
+        assert out.rstrip().endswith(f"Stopped by SIGTERM: {names} kernels are shut down."), out
     finally:
         kill_all(procs)
         if proc.poll() is None:

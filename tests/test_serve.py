@@ -17,13 +17,21 @@ from pathlib import Path
 
 import psutil
 import pytest
-from process_helpers import descendants, kill_all, port_open, running, wait_until
+from process_helpers import (
+    descendants,
+    kill_all,
+    open_page_in_background,
+    port_open,
+    running,
+    wait_until,
+)
 
 from alliance_kit.serve import VoilaCommand, free_port
 
 #: A stand-in server: starts a kernel-like child in its own session (Voila's kernels are),
 #: optionally both ignore SIGTERM, then writes a ready file and waits; exits with the
-#: code given when the file EXIT appears.
+#: code given when the file EXIT appears. Both files are written whole (os.replace): a
+#: reader polling for them must never see one empty (it did, once, under load).
 STAND_IN = textwrap.dedent(
     """
     import os, pathlib, signal, subprocess, sys, time
@@ -33,7 +41,9 @@ STAND_IN = textwrap.dedent(
     if name != "kernel":
         subprocess.Popen([sys.executable, __file__, str(folder), "kernel", sys.argv[3]],
                          start_new_session=True)
-    (folder / f"{name}.ready").write_text(str(os.getpid()))
+    tmp = folder / f".{name}.ready.tmp"
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, folder / f"{name}.ready")
     while not (folder / f"{name}.exit").exists():
         time.sleep(0.1)
     sys.exit(int((folder / f"{name}.exit").read_text()))
@@ -46,7 +56,7 @@ DRIVER = textwrap.dedent(
     from alliance_kit.serve import Stopped, VoilaCommand, end_by_signal, run_servers
     commands = [VoilaCommand(argv, {}, "") for argv in json.loads(sys.argv[1])]
     try:
-        code = run_servers(commands, grace=1.0)
+        code = run_servers(commands, grace=1.0, on_stopped=lambda n: print("said", n, flush=True))
     except Stopped as stop:
         print("stopped by", stop.signum, flush=True)
         end_by_signal(stop.signum)
@@ -78,6 +88,13 @@ def start_driver(tmp_path: Path, stubborn: bool) -> tuple[subprocess.Popen, list
     return proc, ready
 
 
+def write_whole(path: Path, text: str) -> None:
+    """Write a file a stand-in polls for, so that it never reads it half-written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def pids(ready: list[Path]) -> list[psutil.Process]:
     return [psutil.Process(int(p.read_text())) for p in ready]
 
@@ -98,6 +115,7 @@ def test_stop_signal_stops_every_server_and_kernel_then_ends_by_that_signal(
         out, _ = proc.communicate(timeout=60)
         assert running(procs) == [], out
         assert f"stopped by {int(sig)}" in out
+        assert f"said {int(sig)}" in out  # the stop is announced, once it is done
         assert proc.returncode == -sig  # died by the signal, as if it had not caught it
     finally:
         kill_all(procs)
@@ -111,6 +129,7 @@ def test_ctrl_c_stops_everything_and_returns_0(tmp_path):
         out, _ = proc.communicate(timeout=60)
         assert running(procs) == [], out
         assert "returned 0" in out and proc.returncode == 0
+        assert "said 2" in out
     finally:
         kill_all(procs)
 
@@ -119,12 +138,77 @@ def test_a_server_that_stops_stops_the_other_and_its_status_is_returned(tmp_path
     proc, ready = start_driver(tmp_path, stubborn=False)
     procs = pids(ready)
     try:
-        (tmp_path / "one" / "server.exit").write_text("3")
+        write_whole(tmp_path / "one" / "server.exit", "3")
         out, _ = proc.communicate(timeout=60)
         assert running(procs) == [], out  # the other server and both kernels too
         assert "returned 3" in out
+        assert "said" not in out  # nobody asked for this stop: nothing to announce
     finally:
         kill_all(procs)
+
+
+#: A stand-in server that writes a line when it starts and, on SIGTERM, a traceback like
+#: the ZMQError a Voila kernel prints when it is shut down in the middle of a message;
+#: its "kernel" (sharing its output, as Voila's do) does the same.
+NOISY = textwrap.dedent(
+    """
+    import os, pathlib, signal, subprocess, sys, time
+    folder, name = pathlib.Path(sys.argv[1]), sys.argv[2]
+
+    def noise(*_):
+        sys.stderr.write("Traceback (most recent call last):\\n"
+                         "zmq.error.ZMQError: Socket operation on non-socket\\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, noise)
+    if name == "server":
+        subprocess.Popen([sys.executable, __file__, str(folder), "kernel"], start_new_session=True)
+    print(f"{name} serving", flush=True)
+    sys.stderr.write(f"{name} log line\\n")
+    sys.stderr.flush()
+    tmp = folder / f".{name}.ready.tmp"
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, folder / f"{name}.ready")
+    while True:
+        time.sleep(0.1)
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_server_output_is_passed_on_until_a_stop_then_dropped(tmp_path, sig):
+    """What the servers and their kernels print is shown while they serve; what they
+    print while being stopped (a kernel's ZMQError) is not: a stop is quiet, and said."""
+    import json
+
+    script = tmp_path / "noisy.py"
+    script.write_text(NOISY)
+    argv = [[sys.executable, str(script), str(tmp_path), "server"]]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, json.dumps(argv)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = [tmp_path / "server.ready", tmp_path / "kernel.ready"]
+    seen: list[str] = []
+    try:
+        wait_until(lambda: all(p.exists() for p in ready), "the stand-ins were ready", proc)
+        procs = pids(ready)
+        while len([line for line in seen if "serving" in line or "log line" in line]) < 4:
+            seen.append(proc.stdout.readline())  # passed on while they serve
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert running(procs) == [], out
+    text = "".join(seen) + out
+    for line in ("server serving", "kernel serving", "server log line", "kernel log line"):
+        assert line in text
+    assert "Traceback" not in text and "ZMQError" not in text, text
+    assert f"said {int(sig)}" in out
 
 
 def test_servers_do_not_get_the_terminals_signals(tmp_path):
@@ -166,11 +250,18 @@ def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
     try:
         wait_until(up, "Voila served with a kernel", proc)
         assert any("voila" in " ".join(p.cmdline()) for p in procs)
+        open_page_in_background(f"http://127.0.0.1:{port}/?code=NOSUCHCODE")
+        time.sleep(1)  # the page's kernel is busy answering when the stop comes
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
         assert running(procs) == [], out
         assert not port_open(port)
         assert proc.returncode == -signal.SIGTERM
+        # quiet: Voila's and the kernels' shutdown output (a ZMQError) is not shown
+        assert "Traceback" not in out and "ZMQError" not in out, out
+        assert out.rstrip().endswith(
+            "Stopped by SIGTERM: the survey page and its kernels are shut down."
+        ), out
     finally:
         kill_all(procs)
         if proc.poll() is None:
