@@ -638,7 +638,7 @@ def test_report_killed_by_sigkill_leaves_no_worker_or_kernel_running(tmp_path, s
                 seen.setdefault(p.pid, p)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        _gone, alive = psutil.wait_procs([p for p, _cmd in seen.values()], timeout=30)
+        _gone, alive = psutil.wait_procs(list(seen.values()), timeout=30)
         alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         assert not alive, [(p.pid, p.cmdline()) for p in alive]
     finally:
