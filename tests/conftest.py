@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from alliance_kit.store import Store
+
+# A suite started in the background by a non-interactive shell (CI, `make test &`) inherits
+# SIGINT ignored, and so would every process it starts: the Ctrl-C tests send SIGINT as a
+# terminal does, so the suite and its children take it as a terminal's foreground job would.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 PG_URL = os.environ.get("ALLIANCE_KIT_TEST_PG")
 

@@ -419,7 +419,7 @@ def test_cli_serve_builds_the_voila_command(sqlite_store, monkeypatch):
     from alliance_kit.cli import main
 
     seen = {}
-    monkeypatch.setattr(serve, "serve", lambda cmd: seen.setdefault("cmd", cmd) and 0)
+    monkeypatch.setattr(serve, "serve", lambda cmd, *_: seen.setdefault("cmd", cmd) and 0)
     db = str(sqlite_store.engine.url.database)
     out = CliRunner().invoke(main, ["survey", "serve", "--db", db, "--port", "8999"])
     assert out.exit_code == 0, out.output
