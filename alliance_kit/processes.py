@@ -95,12 +95,8 @@ def stop_signals_raise() -> Iterator[None]:
     """Within the block, SIGTERM and SIGHUP raise :class:`Stopped`, as Ctrl-C raises
     KeyboardInterrupt, so ``finally`` clean-ups run (by default they would kill the process
     on the spot and leave its children running). Main thread only."""
-    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
-    try:
+    with _handlers(STOP_SIGNALS, _raise_stopped):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -111,12 +107,19 @@ def signals_ignored(signals: Iterable[int] = TERMINAL_SIGNALS) -> Iterator[None]
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
+    with _handlers(signals, signal.SIG_IGN):
+        yield
+
+
+@contextmanager
+def _handlers(signals: Iterable[int], handler: Any) -> Iterator[None]:
+    """``handler`` for each of ``signals`` within the block, the previous ones after it."""
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextmanager

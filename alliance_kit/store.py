@@ -253,6 +253,14 @@ class Store:
             with self.transaction() as conn:
                 yield conn
             return
+        with self._sqlite_unchecked_write() as conn:
+            yield conn
+            _check_foreign_keys(conn)
+
+    @contextmanager
+    def _sqlite_unchecked_write(self) -> Iterator[Connection]:
+        """A SQLite write transaction on a connection whose foreign keys are not enforced
+        (the caller checks them once before commit); enforcement is back afterwards."""
         with self.engine.connect() as conn:
             driver = conn.connection.driver_connection
             driver.execute("PRAGMA foreign_keys=OFF")  # ignored inside a transaction
@@ -260,7 +268,6 @@ class Store:
                 conn = conn.execution_options(write=True)
                 with conn.begin():
                     yield conn
-                    _check_foreign_keys(conn)
             finally:
                 driver.execute("PRAGMA foreign_keys=ON")
 
@@ -273,15 +280,8 @@ class Store:
         :meth:`apply_changes` checks the tables it touched before commit. PostgreSQL: the
         record tables are locked against other writers (readers go on)."""
         if self.engine.dialect.name == "sqlite":
-            with self.engine.connect() as conn:
-                driver = conn.connection.driver_connection
-                driver.execute("PRAGMA foreign_keys=OFF")  # ignored inside a transaction
-                try:
-                    conn = conn.execution_options(write=True)
-                    with conn.begin():
-                        yield conn
-                finally:
-                    driver.execute("PRAGMA foreign_keys=ON")
+            with self._sqlite_unchecked_write() as conn:
+                yield conn
             return
         with self.transaction() as conn:
             if conn.dialect.name == "postgresql":

@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import String
 from sqlalchemy.exc import SQLAlchemyError
 
-from alliance_kit.model import TABLES, VERSION, RecordRefused, unix_lines, value_kind
+from alliance_kit.model import ALLIANCE_PATH, TABLES, VERSION, RecordRefused, unix_lines, value_kind
 from alliance_kit.store import StaleRecordError, Store, StoreError
 
 #: Prefix and digits of generated ids per table (tables not listed: first letters + "-").
@@ -509,16 +509,6 @@ class RecordForm:
         return bundle
 
 
-#: Tables without an alliance_id column: (column, parent table) leading to one that has.
-ALLIANCE_PARENTS: dict[str, tuple[str, str]] = {
-    "obligations": ("agreement_id", "agreements"),
-    "body_members": ("body_id", "governance_bodies"),
-    "meetings": ("body_id", "governance_bodies"),
-    "attendance": ("meeting_id", "meetings"),
-    "kpi_actuals": ("kpi_id", "kpis"),
-    "risk_reviews": ("risk_id", "risks"),
-}
-
 Check = Callable[[dict[str, Any]], Mapping[str, str]]
 
 
@@ -530,8 +520,8 @@ def alliance_rows(store: Store, table: str, alliance_id: str) -> pd.DataFrame:
         return frame[frame["id"] == alliance_id]
     if "alliance_id" in frame.columns:
         return frame[frame["alliance_id"] == alliance_id]
-    if table in ALLIANCE_PARENTS:
-        column, parent = ALLIANCE_PARENTS[table]
+    if table in ALLIANCE_PATH:
+        column, parent = ALLIANCE_PATH[table]
         return frame[frame[column].isin(alliance_rows(store, parent, alliance_id)["id"])]
     return frame
 
@@ -541,7 +531,7 @@ class AllianceForm(RecordForm):
 
     New records get the alliance's id; the Load picker and every drop-down of linked
     records offer only that alliance's records, also for tables that reach it through a
-    parent (``ALLIANCE_PARENTS``). ``where`` limits the Load picker further (e.g. one kind
+    parent (``ALLIANCE_PATH``). ``where`` limits the Load picker further (e.g. one kind
     of action). ``checks`` are extra validators ``record -> {column: message}`` run after
     the model's rules; their messages win. ``free_numbers`` lists numeric columns typed
     as text: only for a number that may be left blank (or a test typing text).
