@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from alliance_kit.store import Store
 
@@ -42,12 +44,25 @@ def _fresh_pg_database() -> tuple[str, str]:
 
 
 def _drop_pg_database(name: str) -> None:
+    """Drop a throwaway database. FORCE cannot end a backend the test role does not own (an
+    autovacuum worker started by the rows a test wrote), so that case falls back to a plain
+    DROP, which waits for autovacuum to leave, retried for a few seconds."""
     admin = create_engine(
         PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        for attempt in range(20):
+            try:
+                with admin.connect() as conn:
+                    force = " WITH (FORCE)" if attempt == 0 else ""
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+                return
+            except (ProgrammingError, OperationalError):
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture
