@@ -33,8 +33,8 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 def make_sample_store(path: Path) -> None:
     """A migrated SQLite store at ``path`` holding the sample portfolio."""
-    from alliance_kit import sample
-    from alliance_kit.store import Store
+    from alliance_kit.records import sample
+    from alliance_kit.records.store import Store
 
     store = Store(str(path))
     try:

@@ -82,7 +82,7 @@ class Server:
 
     def __init__(self, notebook: Path, db: str, preheat: int = 1) -> None:
         from alliance_kit.cli.dashboard import DASHBOARD_TEMPLATE, prepare_snapshot
-        from alliance_kit.serve import free_port, voila_command
+        from alliance_kit.delivery.serve import free_port, voila_command
 
         self.cmd = voila_command(
             notebook, free_port(), db, TOKEN, preheat=preheat, template=DASHBOARD_TEMPLATE
@@ -215,9 +215,9 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from alliance_kit import sample
-    from alliance_kit.publish import launch_chromium
-    from alliance_kit.store import open_store
+    from alliance_kit.delivery.publish import launch_chromium
+    from alliance_kit.records import sample
+    from alliance_kit.records.opening import open_store
 
     tmp = Path(tempfile.mkdtemp(prefix="ak-bench-"))
     db = f"sqlite:///{tmp / 'bench.sqlite'}"

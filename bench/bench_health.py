@@ -23,9 +23,9 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from alliance_kit import health
-from alliance_kit.model import ORG_LEVELS, TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.assess import health
+from alliance_kit.records.model import ORG_LEVELS, TABLES
+from alliance_kit.records.store import typed_frame
 
 P = "2026-Q3"
 

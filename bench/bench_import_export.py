@@ -41,8 +41,8 @@ import json, resource, sys, time
 from pathlib import Path
 step, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 import pandas as pd
-from alliance_kit import io
-from alliance_kit.store import Store
+from alliance_kit.records import io
+from alliance_kit.records.store import Store
 t0 = time.perf_counter()
 seconds = None
 if step == "plain-csv":
@@ -51,7 +51,7 @@ elif step == "plain-xlsx":
     rows = sum(len(f) for f in pd.read_excel(path, sheet_name=None).values())
 elif step == "sqlite-floor":
     import sqlite3
-    from alliance_kit.model import RECORD_TYPES
+    from alliance_kit.records.model import RECORD_TYPES
     Store(db).migrate()
     t0 = time.perf_counter()
     frames = {f.stem: pd.read_csv(f, engine="pyarrow") for f in sorted(path.glob("*.csv"))}
@@ -95,7 +95,7 @@ elif step == "import":
     assert result.ok, [str(p) for p in result.problems[:5]]
     rows = result.records
 elif step in ("merge", "replace"):
-    from alliance_kit import snapshots
+    from alliance_kit.records import snapshots
     store = Store(db)  # a copy of the loaded store, made off the clock
     t0 = time.perf_counter()
     result = io.import_portfolio(
@@ -133,7 +133,7 @@ def run_step(step: str, path: Path, db: Path | str) -> dict:
 
 GENERATE = r"""
 import sys
-from alliance_kit import io, sample
+from alliance_kit.records import io, sample
 frames = sample.portfolio(n_alliances=int(sys.argv[1]), seed=7, last_period="2026-Q3")
 io.export_portfolio(frames, sys.argv[2], sys.argv[3])
 """
@@ -153,7 +153,7 @@ EDIT = r"""
 import sys
 from pathlib import Path
 import pandas as pd
-from alliance_kit.schemas import SPECS
+from alliance_kit.records.schemas import SPECS
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 out.mkdir()
 for f in sorted(src.glob("*.csv")):

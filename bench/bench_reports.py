@@ -1,7 +1,7 @@
 """Benchmark the report batch against the plain loop, in one run on this machine.
 
 Batch: 200 alliance reports plus the portfolio report over a generated 200-alliance
-portfolio (``alliance_kit.batch.run``: portfolio scored once, warm kernels, in-process
+portfolio (``alliance_kit.delivery.batch.run``: portfolio scored once, warm kernels, in-process
 HTML export, 2 worker processes by default).
 
 Plain loop: for a sample of the same alliance reports, one ``papermill`` CLI run then one
@@ -24,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from alliance_kit import batch, health, sample
+from alliance_kit.assess import health
+from alliance_kit.delivery import batch
+from alliance_kit.records import sample
 
 PERIOD = "2026-Q3"
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from alliance_kit.store import Store
+from alliance_kit.records.store import Store
 
 # A suite started in the background by a non-interactive shell (CI, `make test &`) inherits
 # SIGINT ignored, and so would every process it starts: the Ctrl-C tests send SIGINT as a
@@ -93,7 +93,7 @@ def store(request) -> Store:
 def sample_store_file(tmp_path_factory) -> Path:
     """A migrated SQLite file holding the sample portfolio ending in 2026-Q3 (made once per
     process; tests copy it, never write to it)."""
-    from alliance_kit import sample
+    from alliance_kit.records import sample
 
     path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
     store = Store(str(path))

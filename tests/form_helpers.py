@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alliance_kit.widgets import RecordForm
+from alliance_kit.views.widgets import RecordForm
 
 
 def fill(form: RecordForm, **values: Any) -> None:

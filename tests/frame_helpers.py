@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
 
 
 def tf(name: str, rows: list[dict]) -> pd.DataFrame:

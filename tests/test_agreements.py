@@ -8,10 +8,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from alliance_kit import agreements as ag
-from alliance_kit import charts, sample
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.align import agreements as ag
+from alliance_kit.records import sample
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
+from alliance_kit.views import charts
 
 TODAY = "2026-09-30"
 

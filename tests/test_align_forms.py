@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from form_helpers import fill
 
-from alliance_kit import align_forms as af
+from alliance_kit.align import forms as af
 
 
 @pytest.fixture

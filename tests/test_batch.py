@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from alliance_kit import batch, formatting, reporting, sample
 from alliance_kit.cli import main
+from alliance_kit.delivery import batch
+from alliance_kit.records import sample
+from alliance_kit.views import formatting, reporting
 
 pytestmark = pytest.mark.notebook
 
@@ -284,7 +286,7 @@ def test_dask_executor_on_a_local_cluster(tmp_path, frames):
 
 @pytest.fixture
 def sample_db(tmp_path):
-    from alliance_kit.store import open_store
+    from alliance_kit.records.opening import open_store
 
     path = tmp_path / "store.sqlite"
     sample.load(open_store(str(path), create=True), last_period=PERIOD)
@@ -357,7 +359,7 @@ def test_a_warm_kernel_forgets_the_previous_notebooks_variables(tmp_path):
     """Two notebooks on one warm kernel: the second cannot see the first's variables."""
     path = _report_notebook(
         tmp_path / "probe.ipynb",
-        "from alliance_kit.notebook import record\n"
+        "from alliance_kit.views.notebook import record\n"
         "record('leaked', 'left_behind' in globals())\n"
         "left_behind = alliance",
     )
@@ -502,7 +504,7 @@ def _probe_notebook(path: Path, declares: str) -> Path:
         params,
         nbformat.v4.new_code_cell(
             "import os, stat\n"
-            "from alliance_kit.notebook import record\n"
+            "from alliance_kit.views.notebook import record\n"
             "mode = lambda p: oct(stat.S_IMODE(os.stat(p).st_mode))\n"
             "record('inputs', scores_path)\n"
             "record('folder_mode', mode(os.path.dirname(scores_path)))\n"

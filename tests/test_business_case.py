@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alliance_kit import business_case as bc
-from alliance_kit import charts
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.imagine import business_case as bc
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
+from alliance_kit.views import charts, documents
 
 # --- builders --------------------------------------------------------------------------
 
@@ -468,7 +468,7 @@ def test_edge_case_all_negative():
     assert s.irr.value is None and "negative" in s.irr.reason
     assert s.payback_years is None and s.npv < 0
     assert any("never pays back" in w for w in s.warnings)
-    assert bc.render_document(s, "md")  # renders, does not crash
+    assert documents.business_case_document(s, "md")  # renders, does not crash
 
 
 def test_edge_case_empty_case():
@@ -478,7 +478,7 @@ def test_edge_case_empty_case():
     assert any("no plan lines" in w for w in s.warnings)
     del f["business_case_lines"]
     assert bc.summary(f, "A001", draws=0).npv == 0
-    assert "never within the horizon" in bc.render_document(s, "html")
+    assert "never within the horizon" in documents.business_case_document(s, "html")
 
 
 def test_summary_reports_bad_lines_without_crashing():
@@ -526,20 +526,20 @@ def test_render_document_escapes_user_text():
     f = frames(rows, assumptions=hostile)
     f["alliances"].loc[0, "name"] = "Acme <img src=x onerror=alert(1)> | cloud"
     s = bc.summary(f, "A001", draws=500)
-    html = bc.render_document(s, "html")
+    html = documents.business_case_document(s, "html")
     assert "<script>" not in html and "<img" not in html and "<b>bold" not in html
     assert "&lt;script&gt;" in html and "&amp; &lt;b&gt;bold" in html
-    md = bc.render_document(s, "md")
+    md = documents.business_case_document(s, "md")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "Acme &lt;img src=x onerror=alert(1)&gt; \\| cloud" in md  # no broken table
     assert "| NPV |" in md and "P(NPV > 0)" in md
     with pytest.raises(ValueError):
-        bc.render_document(s, "pdf")
+        documents.business_case_document(s, "pdf")
 
 
 def test_render_document_with_offline_charts():
     s = bc.summary(frames(STANDARD), "A001", draws=500)
-    html = bc.render_document(s, "html", charts=True)
+    html = documents.business_case_document(s, "html", charts=True)
     assert html.count("<svg") == 2
     assert "cdn" not in html.lower() and "<script" not in html
 
@@ -590,10 +590,10 @@ def test_irr_of_conventional_investment_zeroes_npv_and_matches_npf(flows):
 
 @pytest.mark.parametrize("alliance", ["A001", "A005", "A011"])
 def test_summary_on_sample_portfolio(alliance):
-    sample = pytest.importorskip("alliance_kit.sample")
+    sample = pytest.importorskip("alliance_kit.records.sample")
     data = sample.portfolio(last_period="2026-Q3")
     if alliance not in set(data["business_cases"]["alliance_id"]):
         pytest.skip(f"the sample has no business case for {alliance}")
     s = bc.summary(data, alliance, draws=500)
     assert math.isfinite(s.npv) and s.problems == {}
-    assert bc.render_document(s, "md")
+    assert documents.business_case_document(s, "md")

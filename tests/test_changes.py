@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alliance_kit import changes
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.records import changes
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:

@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from alliance_kit import charts, health
+from alliance_kit.assess import health
+from alliance_kit.views import charts
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_health import OPEN, PREV, P, alert_frames, base_frames  # noqa: E402
@@ -65,7 +66,7 @@ def test_offline_enables_a_static_renderer():
 
 def _label_clashes(placed: pd.DataFrame) -> list[tuple[str, str]]:
     """Pairs (id, what it covers): another bubble or another id, in px on the chart."""
-    from alliance_kit.charts import (
+    from alliance_kit.views.charts import (
         BUBBLE_PLOT,
         _box_hits_circle,
         _box_overlap,
@@ -89,7 +90,7 @@ def _label_clashes(placed: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def test_bubble_ids_are_placed_clear_of_their_neighbours():
-    from alliance_kit.charts import label_positions
+    from alliance_kit.views.charts import label_positions
 
     a = pd.DataFrame(
         {
@@ -112,8 +113,9 @@ def test_bubble_ids_clear_in_every_quarter_of_the_sample():
     overlapping ids), in any quarter the sample has."""
     import datetime as dt
 
-    from alliance_kit import health, periods, sample
-    from alliance_kit.charts import label_positions
+    from alliance_kit.assess import health
+    from alliance_kit.records import periods, sample
+    from alliance_kit.views.charts import label_positions
 
     frames = sample.portfolio(n_alliances=12, seed=7, last_period="2026-Q3")
     cfg = health.ScoringConfig(as_of=dt.date(2026, 11, 27))
@@ -132,7 +134,7 @@ def test_a_control_character_in_a_label_is_drawn_not_fatal():
 
     code = (
         "import altair as alt, pandas as pd\n"
-        "from alliance_kit import charts\n"
+        "from alliance_kit.views import charts\n"
         "data = pd.DataFrame({'id': ['A\\x003', 'B\\x0b1'], 'x': [1, 2]})\n"
         "chart = alt.Chart(data).mark_text().encode(x='x:Q', text='id:N')\n"
         "print(charts.chart_svg(chart))\n"

@@ -9,8 +9,8 @@ import socket
 import pytest
 from click.testing import CliRunner
 
-from alliance_kit import keys, periods
 from alliance_kit.cli import main
+from alliance_kit.records import keys, periods
 
 AS_OF = ["--as-of", "2026-11-27"]
 

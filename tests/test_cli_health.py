@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from alliance_kit import periods
 from alliance_kit.cli import main
 from alliance_kit.cli.health import _period
-from alliance_kit.store import Store
+from alliance_kit.records import periods
+from alliance_kit.records.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
 from frame_helpers import tf  # noqa: E402

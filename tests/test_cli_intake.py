@@ -7,7 +7,7 @@ from bad_inputs import portfolio as P
 from click.testing import CliRunner
 
 from alliance_kit.cli import main
-from alliance_kit.store import Store
+from alliance_kit.records.store import Store
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from alliance_kit import dashboard as d
-from alliance_kit.dashboard import ALL, Filters
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
+from alliance_kit.views import dashboard as d
+from alliance_kit.views.dashboard import ALL, Filters
 
 
 def alliances() -> pd.DataFrame:
@@ -448,7 +448,7 @@ def test_heatmap_rows_weakest_first(app, monkeypatch):
 
 
 def charts_module():
-    from alliance_kit import charts
+    from alliance_kit.views import charts
 
     return charts
 
@@ -574,8 +574,8 @@ def test_dashboard_cli_refuses_a_missing_store(tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> str:
-    from alliance_kit import sample
-    from alliance_kit.store import open_store
+    from alliance_kit.records import sample
+    from alliance_kit.records.opening import open_store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'store.sqlite'}"
     store = open_store(url, create=True)
@@ -585,7 +585,7 @@ def sample_db(tmp_path_factory) -> str:
 
 
 def test_snapshot_is_built_once_and_refreshed_when_the_store_changes(sample_db, tmp_path):
-    from alliance_kit.store import open_store
+    from alliance_kit.records.opening import open_store
 
     path = tmp_path / "snap.pickle"
     first = d.load_snapshot(sample_db, path)
@@ -602,8 +602,8 @@ def test_snapshot_is_built_once_and_refreshed_when_the_store_changes(sample_db, 
 
 
 def test_app_from_a_snapshot_shows_what_the_store_scores(sample_db, tmp_path, monkeypatch):
-    from alliance_kit import health
-    from alliance_kit.store import open_store
+    from alliance_kit.assess import health
+    from alliance_kit.records.opening import open_store
 
     path = tmp_path / "snap.pickle"
     snap = d.load_snapshot(sample_db, path)
@@ -651,7 +651,7 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
 
     from alliance_kit.cli.dashboard import SURVEY_NOTEBOOK
     from alliance_kit.config import project_root
-    from alliance_kit.serve import free_port
+    from alliance_kit.delivery.serve import free_port
 
     ports = [free_port()]
     if (project_root() / SURVEY_NOTEBOOK).exists():
@@ -700,7 +700,7 @@ def test_app_on_a_first_portfolio_with_no_survey_shows_no_made_up_figure(tmp_pat
     not assessed, and shows no revenue at risk, bubble or trend it has no data for."""
     import datetime as dt
 
-    from alliance_kit.store import Store
+    from alliance_kit.records.store import Store
 
     store = Store(str(tmp_path / "s.sqlite"))
     store.migrate()

@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from alliance_kit import documents, governance, sample, strategy
-from alliance_kit.paths import UnsafePath, safe_child
+from alliance_kit.records import sample
+from alliance_kit.records.paths import UnsafePath, safe_child
+from alliance_kit.views import documents
 
 
 def test_md_text_makes_user_text_inert() -> None:
@@ -52,11 +53,11 @@ def test_documents_refuse_an_alliance_id_that_leaves_their_folder(tmp_path, alli
     folder = tmp_path / "sub" / "docs"
     frames = sample.portfolio(n_alliances=2, last_period="2026-Q3")
     with pytest.raises(UnsafePath):
-        strategy.write_document("text", folder, alliance_id, "md")
+        documents.write_strategy("text", folder, alliance_id, "md")
     with pytest.raises(UnsafePath):
         documents.write_document("text", folder, alliance_id, "business_case", "html")
     with pytest.raises(UnsafePath):
-        governance.write_charter(frames, alliance_id, folder, "2026-Q3", "md")
+        documents.write_charter(frames, alliance_id, folder, "2026-Q3", "md")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
-    path = governance.write_charter(frames, "A001", folder, "2026-Q3", "md")
+    path = documents.write_charter(frames, "A001", folder, "2026-Q3", "md")
     assert path == folder / "A001_governance_charter.md" and path.read_text()

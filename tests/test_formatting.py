@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alliance_kit import formatting as f
+from alliance_kit.views import formatting as f
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_moved_is_the_difference_of_the_figures_as_shown():
 
 
 def test_kpi_values_read_the_same_on_every_page():
-    from alliance_kit import dashboard, reporting
+    from alliance_kit.views import dashboard, reporting
 
     assert [f.kpi_value(v) for v in (12.0, 12.01, 18.68, 205.0, 1234.5, None)] == [
         "12", "12.0", "18.7", "205", "1,234", "-"

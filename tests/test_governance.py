@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from frame_helpers import alliances, tf
 
-from alliance_kit import governance
+from alliance_kit.align import governance
 
 P = "2026-Q3"
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alliance_kit import charts, governance, sample
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.align import governance
+from alliance_kit.records import sample
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
+from alliance_kit.views import charts, documents
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
@@ -307,7 +309,7 @@ def test_decision_and_action_logs(frames):
 
 
 def test_charter_html_is_autoescaped(frames):
-    html = governance.render_charter(frames, "A1", "2026-Q3", "html", window=1)
+    html = documents.charter_document(frames, "A1", "2026-Q3", "html", window=1)
     assert "<!DOCTYPE html>" in html
     assert "Sue &lt;b&gt;Sponsor&lt;/b&gt;" in html and "<b>Sponsor</b>" not in html
     assert "Partner &lt;Co&gt;" in html
@@ -315,19 +317,19 @@ def test_charter_html_is_autoescaped(frames):
     assert "Roadmap: 2 parties are accountable" in html
     assert "80%" in html  # meetings held against planned
     assert "Members from one side only" in html  # WT
-    fragment = governance.render_charter(frames, "A1", "2026-Q3", "html", fragment=True)
+    fragment = documents.charter_document(frames, "A1", "2026-Q3", "html", fragment=True)
     assert "<!DOCTYPE" not in fragment and 'class="ak-charter"' in fragment
 
 
 def test_charter_markdown_escapes_user_text(frames):
-    md = governance.render_charter(frames, "A1", "2026-Q3", "md", window=1)
+    md = documents.charter_document(frames, "A1", "2026-Q3", "md", window=1)
     assert md.startswith("# Governance charter: Alliance A1")
     assert "Sue &lt;b&gt;Sponsor&lt;/b&gt;" in md
     assert "| Pricing | A | R/C |  |" in md
     with pytest.raises(ValueError, match="fmt"):
-        governance.render_charter(frames, "A1", "2026-Q3", "pdf")
+        documents.charter_document(frames, "A1", "2026-Q3", "pdf")
     with pytest.raises(ValueError, match="no alliance"):
-        governance.render_charter(frames, "A9", "2026-Q3", "md")
+        documents.charter_document(frames, "A9", "2026-Q3", "md")
 
 
 def test_sample_a003_figures():
@@ -335,5 +337,5 @@ def test_sample_a003_figures():
     f = governance.adherence_figures(frames, "2026-Q3", 4, "A003").iloc[0]
     assert f["bodies"] == 3 and 0.0 <= f["meeting_rate"] <= 1.0
     assert len(governance.raci_matrix(frames, "A003")) >= 1
-    text = governance.render_charter(frames, "A003", "2026-Q3", "md")
+    text = documents.charter_document(frames, "A003", "2026-Q3", "md")
     assert "Executive steering committee" in text

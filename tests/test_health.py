@@ -30,8 +30,8 @@ from frame_helpers import tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_kit import health, risk
-from alliance_kit.health import ScoringConfig
+from alliance_kit.assess import health, risk
+from alliance_kit.assess.health import ScoringConfig
 
 P, PREV = "2026-Q3", "2026-Q2"
 #: The hand-computed partner side has 2 respondents: shown with a threshold of 2.
@@ -659,7 +659,7 @@ def test_adding_an_all_5_respondent_never_lowers_a_score(people, side):
 
 
 def test_sample_failing_alliance_is_red_and_flagship_green():
-    sample = pytest.importorskip("alliance_kit.sample")
+    sample = pytest.importorskip("alliance_kit.records.sample")
     s = health.score_portfolio(sample.portfolio(last_period=P), P)
     a = s.alliances.set_index("alliance_id")
     assert a.loc["A011", "status"] == "red" and a.loc["A011", "red_cracks"] == "1, 2, 3, 4, 5, 6"
@@ -681,7 +681,7 @@ def _by_key(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def test_sample_scores_do_not_depend_on_row_order():
     """Shuffled tables (ids no longer sorted, so keys are hashed instead of merge-joined)
     give the same scores as the store's primary-key order."""
-    sample = pytest.importorskip("alliance_kit.sample")
+    sample = pytest.importorskip("alliance_kit.records.sample")
     f = sample.portfolio(last_period=P)
     rng = np.random.default_rng(3)
     shuffled = {k: v.iloc[rng.permutation(len(v))].reset_index(drop=True) for k, v in f.items()}
@@ -736,7 +736,7 @@ def test_key_lookup_matches_hashing_for_any_keys(ids, keys, sort_ids, sort_keys)
 
 def _full(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every table of the store, empty unless given (as ``Store.read_all`` returns)."""
-    from alliance_kit.model import TABLES
+    from alliance_kit.records.model import TABLES
 
     return {name: frames.get(name, tf(name, [])) for name in TABLES}
 
@@ -774,7 +774,7 @@ def test_a_kpi_without_an_objective_scores_and_explains():
 
 
 def test_a_quarter_in_progress_takes_its_evidence_from_the_last_closed_quarter():
-    from alliance_kit import sample
+    from alliance_kit.records import sample
 
     frames = sample.portfolio(n_alliances=6, seed=3, last_period="2026-Q4")
     mid = ScoringConfig(as_of=dt.date(2026, 11, 15))

@@ -14,8 +14,9 @@ from frame_helpers import tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_kit import dashboard, health, reporting
-from alliance_kit.model import TABLES
+from alliance_kit.assess import health
+from alliance_kit.records.model import TABLES
+from alliance_kit.views import dashboard, reporting
 
 P = "2026-Q3"
 DAYS = st.dates(dt.date(2025, 7, 1), dt.date(2026, 9, 30))

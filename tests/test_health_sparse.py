@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_health import P, alliance, answers_for, base_frames, knock_out_cracks
 
-from alliance_kit import health, risk
-from alliance_kit.health import ScoringConfig
-from alliance_kit.model import TABLES
+from alliance_kit.assess import health, risk
+from alliance_kit.assess.health import ScoringConfig
+from alliance_kit.records.model import TABLES
 
 
 def full(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -345,7 +345,7 @@ def test_a_shared_high_view_on_an_amber_crack_is_not_called_a_strength():
 
 
 def test_reading_and_status_agree_on_the_sample_and_a_sparse_portfolio(bare, one_partner):
-    from alliance_kit import sample
+    from alliance_kit.records import sample
 
     scores = health.score_portfolio(sample.portfolio(n_alliances=12, seed=7, last_period=P), P)
     assert (scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER).any()  # A008 Trust

@@ -16,15 +16,16 @@ from form_helpers import fill
 from sqlalchemy import MetaData
 from sqlalchemy.exc import IntegrityError
 
-from alliance_kit import align_forms as af
-from alliance_kit import imagine_forms as imf
-from alliance_kit import io, questionnaire, sample, survey
-from alliance_kit import succeed_forms as sf
-from alliance_kit import survey_widgets as sw
+from alliance_kit.align import forms as af
+from alliance_kit.assess import survey
+from alliance_kit.assess import survey_widgets as sw
 from alliance_kit.cli import main
-from alliance_kit.history import Actor
-from alliance_kit.store import StaleRecordError, Store, _alembic_config, to_records
-from alliance_kit.widgets import RecordForm
+from alliance_kit.imagine import forms as imf
+from alliance_kit.records import io, questionnaire, sample
+from alliance_kit.records.history import Actor
+from alliance_kit.records.store import StaleRecordError, Store, _alembic_config, to_records
+from alliance_kit.succeed import forms as sf
+from alliance_kit.views.widgets import RecordForm
 
 SECRET = "SECRET-COMMENT-7f3a"
 
@@ -373,7 +374,7 @@ def test_migrations_build_the_schema_the_model_describes(store):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from alliance_kit.model import Base
+    from alliance_kit.records.model import Base
 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -381,7 +382,7 @@ def test_migrations_build_the_schema_the_model_describes(store):
 
 
 def test_a_large_replacement_is_recorded_as_counts(sqlite_store, monkeypatch):
-    from alliance_kit import store as store_module
+    from alliance_kit.records import store as store_module
 
     store = small(sqlite_store)
     frames = store.read_all()
@@ -437,7 +438,7 @@ def test_a_merge_of_an_old_export_refuses_rows_changed_since_unless_forced(store
 
 
 def test_a_restore_keeps_the_history_and_records_itself(store, tmp_path):
-    from alliance_kit import snapshots
+    from alliance_kit.records import snapshots
 
     small(store)
     snap = snapshots.take(store, "test")

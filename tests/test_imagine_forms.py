@@ -12,8 +12,9 @@ import datetime as dt
 import pytest
 from form_helpers import fill
 
-from alliance_kit import imagine_forms as forms
-from alliance_kit import kpis, sample
+from alliance_kit.imagine import forms, kpis
+from alliance_kit.records import sample
+from alliance_kit.views.workbook import heading_html
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +183,6 @@ def test_heading_escapes_and_names_unknown_alliances(portfolio) -> None:
     a = f["alliances"].copy()
     a.loc[a["id"] == "A001", "name"] = "<script>x</script>"
     f["alliances"] = a
-    assert "<script>" not in forms.heading_html(f, "A001", "Strategy")
+    assert "<script>" not in heading_html(f, "A001", "Strategy")
     with pytest.raises(ValueError, match="no alliance 'A999'"):
-        forms.heading_html(f, "A999", "Strategy")
+        heading_html(f, "A999", "Strategy")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import improvement
+from alliance_kit.succeed import improvement
 
 
 def frames():

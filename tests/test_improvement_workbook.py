@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import improvement as im
+from alliance_kit.succeed import improvement as im
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",

@@ -16,8 +16,8 @@ import pytest
 from bad_inputs import portfolio as P
 from openpyxl.utils.datetime import to_excel
 
-from alliance_kit import io, model, schemas
-from alliance_kit.store import Store
+from alliance_kit.records import io, model, schemas
+from alliance_kit.records.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import kpi_reporting as kr
-from alliance_kit import kpis
+from alliance_kit.imagine import kpis
+from alliance_kit.succeed import kpi_reporting as kr
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
@@ -62,7 +62,7 @@ def kpi(id_, direction="increase", baseline=0.0, target=10.0, due="2027-03-15", 
 
 
 def actuals(id_, values, first="2025-Q4", reported=None):
-    from alliance_kit import periods
+    from alliance_kit.records import periods
 
     ps = periods.span(first, periods.shift(first, len(values) - 1))
     return [
@@ -184,7 +184,7 @@ def test_on_time_share_is_the_crack_4_indicator(reporting):
 
 
 def test_log_matches_the_indicator_on_the_sample():
-    from alliance_kit import sample
+    from alliance_kit.records import sample
 
     f = sample.portfolio(last_period="2026-Q3")
     ref = kpis.actuals_on_time(f, "2026-Q3").set_index("alliance_id")

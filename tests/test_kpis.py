@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from frame_helpers import alliances, tf
 
-from alliance_kit import kpis
+from alliance_kit.imagine import kpis
 
 P = "2026-Q3"
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from alliance_kit import kpis
-from alliance_kit.model import TABLES
-from alliance_kit.store import typed_frame
+from alliance_kit.imagine import kpis
+from alliance_kit.records.model import TABLES
+from alliance_kit.records.store import typed_frame
 
 COMPLETE = {
     "id": "K1",

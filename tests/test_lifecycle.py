@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import lifecycle as lc
-from alliance_kit.model import STAGES
+from alliance_kit.records.model import STAGES
+from alliance_kit.succeed import lifecycle as lc
 
 ALLIANCE = dict(id="A1", name="n", partner="p", type="co-sell", stage="3 internal assessment",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import operations
+from alliance_kit.succeed import operations
 
 
 def test_fulfilment_uses_the_latest_period_per_side():

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from frame_helpers import tf
 
-from alliance_kit import health, operations
+from alliance_kit.assess import health
+from alliance_kit.succeed import operations
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
                 start_date="2024-01-01", owner="o", expected_revenue=1.0, currency="USD",
@@ -75,7 +76,7 @@ def test_register_ages_and_flags_as_of_the_day(frames):
 
 
 def test_overdue_count_matches_action_closure(frames):
-    from alliance_kit.governance import action_closure
+    from alliance_kit.align.governance import action_closure
 
     r = operations.action_register(frames, "A1", AS_OF)
     closure = action_closure(frames, "2026-Q3").set_index("alliance_id")

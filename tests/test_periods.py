@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from alliance_kit import periods
+from alliance_kit.records import periods
 
 
 def test_bounds_shift_and_span() -> None:

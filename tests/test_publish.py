@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from alliance_kit import publish
+from alliance_kit.delivery import publish
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):
@@ -46,7 +46,7 @@ def test_a_write_killed_midway_leaves_the_previous_good_file(tmp_path):
     script = textwrap.dedent(
         f"""
         import time
-        from alliance_kit.publish import atomic_write
+        from alliance_kit.delivery.publish import atomic_write
 
         def chunks():
             yield b"<html>new report, first half"

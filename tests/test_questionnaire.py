@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from alliance_kit import questionnaire
+from alliance_kit.records import questionnaire
 
 ELEMENTS = {
     "strategy": "Imagine", "goals & KPIs": "Imagine", "business case": "Imagine",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_kit import risk
+from alliance_kit.assess import risk
 
 
 def test_default_model_matches_the_documented_assumptions():

@@ -18,9 +18,11 @@ import pytest
 from bad_inputs import portfolio as P
 from click.testing import CliRunner
 
-from alliance_kit import io, sample, snapshots, survey
+from alliance_kit.assess import survey
 from alliance_kit.cli import main
-from alliance_kit.store import Store, open_store
+from alliance_kit.records import io, sample, snapshots
+from alliance_kit.records.opening import open_store
+from alliance_kit.records.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -306,8 +308,8 @@ KILLED_MERGE = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from alliance_kit import io
-    from alliance_kit.store import Store
+    from alliance_kit.records import io
+    from alliance_kit.records.store import Store
 
     url, path, flag = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     store = Store(url)
@@ -389,8 +391,8 @@ KILLED_RESTORE = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from alliance_kit import snapshots
-    from alliance_kit.store import Store
+    from alliance_kit.records import snapshots
+    from alliance_kit.records.store import Store
 
     url, name, flag = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     store = Store(url)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_kit import periods, sample
-from alliance_kit.model import ORG_LEVEL_RANK, TABLES
+from alliance_kit.records import periods, sample
+from alliance_kit.records.model import ORG_LEVEL_RANK, TABLES
 
 LAST = "2026-Q3"
 HEALTHY = [f"A{i:03d}" for i in range(1, 7)]
@@ -355,7 +355,7 @@ def test_outcomes_correlate_with_health():
 
 
 def test_validates_with_no_problems(frames, large):
-    schemas = pytest.importorskip("alliance_kit.schemas")
+    schemas = pytest.importorskip("alliance_kit.records.schemas")
     for data in (frames, large):
         problems = schemas.validate(data, source="sample")
         assert not problems, [p.message for p in problems[:5]]

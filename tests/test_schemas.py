@@ -8,8 +8,8 @@ from bad_inputs import portfolio as P
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliance_kit import schemas
-from alliance_kit.schemas import Problem
+from alliance_kit.records import schemas
+from alliance_kit.records.schemas import Problem
 
 
 def test_valid_portfolio_has_no_problems_and_is_typed():

@@ -12,7 +12,7 @@ import pytest
 from bad_inputs import portfolio as P
 from openpyxl.utils.datetime import from_excel
 
-from alliance_kit import model, schemas
+from alliance_kit.records import model, schemas
 
 
 def _one(sheet: str, i: int, dates: str = "iso", **values):

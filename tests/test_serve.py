@@ -26,7 +26,7 @@ from process_helpers import (
     wait_until,
 )
 
-from alliance_kit.serve import VoilaCommand, free_port
+from alliance_kit.delivery.serve import VoilaCommand, free_port
 
 #: A stand-in server: starts a kernel-like child in its own session (Voila's kernels are),
 #: optionally both ignore SIGTERM, then writes a ready file and waits; exits with the
@@ -53,7 +53,7 @@ STAND_IN = textwrap.dedent(
 DRIVER = textwrap.dedent(
     """
     import json, sys
-    from alliance_kit.serve import Stopped, VoilaCommand, end_by_signal, run_servers
+    from alliance_kit.delivery.serve import Stopped, VoilaCommand, end_by_signal, run_servers
     commands = [VoilaCommand(argv, {}, "") for argv in json.loads(sys.argv[1])]
     try:
         code = run_servers(commands, grace=1.0, on_stopped=lambda n: print("said", n, flush=True))
@@ -228,7 +228,7 @@ def test_servers_do_not_get_the_terminals_signals(tmp_path):
 
 
 def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
-    from alliance_kit.store import open_store
+    from alliance_kit.records.opening import open_store
 
     db = tmp_path / "store.sqlite"
     open_store(str(db), create=True).engine.dispose()
@@ -284,7 +284,7 @@ SLOW_SERVER = textwrap.dedent(
 
 def test_links_are_announced_only_once_every_server_answers(tmp_path):
     """`dashboard` prints its link in on_ready: a user who clicks at once is not refused."""
-    from alliance_kit.serve import listening, run_servers
+    from alliance_kit.delivery.serve import listening, run_servers
 
     stop = tmp_path / "stop"
     ports = [free_port(), free_port()]
@@ -338,7 +338,7 @@ def guarded_server(tmp_path_factory):
         "ALLIANCE_KIT_LOCKOUT_FAILURES": "3",
         "ALLIANCE_KIT_LOCKOUT_SECONDS": "600",
     }
-    from alliance_kit.serve import voila_command
+    from alliance_kit.delivery.serve import voila_command
 
     cmd = voila_command(folder / "page.ipynb", port, str(folder / "x.sqlite"), token, base_env=base)
     assert "ALLIANCE_KIT_DASHBOARD_TOKEN" not in cmd.env  # only its own token travels

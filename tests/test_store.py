@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError
 
-from alliance_kit.model import TABLES, RecordRefused
-from alliance_kit.store import Store, StoreBusy, StoreError, open_store
+from alliance_kit.records.model import TABLES, RecordRefused
+from alliance_kit.records.opening import open_store
+from alliance_kit.records.store import Store, StoreBusy, StoreError
 
 
 def alliance(id_: str = "A001", **kw) -> dict:

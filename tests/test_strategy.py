@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from frame_helpers import tf
 
-from alliance_kit import strategy
+from alliance_kit.imagine import strategy
 
 
 def test_strategy_status_as_of_the_period_end():

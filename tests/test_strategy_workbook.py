@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alliance_kit import sample, strategy
+from alliance_kit.assess import health
+from alliance_kit.imagine import strategy
+from alliance_kit.records import sample
+from alliance_kit.views import documents
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -24,17 +27,17 @@ def with_vision(frames, alliance_id, vision):
 
 def test_html_document_escapes_user_text(frames) -> None:
     f = with_vision(frames, "A001", SCRIPT + " & more")
-    html = strategy.render_document(f, "A001", "html")
+    html = documents.strategy_document(f, "A001", "html")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in html
     assert "cdn" not in html.lower()
-    fragment = strategy.render_document(f, "A001", "html", fragment=True)
+    fragment = documents.strategy_document(f, "A001", "html", fragment=True)
     assert "<script>" not in fragment and "<html" not in fragment and "ak-strategy" in fragment
 
 
 def test_markdown_document_makes_user_text_inert(frames) -> None:
     f = with_vision(frames, "A001", SCRIPT + " | *bold*")
-    md = strategy.render_document(f, "A001", "md")
+    md = documents.strategy_document(f, "A001", "md")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\| \\*bold\\*" in md
     assert md.startswith("# Alliance strategy: Cloud Co-Sell Program")
@@ -42,22 +45,22 @@ def test_markdown_document_makes_user_text_inert(frames) -> None:
 
 def test_document_shows_what_is_missing_and_the_sign_off(frames) -> None:
     # A010's sample strategy lacks the partner's value proposition and both approvals
-    md = strategy.render_document(frames, "A010", "md")
+    md = documents.strategy_document(frames, "A010", "md")
     assert "**Not ready for sign-off:** Value for the partner still to be written." in md
     assert "| Approved on |  |  |" in md
-    complete = strategy.render_document(frames, "A001", "md")
+    complete = documents.strategy_document(frames, "A001", "md")
     assert "Not ready" not in complete and "| Approved on | 2025-05-15 | 2025-05-18 |" in complete
 
 
 def test_document_of_an_unknown_alliance_says_so(frames) -> None:
     with pytest.raises(ValueError, match="no alliance 'A999'"):
-        strategy.render_document(frames, "A999")
+        documents.strategy_document(frames, "A999")
     with pytest.raises(ValueError, match="fmt is"):
-        strategy.render_document(frames, "A001", "pdf")
+        documents.strategy_document(frames, "A001", "pdf")
 
 
 def test_write_document(tmp_path, frames) -> None:
-    path = strategy.write_document("x", tmp_path / "docs", "A001", "md")
+    path = documents.write_strategy("x", tmp_path / "docs", "A001", "md")
     assert path.name == "A001_strategy.md" and path.read_text() == "x"
 
 
@@ -71,9 +74,8 @@ def test_communication_log_lists_strategy_briefings_newest_first(frames) -> None
 
 
 def test_crack2_evidence_is_the_health_assessments(frames) -> None:
-    from alliance_kit import health
 
-    ev = strategy.crack2_evidence(frames, "A010", "2026-Q3")
+    ev = health.crack_evidence(frames, "A010", "2026-Q3", 2)
     full = health.evidence(frames, "2026-Q3")
     full = full[(full["alliance_id"] == "A010") & (full["crack"] == 2)]
     assert ev["indicator"].tolist() == full["indicator"].tolist()

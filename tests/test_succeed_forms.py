@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from form_helpers import fill
 
-from alliance_kit import succeed_forms as sf
+from alliance_kit.succeed import forms as sf
 
 A = "A009"
 

@@ -8,7 +8,8 @@ import hashlib
 import pandas as pd
 import pytest
 
-from alliance_kit import questionnaire, survey
+from alliance_kit.assess import survey
+from alliance_kit.records import questionnaire
 
 NOW = dt.datetime(2026, 7, 2, 9, 0)
 IDS = frozenset(s.id for s in questionnaire.load("2026.1").statements)
@@ -415,8 +416,8 @@ def test_cli_round_invite_status_revoke(sqlite_store, monkeypatch):
 def test_cli_serve_builds_the_voila_command(sqlite_store, monkeypatch):
     from click.testing import CliRunner
 
-    from alliance_kit import serve
     from alliance_kit.cli import main
+    from alliance_kit.delivery import serve
 
     seen = {}
     monkeypatch.setattr(serve, "serve", lambda cmd, *_: seen.setdefault("cmd", cmd) and 0)

@@ -9,8 +9,10 @@ import ipywidgets as w
 import pandas as pd
 import pytest
 
-from alliance_kit import questionnaire, serve, survey
-from alliance_kit import survey_widgets as sw
+from alliance_kit.assess import survey
+from alliance_kit.assess import survey_widgets as sw
+from alliance_kit.delivery import serve
+from alliance_kit.records import questionnaire
 
 NOW = dt.datetime(2026, 7, 2, 9, 0)
 Q = questionnaire.load("2026.1")
@@ -398,9 +400,9 @@ def test_malformed_widget_messages_send_no_traceback_to_the_browser(setup, tmp_p
     try:
         setup_code = (
             "import datetime\n"
-            "from alliance_kit import survey_widgets as sw\n"
-            "from alliance_kit.notebook import hide_tracebacks\n"
-            "from alliance_kit.store import open_store\n"
+            "from alliance_kit.assess import survey_widgets as sw\n"
+            "from alliance_kit.views.notebook import hide_tracebacks\n"
+            "from alliance_kit.records.opening import open_store\n"
             "hide_tracebacks()  # as survey_app and the served dashboard do\n"
             f"store = open_store({str(store.engine.url.database)!r})\n"
             f"page = sw.SurveyPage(store, {code!r}, clock=lambda: {NOW!r}).widget\n"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from form_helpers import fill
 
-from alliance_kit.model import ALLIANCE_TYPES, CURRENCIES, TABLES
-from alliance_kit.widgets import RecordForm, TableView, html_table, label_for, record_label
+from alliance_kit.records.model import ALLIANCE_TYPES, CURRENCIES, TABLES
+from alliance_kit.views.widgets import RecordForm, TableView, html_table, label_for, record_label
 
 ALLIANCE = {
     "id": "A001",

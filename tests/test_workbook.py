@@ -10,11 +10,14 @@ import html
 
 import pytest
 
-from alliance_kit import agreements, governance, kpi_reporting, operations, periods, workbook
-from alliance_kit.imagine_forms import formatted, objective_form
-from alliance_kit.store import Store
-from alliance_kit.widgets import TableView
-from alliance_kit.workbook import Selection, start
+from alliance_kit.align import agreements, governance
+from alliance_kit.imagine.forms import objective_form
+from alliance_kit.records import periods
+from alliance_kit.records.store import Store
+from alliance_kit.succeed import kpi_reporting, operations
+from alliance_kit.views import workbook
+from alliance_kit.views.widgets import TableView, formatted
+from alliance_kit.views.workbook import Selection, start
 
 TODAY = dt.date(2026, 10, 15)  # 2026-Q3 is the last closed quarter, 2026-Q4 runs
 

@@ -13,8 +13,9 @@ import click
 
 from alliance_kit import __version__
 from alliance_kit.config import ENV_DB, absolute_db
-from alliance_kit.history import ENV_USER, Actor
-from alliance_kit.store import Store, StoreError, open_store
+from alliance_kit.records.history import ENV_USER, Actor
+from alliance_kit.records.opening import open_store
+from alliance_kit.records.store import Store, StoreError
 
 #: Exceptions that mean the user asked for something impossible: shown without traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (StoreError, ValueError, FileNotFoundError)

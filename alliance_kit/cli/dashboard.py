@@ -13,13 +13,13 @@ server alone; start the dashboard with ``--no-survey`` then.
 
 The token is generated per start (``secrets.token_urlsafe(24)``) and printed once; it
 reaches Voila through its environment, never its command line (see
-:func:`alliance_kit.serve.voila_command`).
+:func:`alliance_kit.delivery.serve.voila_command`).
 
 Before the servers start, the portfolio is scored once into a snapshot in a private
-folder (see :mod:`alliance_kit.dashboard`); every viewer's kernel loads it.
+folder (see :mod:`alliance_kit.views.dashboard`); every viewer's kernel loads it.
 
 Ctrl-C, SIGTERM (systemd, ``docker stop``, ``kill``) and SIGHUP all stop both servers and
-their kernels and remove the snapshot folder (:func:`alliance_kit.serve.run_servers`),
+their kernels and remove the snapshot folder (:func:`alliance_kit.delivery.serve.run_servers`),
 without the servers' shutdown chatter, and then say so in one line. After SIGTERM or
 SIGHUP the command ends by that same signal (status 143 or 129 in a shell); after Ctrl-C
 it exits 0; if a server stops by itself, with that server's status.
@@ -38,7 +38,7 @@ import click
 
 from alliance_kit import config
 from alliance_kit.cli import db_option, main, store_for
-from alliance_kit.serve import (
+from alliance_kit.delivery.serve import (
     ENV_DASHBOARD_TOKEN,
     Stopped,
     VoilaCommand,
@@ -193,7 +193,7 @@ def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:
     """Score the portfolio once, in a private folder the dashboard's kernels read from
     (``$ALLIANCE_KIT_DASHBOARD_SNAPSHOT``): each viewer's kernel then loads the scores
     instead of reading and scoring the whole store. Returns the folder (remove it after)."""
-    from alliance_kit import dashboard as view
+    from alliance_kit.views import dashboard as view
 
     folder = Path(tempfile.mkdtemp(prefix="alliance-kit-dashboard-"))  # mode 0700
     path = folder / "snapshot.pickle"
@@ -213,5 +213,5 @@ def run_all(
 ) -> int:
     """Run the servers until one stops or the user stops them; stop the others, and every
     kernel, with it; ``on_ready`` once they all answer, ``on_stopped`` once a stop asked
-    for is done (see :func:`alliance_kit.serve.run_servers`)."""
+    for is done (see :func:`alliance_kit.delivery.serve.run_servers`)."""
     return run_servers(commands, on_ready=on_ready, on_stopped=on_stopped)

@@ -38,7 +38,7 @@ def demo(
 ) -> None:
     """Load the sample portfolio into the store and produce the reports, then say where
     to look. A store holding anything but a previous sample is refused unless --force."""
-    from alliance_kit import sample, snapshots
+    from alliance_kit.records import sample, snapshots
 
     store = store_for(db, create=True)
     held = store.holds_records()

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alliance_kit import health, keys, periods, risk
+from alliance_kit.assess import health, risk
 from alliance_kit.cli import db_option, main, store_for, user_path
+from alliance_kit.records import keys, periods
 
 TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
 STATUS_MARK = {"green": "G", "amber": "A", "red": "R", health.NOT_ASSESSED: "-"}

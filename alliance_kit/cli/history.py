@@ -29,8 +29,8 @@ def history(
     administration, restores) with who made it, when (UTC), through which command or
     notebook, and each record's values before and after. Survey answers appear as counts
     only, never with their values or respondents."""
-    from alliance_kit import history as h
-    from alliance_kit import schemas
+    from alliance_kit.records import history as h
+    from alliance_kit.records import schemas
 
     start = None
     if since:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from alliance_kit import io, schemas, snapshots
-from alliance_kit.changes import Changes
 from alliance_kit.cli import db_option, main, store_for, user_path
-from alliance_kit.schemas import Problem
+from alliance_kit.records import io, schemas, snapshots
+from alliance_kit.records.changes import Changes
+from alliance_kit.records.schemas import Problem
 
 
 def _report(problems: list[Problem], path: str, what: str) -> None:

@@ -1,4 +1,4 @@
-"""``alliance-kit report``: the periodic report batch (see alliance_kit.batch)."""
+"""``alliance-kit report``: the periodic report batch (see alliance_kit.delivery.batch)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from alliance_kit.cli import db_option, main, user_path
-from alliance_kit.processes import Stopped, signal_name, stop_signals_raise
+from alliance_kit.delivery.processes import Stopped, signal_name, stop_signals_raise
 
 
 def _param(values: tuple[str, ...]) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def run_reports(**kw: Any):
     Ctrl-C, SIGTERM or SIGHUP stop it quietly: the workers and their kernels are ended,
     what was finished is kept, one summary says so and that the same command resumes;
     the exit status is 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)."""
-    from alliance_kit import batch
+    from alliance_kit.delivery import batch
 
     try:
         with stop_signals_raise():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from alliance_kit import snapshots as snaps
 from alliance_kit.cli import db_option, main, store_for
+from alliance_kit.records import snapshots as snaps
 
 
 @main.command()

@@ -11,9 +11,11 @@ import datetime as dt
 
 import click
 
-from alliance_kit import config, keys, periods, survey
+from alliance_kit import config
+from alliance_kit.assess import survey
 from alliance_kit.cli import db_option, main, store_for
-from alliance_kit.model import ORG_LEVELS, SIDES
+from alliance_kit.records import keys, periods
+from alliance_kit.records.model import ORG_LEVELS, SIDES
 
 SURVEY_PORT = 8867  # the dashboard's default port + 1, where `alliance-kit dashboard` serves it
 
@@ -177,7 +179,7 @@ def close_round(db, round_id, on) -> None:
 @click.option("--period", default=None, help="Quarter (with --alliance).")
 def status(db, round_id, alliance, period) -> None:
     """Response status per side: respondents, invited, started, completed, rate."""
-    from alliance_kit import questionnaire
+    from alliance_kit.records import questionnaire
 
     store = store_for(db)
     if round_id is None:
@@ -206,8 +208,8 @@ def status(db, round_id, alliance, period) -> None:
 @click.option("--preheat", default=0, show_default=True, help="Kernels kept warm.")
 def serve(db, port, ip, preheat) -> None:
     """Serve the survey page with Voila until Ctrl-C (respondents open BASE?code=CODE)."""
-    from alliance_kit.serve import check_port_free, voila_command
-    from alliance_kit.serve import serve as run
+    from alliance_kit.delivery.serve import check_port_free, voila_command
+    from alliance_kit.delivery.serve import serve as run
 
     store_for(db)  # fail early, with a clear message, if the store is not usable
     check_port_free(ip, port)

@@ -4,7 +4,7 @@
   /usr/bin/chromium), launched with the package's flags (``publish.launch_chromium``);
   the tests FAIL, not skip, when it is missing (run `bash .ci/services.sh`).
 - ``browser``: one Chromium per test module (Playwright, sync API).
-- ``voila_server``: a factory starting Voila (alliance_kit.serve.voila_command) on a free
+- ``voila_server``: a factory starting Voila (alliance_kit.delivery.serve.voila_command) on a free
   port against a given store, waiting until it answers; servers stop at module end.
   Start one per module and share it across the module's tests: kernels take seconds.
 - ``page``: a fresh page per test, collecting console errors and page errors in
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit import publish
-from alliance_kit.serve import free_port, voila_command
+from alliance_kit.delivery import publish
+from alliance_kit.delivery.serve import free_port, voila_command
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 START_TIMEOUT = 90.0  # seconds for Voila to answer its first request

@@ -16,10 +16,12 @@ from urllib.parse import urlparse
 
 import pytest
 
-from alliance_kit import dashboard, health, sample
+from alliance_kit.assess import health
 from alliance_kit.cli.dashboard import DASHBOARD_NOTEBOOK, DASHBOARD_TEMPLATE
 from alliance_kit.config import project_root
-from alliance_kit.store import open_store
+from alliance_kit.records import sample
+from alliance_kit.records.opening import open_store
+from alliance_kit.views import dashboard
 
 pytestmark = pytest.mark.browser
 

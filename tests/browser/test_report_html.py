@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from alliance_kit import batch, sample
+from alliance_kit.delivery import batch
+from alliance_kit.records import sample
 
 PERIOD = "2026-Q3"
 XSS_NAME = "<script>alert(1)</script> Co-Sell"

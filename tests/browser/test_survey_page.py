@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliance_kit import questionnaire, survey
-from alliance_kit.store import Store
+from alliance_kit.assess import survey
+from alliance_kit.records import questionnaire
+from alliance_kit.records.store import Store
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ The root ``conftest.py`` fills a temporary store with the sample portfolio (2026
 points ``ALLIANCE_KIT_DB`` at it. ``run_notebook`` executes a notebook in a separate
 process (papermill is not thread-safe and a kernel must not share our process), from the
 notebook's own folder, with a per-cell timeout, and passes the standard parameters the
-notebook declares (see ``alliance_kit.notebook``). Executed notebooks are cached for the
+notebook declares (see ``alliance_kit.views.notebook``). Executed notebooks are cached for the
 session, so several tests can assert on one run.
 """
 

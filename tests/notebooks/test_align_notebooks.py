@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit import agreements, governance
-from alliance_kit.notebook import recorded
-from alliance_kit.store import Store
+from alliance_kit.align import agreements, governance
+from alliance_kit.views.notebook import recorded
+from alliance_kit.records.store import Store
 
 pytestmark = pytest.mark.notebook
 ALIGN = Path(__file__).resolve().parents[2] / "notebooks" / "align"

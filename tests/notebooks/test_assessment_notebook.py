@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit import questionnaire, sample, survey
-from alliance_kit.notebook import recorded
-from alliance_kit.store import Store
+from alliance_kit.assess import survey
+from alliance_kit.records import questionnaire
+from alliance_kit.records import sample
+from alliance_kit.views.notebook import recorded
+from alliance_kit.records.store import Store
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = (

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit import business_case as bc
-from alliance_kit import kpis, sample, strategy
-from alliance_kit.notebook import recorded
+from alliance_kit.assess import health
+from alliance_kit.imagine import business_case as bc
+from alliance_kit.imagine import kpis, strategy
+from alliance_kit.records import sample
+from alliance_kit.views.notebook import recorded
 
 pytestmark = pytest.mark.notebook
 IMAGINE = Path(__file__).resolve().parents[2] / "notebooks" / "imagine"
@@ -32,7 +34,7 @@ def test_strategy_workbook(run_notebook, frames, docs) -> None:
     assert r["alliance"] == "A010" and r["period"] == PERIOD
     assert r["strategy_missing"] == ["Value for the partner"]
     ev = {e["indicator"]: e["score"] for e in r["crack2_evidence"]}
-    expected = strategy.crack2_evidence(frames, "A010", PERIOD).set_index("indicator")["score"]
+    expected = health.crack_evidence(frames, "A010", PERIOD, 2).set_index("indicator")["score"]
     assert ev == pytest.approx(expected.to_dict())
     assert r["documents"] == ["A010_strategy.html", "A010_strategy.md"]
     assert "Asia-Pacific Joint Venture" in (docs / "A010_strategy.html").read_text()

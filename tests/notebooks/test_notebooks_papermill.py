@@ -14,9 +14,9 @@ import papermill
 import pytest
 from jupyter_client import KernelManager
 
-from alliance_kit import portfolio
-from alliance_kit.notebook import discover, recorded
-from alliance_kit.store import Store
+from alliance_kit.views import portfolio
+from alliance_kit.views.notebook import discover, recorded
+from alliance_kit.records.store import Store
 
 pytestmark = pytest.mark.notebook
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alliance_kit import improvement, kpi_reporting, lifecycle, operations, sample
-from alliance_kit.notebook import recorded
+from alliance_kit.records import sample
+from alliance_kit.succeed import improvement, kpi_reporting, lifecycle, operations
+from alliance_kit.views.notebook import recorded
 
 pytestmark = pytest.mark.notebook
 SUCCEED = Path(__file__).resolve().parents[2] / "notebooks" / "succeed"

@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from alliance_kit.notebook import recorded
-from alliance_kit.store import Store
+from alliance_kit.views.notebook import recorded
+from alliance_kit.records.store import Store
 
 pytestmark = pytest.mark.notebook
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"

@@ -1,0 +1,1 @@
+"""Align: agreements and contracts, governance; with their widget forms (``forms``)."""
