@@ -23,7 +23,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from alliance_kit.assess import health
+from alliance_kit.assess import health, indicators, survey_scores
 from alliance_kit.records.model import ORG_LEVELS, TABLES
 from alliance_kit.records.store import typed_frame
 
@@ -211,8 +211,8 @@ def main() -> None:
     s_wall = [s[0] for _, s in rounds]
     ratios = [s[0] / f[0] for f, s in rounds]
     cpu_ratios = [s[1] / f[1] for f, s in rounds if f[1] > 0]
-    survey = min(once(lambda: health.survey_by_side(frames, P))[0] for _ in range(3))
-    evidence = min(once(lambda: health.evidence(frames, P))[0] for _ in range(3))
+    survey = min(once(lambda: survey_scores.survey_by_side(frames, P))[0] for _ in range(3))
+    evidence = min(once(lambda: indicators.evidence(frames, P))[0] for _ in range(3))
     f_peak, s_peak = peak_mb(floor), peak_mb(score)
     med = statistics.median
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from alliance_kit.assess import health
+from alliance_kit.assess import health, scoring
 from alliance_kit.views import charts
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -118,7 +118,7 @@ def test_bubble_ids_clear_in_every_quarter_of_the_sample():
     from alliance_kit.views.charts import label_positions
 
     frames = sample.portfolio(n_alliances=12, seed=7, last_period="2026-Q3")
-    cfg = health.ScoringConfig(as_of=dt.date(2026, 11, 27))
+    cfg = scoring.ScoringConfig(as_of=dt.date(2026, 11, 27))
     # 2025-Q1 has no survey in the sample: every alliance is not assessed, no bubble
     for period in periods.span("2025-Q2", "2026-Q3"):
         a = health.score_portfolio(frames, period, cfg).alliances.dropna(subset=["health_index"])

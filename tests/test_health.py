@@ -30,15 +30,15 @@ from frame_helpers import tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_kit.assess import health, risk
-from alliance_kit.assess.health import ScoringConfig
+from alliance_kit.assess import blend, encoding, health, risk, scoring, survey_scores
+from alliance_kit.assess.scoring import ScoringConfig
 
 P, PREV = "2026-Q3", "2026-Q2"
 #: The hand-computed partner side has 2 respondents: shown with a threshold of 2.
 OPEN = ScoringConfig(min_respondents=2)
 #: Tests of the arithmetic on one respondent a side (the default withholds them).
 ONE = ScoringConfig(min_respondents=1)
-r1 = health.rounded
+r1 = scoring.rounded
 
 
 def alliance(aid: str, **kw) -> dict:
@@ -189,7 +189,7 @@ def scored() -> health.PortfolioScores:
 
 
 def test_scale_maps_1_to_5_onto_0_to_100():
-    assert list(health.to_points(np.array([1, 2, 3, 4, 5]))) == [0, 25, 50, 75, 100]
+    assert list(scoring.to_points(np.array([1, 2, 3, 4, 5]))) == [0, 25, 50, 75, 100]
 
 
 def test_side_means_counts_dont_know_and_confidence(scored):
@@ -212,7 +212,7 @@ def test_side_means_counts_dont_know_and_confidence(scored):
 def test_dont_know_is_left_out_of_the_mean():
     f = base_frames()
     f["answers"] = tf("answers", answers_for("u1", 1, [5, None, None, None]))
-    bs = health.survey_by_side(f, P, ONE)
+    bs = survey_scores.survey_by_side(f, P, ONE)
     assert bs["mean"].tolist() == [100.0]
     assert bs["dont_know_rate"].tolist() == [0.75]
 
@@ -307,9 +307,9 @@ def test_indicator_weights_are_configurable():
 
 def test_status_thresholds():
     s = pd.Series([70.0, 69.4, 50.0, 49.4, np.nan])
-    na = health.NOT_ASSESSED
-    assert health.status(s).tolist() == ["green", "amber", "amber", "red", na]
-    assert health.status(s, ScoringConfig(green=80, amber=60)).tolist() == [
+    na = scoring.NOT_ASSESSED
+    assert scoring.status(s).tolist() == ["green", "amber", "amber", "red", na]
+    assert scoring.status(s, ScoringConfig(green=80, amber=60)).tolist() == [
         "amber", "amber", "red", "red", na
     ]  # fmt: skip
 
@@ -318,17 +318,17 @@ def test_status_is_that_of_the_figure_shown():
     """The issue's cases: 49.8 is red (< 50), 69.9 is amber (< 70); a figure printed
     70.0 is green, one printed 49.9 red."""
     s = pd.Series([69.96, 69.95, 69.94, 69.9, 49.95, 49.94, 49.8])
-    assert [health.score_text(v) for v in s] == [
+    assert [scoring.score_text(v) for v in s] == [
         "70.0", "70.0", "69.9", "69.9", "50.0", "49.9", "49.8"
     ]  # fmt: skip
-    assert health.status(s).tolist() == [
+    assert scoring.status(s).tolist() == [
         "green", "green", "amber", "amber", "amber", "red", "red"
     ]  # fmt: skip
 
 
 def knock_out_cracks(scores: list[float]) -> pd.DataFrame:
     c = pd.DataFrame({"alliance_id": "A", "crack": list(range(1, 7)), "score": scores})
-    c["status"] = health.status(c["score"])
+    c["status"] = scoring.status(c["score"])
     c["survey"] = c["score"]
     c["survey_basis"] = "mean of both sides"
     c["survey_withheld"] = None
@@ -337,19 +337,19 @@ def knock_out_cracks(scores: list[float]) -> pd.DataFrame:
 
 def test_one_red_crack_caps_the_alliance_at_amber():
     c = knock_out_cracks([90, 90, 90, 90, 90, 40])
-    idx = health._alliance_index(c, ScoringConfig()).iloc[0]
+    idx = blend.alliance_index(c, ScoringConfig()).iloc[0]
     assert idx["health_index"] == 81.7  # 490 / 6 = 81.67
     assert idx["index_status"] == "green" and idx["status"] == "amber" and idx["knocked_out"]
-    off = health._alliance_index(c, ScoringConfig(knock_out=False)).iloc[0]
+    off = blend.alliance_index(c, ScoringConfig(knock_out=False)).iloc[0]
     assert off["status"] == "green"
-    clean = health._alliance_index(knock_out_cracks([90] * 5 + [60]), ScoringConfig()).iloc[0]
+    clean = blend.alliance_index(knock_out_cracks([90] * 5 + [60]), ScoringConfig()).iloc[0]
     assert clean["status"] == "green" and not clean["knocked_out"]
 
 
 def test_crack_weights_make_a_weighted_index():
     c = knock_out_cracks([80, 80, 80, 80, 80, 20])
     cfg = ScoringConfig(crack_weights={1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 5})
-    assert health._alliance_index(c, cfg).iloc[0]["health_index"] == pytest.approx(500 / 10)
+    assert blend.alliance_index(c, cfg).iloc[0]["health_index"] == pytest.approx(500 / 10)
 
 
 @pytest.mark.parametrize(
@@ -363,7 +363,7 @@ def test_crack_weights_make_a_weighted_index():
     ],
 )
 def test_four_way_reading(us, partner, reading):
-    got = health._reading(pd.Series([float(us)]), pd.Series([float(partner)]), 60.0)
+    got = blend.reading(pd.Series([float(us)]), pd.Series([float(partner)]), 60.0)
     assert got.iloc[0] == reading
 
 
@@ -384,7 +384,7 @@ def test_a_gap_printed_25_is_flagged():
     not flagged. Now the gap is 66.7 - 41.7 = 25.0 and is flagged."""
     r = two_sided([4, 4, 3, None], [3, 3, 2, None])
     assert (r["survey_us"], r["survey_partner"], r["gap"]) == (66.7, 41.7, 25.0)
-    assert r["gap_flag"] and health.score_text(r["gap"]) == "25.0"
+    assert r["gap_flag"] and scoring.score_text(r["gap"]) == "25.0"
 
 
 # --- trend and alerts ----------------------------------------------------------------
@@ -523,7 +523,7 @@ def test_older_version_maps_its_own_statements():
     f = base_frames()
     f["assessment_rounds"] = f["assessment_rounds"].assign(questionnaire_version="2025.1")
     f["answers"] = tf("answers", answers_for("u1", 2, [4, 4, 4, 1]))  # C2.4 not in 2025.1
-    bs = health.survey_by_side(f, P, ONE)
+    bs = survey_scores.survey_by_side(f, P, ONE)
     assert bs["mean"].tolist() == [75.0] and bs["answers"].tolist() == [3]
 
 
@@ -709,7 +709,7 @@ def test_sample_scores_do_not_depend_on_row_order():
     ],
 )
 def test_key_lookup_matches_hashing(ids, keys):
-    got = health._lookup(pd.Index(ids, dtype=object), pd.Series(keys, dtype=object))
+    got = encoding.lookup(pd.Index(ids, dtype=object), pd.Series(keys, dtype=object))
     want = pd.Index(ids, dtype=object).get_indexer(pd.Series(keys, dtype=object))
     assert got.tolist() == want.tolist()
 
@@ -730,7 +730,7 @@ def test_key_lookup_matches_hashing_for_any_keys(ids, keys, sort_ids, sort_keys)
     if sort_keys:  # the store's order: keys sorted, empty ones first or last
         keys = sorted(k for k in keys if k is not None) + [None] * keys.count(None)
     index = pd.Index(ids, dtype=object)
-    got = health._lookup(index, pd.Series(keys, dtype=object))
+    got = encoding.lookup(index, pd.Series(keys, dtype=object))
     assert got.tolist() == index.get_indexer(pd.Series(keys, dtype=object)).tolist()
 
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_health import P, alliance, answers_for, base_frames, knock_out_cracks
 
-from alliance_kit.assess import health, risk
-from alliance_kit.assess.health import ScoringConfig
+from alliance_kit.assess import alerts, blend, health, risk, scoring
+from alliance_kit.assess.scoring import ScoringConfig
 from alliance_kit.records.model import TABLES
 
 
@@ -211,19 +211,19 @@ near = st.sampled_from([25.0, 50.0, 60.0, 70.0]).flatmap(
 @settings(max_examples=200, deadline=None)
 @given(near)
 def test_status_agrees_with_the_printed_figure(x):
-    shown = float(health.score_text(x))
+    shown = float(scoring.score_text(x))
     want = "green" if shown >= 70 else "amber" if shown >= 50 else "red"
-    assert health.status(pd.Series([x])).iloc[0] == want
+    assert scoring.status(pd.Series([x])).iloc[0] == want
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(near, min_size=6, max_size=6))
 def test_index_knock_out_and_status_agree_with_printed_figures(scores):
-    c = knock_out_cracks(list(health.rounded(np.array(scores))))
-    idx = health._alliance_index(c, ScoringConfig()).iloc[0]
-    shown = [float(health.score_text(v)) for v in c["score"]]
-    index = float(health.score_text(idx["health_index"]))
-    assert index == float(health.score_text(sum(shown) / 6))
+    c = knock_out_cracks(list(scoring.rounded(np.array(scores))))
+    idx = blend.alliance_index(c, ScoringConfig()).iloc[0]
+    shown = [float(scoring.score_text(v)) for v in c["score"]]
+    index = float(scoring.score_text(idx["health_index"]))
+    assert index == float(scoring.score_text(sum(shown) / 6))
     want = "green" if index >= 70 else "amber" if index >= 50 else "red"
     if want == "green" and min(shown) < 50:
         want = "amber"
@@ -240,21 +240,21 @@ def test_gap_flag_and_reading_agree_with_printed_figures(us, partner):
     frame = pd.concat([frame, frame.assign(side="partner", mean=partner, _s1=3 * partner)])
     ev = pd.DataFrame(columns=["alliance_id", "crack", "score", "weight"])
     f = {"alliances": tf("alliances", [alliance("A1")])}
-    c = health._crack_scores(f, P, frame, ev, ScoringConfig()).iloc[0]
-    u, p = float(health.score_text(us)), float(health.score_text(partner))
-    gap = float(health.score_text(c["gap"]))
-    assert gap == float(health.score_text(u - p))
+    c = blend.score_cracks(f, P, frame, ev, ScoringConfig()).iloc[0]
+    u, p = float(scoring.score_text(us)), float(scoring.score_text(partner))
+    gap = float(scoring.score_text(c["gap"]))
+    assert gap == float(scoring.score_text(u - p))
     assert c["gap_flag"] == (abs(gap) >= 25)
     high = (u >= 60, p >= 60)
     words = {(True, True): "agreed strength", (False, False): "agreed weakness",
              (True, False): "blind spot", (False, True): "undervalued"}  # fmt: skip
     # issue 16: a shared view the status denies is not called a strength or weakness
     if high == (True, True) and c["status"] != "green":
-        words[high] = health.RATED_HIGH_SCORED_LOWER
+        words[high] = scoring.RATED_HIGH_SCORED_LOWER
     if high == (False, False) and c["status"] == "green":
-        words[high] = health.RATED_LOW_SCORED_HIGHER
+        words[high] = scoring.RATED_LOW_SCORED_HIGHER
     assert c["reading"] == words[high]
-    assert (c["reading_note"] is None) == (c["reading"] in health.READINGS)
+    assert (c["reading_note"] is None) == (c["reading"] in scoring.READINGS)
 
 
 def test_a_drop_alert_compares_printed_figures():
@@ -263,11 +263,11 @@ def test_a_drop_alert_compares_printed_figures():
         prev_score=70.3, prev_status="green", gap=np.nan, prev_gap=np.nan, crack_name="x",
         dont_know_rate=0.0, dont_know_warning=False, alliance_id="A1",
     )  # fmt: skip
-    c["change"] = health.rounded(c["score"] - c["prev_score"])
+    c["change"] = scoring.rounded(c["score"] - c["prev_score"])
     response = pd.DataFrame(columns=["alliance_id", "rate", "prev_rate"])
-    alerts = health._alerts(c, response, ScoringConfig())
-    assert (alerts["kind"] == "drop").sum() == 6
-    assert "fell 10.0 points to 60.3 (was 70.3)" in alerts["message"].iloc[0]
+    found = alerts.early_warnings(c, response, ScoringConfig())
+    assert (found["kind"] == "drop").sum() == 6
+    assert "fell 10.0 points to 60.3 (was 70.3)" in found["message"].iloc[0]
 
 
 # --- 4. a stated horizon ------------------------------------------------------------------
@@ -316,7 +316,7 @@ def assert_reading_agrees_with_status(cracks: pd.DataFrame) -> None:
     assert not (strength & cracks["status"].isin(["amber", "red"])).any()
     assert not (weakness & (cracks["status"] == "green")).any()
     differ = cracks["reading"].isin(
-        [health.RATED_HIGH_SCORED_LOWER, health.RATED_LOW_SCORED_HIGHER]
+        [scoring.RATED_HIGH_SCORED_LOWER, scoring.RATED_LOW_SCORED_HIGHER]
     )
     assert (cracks["reading_note"].notna() == differ).all()
 
@@ -329,13 +329,13 @@ def test_a_shared_high_view_on_an_amber_crack_is_not_called_a_strength():
          "evidence": [20.0, 95.0, 20.0, 95.0], "score": [54.5, 84.5, 33.5, 71.5]}
     )  # fmt: skip
     cfg = ScoringConfig()
-    c["status"] = health.status(c["score"], cfg)
-    c["reading"] = health._reading(c["survey_us"], c["survey_partner"], cfg.high_cut, c["status"])
+    c["status"] = scoring.status(c["score"], cfg)
+    c["reading"] = blend.reading(c["survey_us"], c["survey_partner"], cfg.high_cut, c["status"])
     assert list(c["reading"]) == [
-        health.RATED_HIGH_SCORED_LOWER, "agreed strength", "agreed weakness",
-        health.RATED_LOW_SCORED_HIGHER,
+        scoring.RATED_HIGH_SCORED_LOWER, "agreed strength", "agreed weakness",
+        scoring.RATED_LOW_SCORED_HIGHER,
     ]  # fmt: skip
-    c["reading_note"] = health._reading_note(c, cfg)
+    c["reading_note"] = blend.reading_note(c, cfg)
     assert c.loc[0, "reading_note"] == (
         "both sides rate it 60 or more (us 75.0, partner 80.0), but the survey 77.5 and the "
         "records' evidence 20.0 blend to 54.5: amber (green needs 70)"
@@ -348,10 +348,10 @@ def test_reading_and_status_agree_on_the_sample_and_a_sparse_portfolio(bare, one
     from alliance_kit.records import sample
 
     scores = health.score_portfolio(sample.portfolio(n_alliances=12, seed=7, last_period=P), P)
-    assert (scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER).any()  # A008 Trust
+    assert (scores.cracks["reading"] == scoring.RATED_HIGH_SCORED_LOWER).any()  # A008 Trust
     for cracks in (scores.cracks, bare.cracks, one_partner[1].cracks):
         assert_reading_agrees_with_status(cracks)
-    hit = scores.cracks[scores.cracks["reading"] == health.RATED_HIGH_SCORED_LOWER].iloc[0]
+    hit = scores.cracks[scores.cracks["reading"] == scoring.RATED_HIGH_SCORED_LOWER].iloc[0]
     frames = sample.portfolio(n_alliances=12, seed=7, last_period=P)
     told = health.explain(frames, hit["alliance_id"], int(hit["crack"]), P).to_text()
     assert "both rate it high, scored lower" in told and hit["reading_note"] in told

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from frame_helpers import tf
 
-from alliance_kit.assess import health
+from alliance_kit.assess import indicators
 from alliance_kit.succeed import operations
 
 ALLIANCE = dict(name="n", partner="p", type="co-sell", stage="5 working together",
@@ -145,7 +145,7 @@ def test_shortfall_per_partner(resources):
 
 def test_shortfall_fulfilment_is_the_crack_6_evidence(resources):
     s = operations.resource_shortfall(resources, "A1", "2026-Q3")
-    ev = health.evidence(resources, "2026-Q3")
+    ev = indicators.evidence(resources, "2026-Q3")
     score = ev[(ev["alliance_id"] == "A1") & (ev["indicator"] == "resources_assigned")]["score"]
     assert score.iloc[0] == pytest.approx(100 * s["fulfilment"].min())
 

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from alliance_kit.records import periods, sample
+from alliance_kit.records import periods, questionnaire, sample
 from alliance_kit.views import charts, reporting
 
 PERIOD = "2026-Q3"
@@ -296,8 +296,7 @@ def portfolio_page(inputs, **company) -> str:
 def test_attention_says_why_and_the_ask_of_each(inputs):
     att = reporting.attention(inputs).set_index("alliance_id")
     assert list(att.index) == list(reporting.executive_attention(inputs)["alliance_id"])
-    asks = {n: c.ask for n, c in __import__("alliance_kit.records.questionnaire").questionnaire
-            .cracks().items()}  # fmt: skip
+    asks = {n: c.ask for n, c in questionnaire.cracks().items()}
     a011 = att.loc["A011"]
     assert a011["why"] == "Red, health 16.9; every crack red; failure over its life 94% likely"
     assert a011["ask"][0].startswith("Decision: turn it around, restructure it or prepare an exit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alliance_kit.assess import health
+from alliance_kit.assess import indicators
 from alliance_kit.imagine import strategy
 from alliance_kit.records import sample
 from alliance_kit.views import documents
@@ -75,8 +75,8 @@ def test_communication_log_lists_strategy_briefings_newest_first(frames) -> None
 
 def test_crack2_evidence_is_the_health_assessments(frames) -> None:
 
-    ev = health.crack_evidence(frames, "A010", "2026-Q3", 2)
-    full = health.evidence(frames, "2026-Q3")
+    ev = indicators.crack_evidence(frames, "A010", "2026-Q3", 2)
+    full = indicators.evidence(frames, "2026-Q3")
     full = full[(full["alliance_id"] == "A010") & (full["crack"] == 2)]
     assert ev["indicator"].tolist() == full["indicator"].tolist()
     assert ev["score"].tolist() == full["score"].tolist()

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alliance_kit.assess import health, risk
+from alliance_kit.assess import encoding, health, risk, scoring
 from alliance_kit.cli import db_option, main, store_for, user_path
 from alliance_kit.records import keys, periods
 
 TABLES = ("alliances", "cracks", "alerts", "sides", "evidence", "portfolio")
-STATUS_MARK = {"green": "G", "amber": "A", "red": "R", health.NOT_ASSESSED: "-"}
+STATUS_MARK = {"green": "G", "amber": "A", "red": "R", scoring.NOT_ASSESSED: "-"}
 
 
 def _period(value: str, today: dt.date | None = None) -> str:
@@ -110,8 +110,8 @@ def as_table(scores: health.PortfolioScores, today: dt.date | None = None) -> st
         {
             "alliance": a["alliance_id"],
             "name": a["name"].str.slice(0, 28),
-            "health": a["health_index"].map(health.score_text).replace("n/a", "-"),
-            "status": a["status"].fillna(health.NOT_ASSESSED)
+            "health": a["health_index"].map(scoring.score_text).replace("n/a", "-"),
+            "status": a["status"].fillna(scoring.NOT_ASSESSED)
             + a["knocked_out"].map({True: "*", False: ""}).fillna(""),
             "p(fail 12m)": [
                 "-" if pd.isna(p) else f"{p:.0%} ({lo:.0%}-{hi:.0%})"
@@ -209,7 +209,7 @@ def score(
     today = _today(as_of)
     period = _period(period, today)
     frames = _running_frames(db, period, today)
-    scores = health.score_portfolio(frames, period, health.ScoringConfig(as_of=today))
+    scores = health.score_portfolio(frames, period, scoring.ScoringConfig(as_of=today))
     if fmt == "json":
         text = as_json(scores, today)
     elif fmt == "csv":
@@ -235,14 +235,14 @@ def explain(
     period = _period(period, today)
     frames = _running_frames(db, period, today)
     alliance_id = keys.match(alliance_id, frames["alliances"]["id"])
-    cfg = health.ScoringConfig(as_of=today)
+    cfg = scoring.ScoringConfig(as_of=today)
     if periods.in_progress(period, today):
         click.echo(
             f"{periods.label(period, today)}: scores move until the quarter closes; the "
             f"evidence from the records counts through {health.evidence_period(period, cfg)}.\n"
         )
     if crack is None:
-        sub = health._subset(frames, [alliance_id])
+        sub = encoding.subset_frames(frames, [alliance_id])
         c = health.score_portfolio(sub, period, cfg).cracks.dropna(subset=["score"])
         # the worst scored crack; with none scored, crack 1 says what is missing
         crack = int(c.sort_values("score").iloc[0]["crack"]) if len(c) else 1

@@ -57,6 +57,7 @@ import nbformat
 import pandas as pd
 
 from alliance_kit import __version__, config
+from alliance_kit.assess import scoring
 from alliance_kit.delivery import publish
 from alliance_kit.delivery.processes import (
     STOP_SIGNALS,
@@ -855,7 +856,7 @@ def _load_inputs(db: str | None, frames: Mapping[str, pd.DataFrame] | None):
 def _score(frames: Mapping[str, pd.DataFrame], period: str, as_of: dt.date) -> Any:
     from alliance_kit.assess import health
 
-    return health.score_portfolio(dict(frames), period, health.ScoringConfig(as_of=as_of))
+    return health.score_portfolio(dict(frames), period, scoring.ScoringConfig(as_of=as_of))
 
 
 def _default_ids(frames: Mapping[str, pd.DataFrame], scores: Any) -> list[str]:

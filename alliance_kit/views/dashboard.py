@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from alliance_kit.assess import scoring
 from alliance_kit.views.formatting import day, is_missing, kpi_value, money, number, pct, plural
 
 ALL = "All"
@@ -661,9 +662,7 @@ def _live(config: Any) -> Any:
     import dataclasses
     import datetime as dt
 
-    from alliance_kit.assess import health
-
-    config = config or health.ScoringConfig()
+    config = config or scoring.ScoringConfig()
     return config if config.as_of else dataclasses.replace(config, as_of=dt.date.today())
 
 

@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from alliance_kit.assess.health import ALERT_LABELS, CRACKS, NOT_ASSESSED
+from alliance_kit.assess import indicators, scoring
+from alliance_kit.assess.alerts import ALERT_LABELS
+from alliance_kit.assess.scoring import CRACKS, NOT_ASSESSED
 from alliance_kit.records import periods
 from alliance_kit.views.formatting import (
     MISSING,
@@ -65,13 +67,13 @@ def prepare(
     frames: Mapping[str, pd.DataFrame], period: str, as_of: dt.date | None = None
 ) -> PortfolioInputs:
     """Score the portfolio for ``period`` as of ``as_of`` (default today; see
-    ``health.ScoringConfig.as_of``). The scores carry the previous quarter's figures too,
+    ``scoring.ScoringConfig.as_of``). The scores carry the previous quarter's figures too,
     for "what changed"."""
     from alliance_kit.assess import health
 
     frames = dict(frames)
     as_of = as_of or dt.date.today()
-    scores = health.score_portfolio(frames, period, health.ScoringConfig(as_of=as_of))
+    scores = health.score_portfolio(frames, period, scoring.ScoringConfig(as_of=as_of))
     return PortfolioInputs(period=period, frames=frames, scores=scores, as_of=as_of)
 
 
@@ -200,9 +202,8 @@ HORIZON_NOTE = (
 def plain(words: Any) -> str:
     """``words`` for an executive page: the health survey named in plain words instead of
     the command and notebook that run it (those are for whoever prepares the data)."""
-    from alliance_kit.assess import health
 
-    return text(words).replace(health.SURVEY, "the health survey")
+    return text(words).replace(indicators.SURVEY, "the health survey")
 
 
 def card(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from alliance_kit.assess import indicators
 from alliance_kit.assess import health
 from alliance_kit.imagine import business_case as bc
 from alliance_kit.imagine import kpis, strategy
@@ -34,7 +35,7 @@ def test_strategy_workbook(run_notebook, frames, docs) -> None:
     assert r["alliance"] == "A010" and r["period"] == PERIOD
     assert r["strategy_missing"] == ["Value for the partner"]
     ev = {e["indicator"]: e["score"] for e in r["crack2_evidence"]}
-    expected = health.crack_evidence(frames, "A010", PERIOD, 2).set_index("indicator")["score"]
+    expected = indicators.crack_evidence(frames, "A010", PERIOD, 2).set_index("indicator")["score"]
     assert ev == pytest.approx(expected.to_dict())
     assert r["documents"] == ["A010_strategy.html", "A010_strategy.md"]
     assert "Asia-Pacific Joint Venture" in (docs / "A010_strategy.html").read_text()
