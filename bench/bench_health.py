@@ -6,7 +6,8 @@ alerts, risk) against the floor: a plain pandas groupby-mean over the same answe
 Floor and score run back to back in each round, so both see the same machine load; the
 verdict uses the median over rounds of score / floor, and the median score time.
 Peak memory is what tracemalloc sees allocated during one call (numpy included).
-Targets (issue 3): within 10x of the floor and under 2 s. Prints PASS or MISS; never fails.
+Targets: within 15x of the floor (issue 3 set 10x; issue 17 moved it to 15x for code
+without private pandas joins or bit masks) and under 2 s. Prints PASS or MISS; never fails.
 
     .venv/bin/python bench/bench_health.py [--alliances 10000] [--answers 1000000] [--rounds 5]
 """
@@ -160,7 +161,7 @@ def portfolio(n_alliances: int, n_answers: int, seed: int = 1) -> dict[str, pd.D
     return f
 
 
-TARGET_RATIO = 10.0
+TARGET_RATIO = 15.0
 TARGET_SECONDS = 2.0
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import pickle
+import re
 
 import pandas as pd
 import pytest
@@ -111,3 +114,39 @@ def test_a_quarter_without_any_running_alliance_is_refused_with_the_ones_that_ha
         periods.check_running("2020-Q3", a, TODAY)
     with pytest.raises(ValueError, match="holds no alliances"):
         periods.check_running("2026-Q3", a.iloc[:0], TODAY)
+
+
+# --- Period: read once at the edge, passed down ----------------------------------------
+
+
+def test_a_period_is_the_quarter_as_the_store_writes_it_with_its_dates():
+    p = periods.Period(" 2026 q4 ")
+    assert p == "2026-Q4" and isinstance(p, str) and hash(p) == hash("2026-Q4")
+    assert (p.year, p.quarter, p.number) == (2026, 4, 2026 * 4 + 3)
+    assert (p.start, p.end) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert periods.Period("2024-Q1").end == dt.date(2024, 3, 31)
+    assert p.shift(1) == "2027-Q1" and p.shift(-4) == "2025-Q4"
+    assert isinstance(p.shift(1), periods.Period)
+    assert periods.Period(p) is p
+    assert pickle.loads(pickle.dumps(p)).end == p.end  # crosses into report kernels
+    assert json.dumps({"period": p}) == '{"period": "2026-Q4"}'
+    assert pd.Series(["2026-Q3", "2026-Q4"]).eq(p).tolist() == [False, True]
+    for bad in ("2026-Q5", "Q3-2026", "２０２６-Q1", "2026-Q1x", ""):
+        with pytest.raises(ValueError, match="is not a quarter"):
+            periods.Period(bad)
+
+
+def test_functions_given_a_period_do_not_read_its_text_again(monkeypatch):
+    p = periods.Period("2026-Q3")
+    monkeypatch.setattr(periods, "_PERIOD", re.compile(r"(?!)"))  # reads nothing now
+    assert periods.end(p) == dt.date(2026, 9, 30) and periods.start(p) == dt.date(2026, 7, 1)
+    assert periods.shift(p, -1) == "2026-Q2" and periods.parse(p) == (2026, 3)
+    with pytest.raises(ValueError):
+        periods.end("2026-Q3")  # text is read (and here refused)
+
+
+def test_the_edges_hand_out_periods():
+    today = dt.date(2026, 12, 5)
+    assert isinstance(periods.resolve("2026 q3", today), periods.Period)
+    assert isinstance(periods.resolve("previous", today), periods.Period)
+    assert all(isinstance(q, periods.Period) for q in periods.span("2025-Q4", "2026-Q2"))

@@ -243,17 +243,15 @@ def alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     if not assessed.all():
         missing = _alliance_missing(cracks, row, np.flatnonzero(~assessed), scored, surveyed, cfg)
         out.iloc[np.flatnonzero(~assessed), out.columns.get_loc("missing")] = missing
-    # the open and the red cracks of each alliance, listed "1, 4" in crack order
-    crack = cracks["crack"].to_numpy()
+    # the open and the red cracks of each alliance, listed "1, 4" in crack order: a grid
+    # of alliance x crack holding the crack's number where it is in the list
+    position = pd.Index(CRACKS).get_indexer(cracks["crack"])
+    number = cracks["crack"].astype(str).to_numpy(dtype=object)
     for col, which in (("open_cracks", ("amber", "red")), ("red_cracks", ("red",))):
-        hit = np.isin(st, which) & (row >= 0)
-        order = np.lexsort((crack[hit], row[hit]))
-        listed = (
-            pd.Series(crack[hit][order].astype(str))
-            .groupby(row[hit][order], sort=False)
-            .agg(", ".join)
-        )
-        out[col] = listed.reindex(range(len(out)), fill_value="").to_numpy(dtype=object)
+        hit = np.isin(st, which) & (row >= 0) & (position >= 0)
+        grid = np.full((len(out), len(CRACKS)), "", dtype=object)
+        grid[row[hit], position[hit]] = number[hit]
+        out[col] = [", ".join(n for n in listed if n) for listed in grid.tolist()]
     return out
 
 

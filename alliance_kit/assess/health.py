@@ -186,7 +186,7 @@ def score_portfolio(
     See the module docstring for the rules; ``config`` changes thresholds and weights.
     """
     cfg = config or ScoringConfig()
-    periods.parse(period)
+    period = periods.Period(period)  # read once here, passed down as a Period
     prev = periods.previous(period)
     coded, ids = encode_ids(frames)
     by_side_all, groups = score_survey(coded, [period, prev], cfg)

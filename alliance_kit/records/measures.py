@@ -123,11 +123,10 @@ def side_codes(side: pd.Series) -> np.ndarray:
 def quarters_running(frames: dict[str, pd.DataFrame], period: str, window: int) -> np.ndarray:
     """Per alliance (table order): quarters of the window it was running."""
     first = periods.shift(period, -(window - 1))
-    y0, q0 = periods.parse(first)
     months = days(table(frames, "alliances")["start_date"]).astype("datetime64[M]")
     known = ~np.isnat(months)
     start_index = months.astype(np.int64) // 3 + 1970 * 4  # year * 4 + quarter - 1
-    skipped = np.where(known, np.clip(start_index - (y0 * 4 + q0 - 1), 0, None), 0)
+    skipped = np.where(known, np.clip(start_index - first.number, 0, None), 0)
     return np.clip(window - skipped, 0, None)
 
 

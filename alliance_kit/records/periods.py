@@ -1,4 +1,9 @@
-"""Calendar quarters written like ``2026-Q3``: parsing, ranges and date bounds."""
+"""Calendar quarters written like ``2026-Q3``: parsing, ranges and date bounds.
+
+A quarter is read once, where it enters (a command's ``--period``, a notebook parameter,
+a workbook's picker), into a :class:`Period`, and passed down as that value. Every function
+here takes a Period or the text of one; given a Period it does not read the text again.
+"""
 
 from __future__ import annotations
 
@@ -12,57 +17,101 @@ import pandas as pd
 _PERIOD = re.compile(r"^([0-9]{4})\s*-?\s*[Qq]([1-4])\Z")
 
 
+class Period(str):
+    """A calendar quarter, read once: ``Period("2026 q3")`` is the text ``"2026-Q3"`` (as
+    the store writes it) with its ``year``, ``quarter``, ``start`` and ``end`` at hand.
+
+    It is a ``str``, so it goes unchanged into frames, SQL parameters, file names and
+    papermill parameters, and compares equal to the text it stands for. ValueError names a
+    value that is not a quarter.
+    """
+
+    year: int
+    quarter: int
+
+    def __new__(cls, value: str) -> Period:
+        if isinstance(value, Period):
+            return value
+        m = _PERIOD.match(str(value).strip())
+        if not m:
+            raise ValueError(f"{value!r} is not a quarter; write it like 2026-Q3")
+        return cls._of(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def _of(cls, year: int, quarter: int) -> Period:
+        self = super().__new__(cls, f"{year}-Q{quarter}")
+        self.year, self.quarter = year, quarter
+        return self
+
+    @property
+    def start(self) -> dt.date:
+        """First day of the quarter."""
+        return dt.date(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """Last day of the quarter."""
+        last_month = 3 * self.quarter
+        following = dt.date(self.year + last_month // 12, last_month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+    @property
+    def number(self) -> int:
+        """Quarters since year 0 (``year * 4 + quarter - 1``): consecutive quarters
+        differ by 1."""
+        return self.year * 4 + self.quarter - 1
+
+    def shift(self, quarters: int) -> Period:
+        """The quarter ``quarters`` later (earlier when negative)."""
+        n = self.number + quarters
+        return Period._of(n // 4, n % 4 + 1)
+
+
 def parse(period: str) -> tuple[int, int]:
-    """Return (year, quarter) of a period string; ValueError names the bad value.
+    """Return (year, quarter) of a period; ValueError names the bad value.
     ``2026-Q3``, ``2026-q3`` and ``2026 Q3`` are the same quarter."""
-    m = _PERIOD.match(str(period).strip())
-    if not m:
-        raise ValueError(f"{period!r} is not a quarter; write it like 2026-Q3")
-    return int(m.group(1)), int(m.group(2))
+    p = Period(period)
+    return p.year, p.quarter
 
 
-def normalize(period: str) -> str:
-    """The quarter as the store writes it (``2026-q3`` -> ``2026-Q3``)."""
-    year, q = parse(period)
-    return f"{year}-Q{q}"
+def normalize(period: str) -> Period:
+    """The quarter as the store writes it (``2026-q3`` -> ``2026-Q3``), as a Period."""
+    return Period(period)
 
 
-def of_date(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+def of_date(day: dt.date) -> Period:
+    """The quarter ``day`` falls in."""
+    return Period._of(day.year, (day.month - 1) // 3 + 1)
 
 
 def start(period: str) -> dt.date:
-    year, q = parse(period)
-    return dt.date(year, 3 * q - 2, 1)
+    """First day of the quarter."""
+    return Period(period).start
 
 
 def end(period: str) -> dt.date:
     """Last day of the quarter."""
-    year, q = parse(period)
-    nxt = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    return nxt - dt.timedelta(days=1)
+    return Period(period).end
 
 
-def shift(period: str, quarters: int) -> str:
-    year, q = parse(period)
-    index = year * 4 + (q - 1) + quarters
-    return f"{index // 4}-Q{index % 4 + 1}"
+def shift(period: str, quarters: int) -> Period:
+    """The quarter ``quarters`` after ``period`` (before it when negative)."""
+    return Period(period).shift(quarters)
 
 
-def previous(period: str) -> str:
+def previous(period: str) -> Period:
     return shift(period, -1)
 
 
-def last_closed(today: dt.date | None = None) -> str:
+def last_closed(today: dt.date | None = None) -> Period:
     """The most recent quarter that has ended (what ``--period previous`` means)."""
     return previous(of_date(today or dt.date.today()))
 
 
-def span(first: str, last: str) -> list[str]:
+def span(first: str, last: str) -> list[Period]:
     """All quarters from first to last inclusive."""
-    (y1, q1), (y2, q2) = parse(first), parse(last)
-    n = (y2 * 4 + q2) - (y1 * 4 + q1)
-    return [shift(first, i) for i in range(n + 1)]
+    first = Period(first)
+    return [first.shift(i) for i in range(Period(last).number - first.number + 1)]
 
 
 def of_dates(days: pd.Series) -> pd.Series:
@@ -80,15 +129,14 @@ def of_dates(days: pd.Series) -> pd.Series:
 
 
 def _index(period: str) -> int:
-    year, q = parse(period)
-    return year * 4 + q - 1
+    return Period(period).number
 
 
-def _from_index(index: int) -> str:
-    return f"{index // 4}-Q{index % 4 + 1}"
+def _from_index(number: int) -> Period:
+    return Period._of(number // 4, number % 4 + 1)
 
 
-def resolve(value: str, today: dt.date | None = None) -> str:
+def resolve(value: str, today: dt.date | None = None) -> Period:
     """The quarter a user asked for: ``previous`` is the last closed quarter, anything
     else must be a quarter that has started by ``today`` (see :func:`check_started`)."""
     if str(value).strip().lower() == "previous":
@@ -96,7 +144,7 @@ def resolve(value: str, today: dt.date | None = None) -> str:
     return check_started(normalize(value), today)
 
 
-def check_started(period: str, today: dt.date | None = None) -> str:
+def check_started(period: str, today: dt.date | None = None) -> Period:
     """Return ``period`` if it has started by ``today``; else ValueError.
 
     The one rule for every view that scores or reports a quarter: a quarter that has not

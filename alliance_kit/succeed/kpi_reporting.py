@@ -76,8 +76,7 @@ STATUS_COLOUR = {
 
 def quarter_index(period: str) -> int:
     """Consecutive number of a quarter (2026-Q1 -> 8104): differences count quarters."""
-    year, q = periods.parse(period)
-    return year * 4 + (q - 1)
+    return periods.Period(period).number
 
 
 def due_period(due: object) -> str | None:
