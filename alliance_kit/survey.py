@@ -248,8 +248,10 @@ def add_respondent(
     role: str | None = None,
     org_level: str | None = None,
     label: str | None = None,
+    email: str | None = None,
 ) -> str:
-    """Add a respondent to a round; returns the new respondent id."""
+    """Add a respondent to a round; returns the new respondent id. ``email`` is where
+    ``alliance-kit notify`` sends their invitation."""
     _require_round(store, round_id)
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
@@ -258,6 +260,11 @@ def add_respondent(
     for name, value in (("role", role), ("label", label)):
         if fault := text_fault(value):
             raise ValueError(f"the {name} '{visible(value)}' cannot be stored: expected {fault}")
+    if email:
+        from alliance_kit.mail import address_fault
+
+        if fault := address_fault(email):
+            raise ValueError(f"the e-mail address cannot be stored: {fault}")
     rid = store.next_id("respondents", "RSP-")
     store.insert(
         "respondents",
@@ -269,6 +276,7 @@ def add_respondent(
                 "role": role or None,
                 "org_level": org_level or None,
                 "label": label or None,
+                "email": email.strip() if email else None,
             }
         ],
     )
