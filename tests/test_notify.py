@@ -1,0 +1,499 @@
+"""E-mail notifications against a real SMTP server (aiosmtpd on a free port): invitations,
+reminders, reports and alert digests; once only; failures that record nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from click.testing import CliRunner
+
+from alliance_kit import mail, notify, survey
+from alliance_kit.cli import main
+from alliance_kit.history import Actor
+
+NOW = survey.utcnow()
+HOSTILE = '<script>alert("x")</script> & Co'
+
+
+# --- a real SMTP server ----------------------------------------------------------------------
+
+
+class Recorder:
+    """aiosmtpd handler keeping every accepted message; refuses addresses with 'bounce'."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "bounce" in address:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for rcpt, m in self.messages if rcpt == [address]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(port: int, **extra: str) -> dict[str, str]:
+    return {
+        mail.ENV_HOST: "127.0.0.1",
+        mail.ENV_PORT: str(port),
+        mail.ENV_TLS: "none",
+        mail.ENV_FROM: "Alliance office <alliances@corp.example>",
+        mail.ENV_TIMEOUT: "5",
+    } | extra
+
+
+@pytest.fixture
+def smtp():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield handler, _env(controller.port)
+    finally:
+        controller.stop()
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"alliance" and auth_data.password == b"right-password"
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def auth_smtp():
+    handler = Recorder()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=_authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield handler, _env(controller.port, **{mail.ENV_USER: "alliance"})
+    finally:
+        controller.stop()
+
+
+# --- a small portfolio -------------------------------------------------------------------------
+
+
+def _portfolio(store, partner: str = "Northwind") -> dict:
+    store.insert(
+        "alliances",
+        [
+            {
+                "id": "A001",
+                "name": "Cloud Co-sell",
+                "partner": partner,
+                "type": "co-sell",
+                "stage": "5 working together",
+                "start_date": dt.date(2025, 1, 1),
+                "owner": "Eve Owner",
+                "our_sponsor": "Sam Sponsor",
+                "partner_sponsor": "Pat Partner",
+                "expected_revenue": 1_000_000.0,
+                "currency": "USD",
+                "importance": 4,
+            }
+        ],
+    )
+    people = [
+        ("P1", "us", "Eve Owner", "eve@corp.example"),
+        ("P2", "us", "Sam Sponsor", None),  # no address: named and skipped
+        ("P3", "partner", "Pat Partner", "pat@northwind.example"),
+    ]
+    store.insert(
+        "people",
+        [
+            {"id": i, "alliance_id": "A001", "side": s, "name": n, "org_level": "vp", "email": e}
+            for i, s, n, e in people
+        ],
+    )
+    rnd = survey.open_round(store, "A001", "2026-Q4", questionnaire_version="2026.1")
+    ids = {
+        "ana": survey.add_respondent(store, rnd["id"], "us", label="Ana", email="ana@corp.example"),
+        "bo": survey.add_respondent(
+            store, rnd["id"], "partner", label="Bo <b>Smith</b>", email="bo@northwind.example"
+        ),
+        "cy": survey.add_respondent(store, rnd["id"], "partner", label="Cy"),  # no address
+    }
+    return {"round": rnd["id"], **ids}
+
+
+def _run(store, env, now=NOW, mailer=None) -> notify.Run:
+    settings = mail.settings_from_env(env)
+    return notify.Run(store, mailer or mail.SmtpMailer(settings), settings.sender, now=now)
+
+
+def _link_code(msg: email.message.EmailMessage) -> str:
+    text = msg.get_body(("plain",)).get_content()
+    found = re.findall(r"https://survey\.example/s\?code=([A-Za-z0-9_-]+)", text)
+    assert len(set(found)) == 1, text
+    return found[0]
+
+
+def _history_text(store) -> str:
+    h = store.history()
+    return h.to_csv()
+
+
+BASE = "https://survey.example/s"
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def test_invitations_give_each_respondent_their_own_working_link_once(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store)
+    run = _run(store, env)
+    done = notify.invitations(run, ids["round"], BASE)
+    run.mailer.close()
+    outcome = {d.who: d.outcome for d in done}
+    assert outcome == {ids["ana"]: "sent", ids["bo"]: "sent", ids["cy"]: "skipped"}
+    assert [d.detail for d in done if d.who == ids["cy"]] == ["no e-mail address"]
+    assert sorted(r[0] for r, _ in server.messages) == ["ana@corp.example", "bo@northwind.example"]
+    codes = {}
+    for rid, address in ((ids["ana"], "ana@corp.example"), (ids["bo"], "bo@northwind.example")):
+        (msg,) = server.to(address)
+        assert msg["Subject"].startswith("Alliance health survey Cloud Co-sell")
+        assert msg.get_content_type() == "multipart/alternative"
+        code = _link_code(msg)
+        ctx = survey.verify(store, code)  # the link works, for this respondent only
+        assert isinstance(ctx, survey.RespondentContext) and ctx.respondent_id == rid
+        assert code in msg.get_body(("html",)).get_content()
+        codes[address] = code
+    for address, code in codes.items():  # each code only in its own respondent's message
+        others = [m for r, m in server.messages if r != [address]]
+        assert others and all(code not in m.as_string() for m in others)
+    ledger = notify.sent(store, "invitation", ids["round"])
+    assert set(ledger["recipient"]) == {ids["ana"], ids["bo"]}
+    assert set(ledger["status"]) == {"sent"}
+    history = _history_text(store)
+    assert "notifications" in history and "ana@corp.example" in history
+    assert all(code not in history for code in codes.values())
+    # again (cron): nothing sent, codes unchanged
+    again = _run(store, env)
+    second = notify.invitations(again, ids["round"], BASE)
+    again.mailer.close()
+    assert len(server.messages) == 2
+    assert {d.outcome for d in second} == {"skipped"}
+    assert all(isinstance(survey.verify(store, c), survey.RespondentContext) for c in codes.values())
+
+
+def test_a_refused_recipient_does_not_stop_the_others_and_is_not_recorded(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store)
+    store.upsert("respondents", store.read("respondents", {"id": ids["ana"]})
+                 .assign(email="bounce@corp.example"))  # fmt: skip
+    run = _run(store, env)
+    done = {d.who: d for d in notify.invitations(run, ids["round"], BASE)}
+    run.mailer.close()
+    assert done[ids["ana"]].outcome == "failed" and "550" in done[ids["ana"]].detail
+    assert done[ids["bo"]].outcome == "sent"
+    assert [r for r, _ in server.messages] == [["bo@northwind.example"]]
+    assert set(notify.sent(store, "invitation")["recipient"]) == {ids["bo"]}
+    inv = store.read("invitations", {"respondent_id": ids["ana"]})
+    assert inv["revoked_at"].notna().all()  # the undelivered code does not work
+    # the address fixed, the next run sends that one only
+    store.upsert("respondents", store.read("respondents", {"id": ids["ana"]})
+                 .assign(email="ana@corp.example"))  # fmt: skip
+    run = _run(store, env)
+    again = {d.who: d.outcome for d in notify.invitations(run, ids["round"], BASE)}
+    run.mailer.close()
+    assert again[ids["ana"]] == "sent" and again[ids["bo"]] == "skipped"
+    assert len(server.messages) == 2
+
+
+def test_reminders_skip_who_answered_and_come_at_most_every_n_days(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store)
+    run = _run(store, env)
+    notify.invitations(run, ids["round"], BASE)
+    run.mailer.close()
+    ana_code = _link_code(server.to("ana@corp.example")[0])
+    bo_code = _link_code(server.to("bo@northwind.example")[0])
+    survey.submit(store, ana_code)  # Ana answered
+    # too soon after the invitation: nothing
+    run = _run(store, env, now=NOW + dt.timedelta(days=3))
+    early = notify.reminders(run, ids["round"], BASE, every_days=7)
+    assert {d.outcome for d in early} == {"skipped"} and len(server.messages) == 2
+    later = NOW + dt.timedelta(days=8)
+    run = _run(store, env, now=later)
+    done = {d.who: d for d in notify.reminders(run, ids["round"], BASE, every_days=7)}
+    run.mailer.close()
+    assert done[ids["ana"]].outcome == "skipped" and done[ids["ana"]].detail == "has answered"
+    assert done[ids["bo"]].outcome == "sent"
+    (reminder,) = server.to("bo@northwind.example")[1:]
+    assert reminder["Subject"].startswith("Reminder:")
+    assert "replaces the one in your invitation" in reminder.get_body(("plain",)).get_content()
+    new = _link_code(reminder)
+    ctx = survey.verify(store, new, later)
+    assert isinstance(ctx, survey.RespondentContext) and ctx.respondent_id == ids["bo"]
+    assert survey.verify(store, bo_code, later) == survey.Refusal("revoked")
+    assert len(server.to("ana@corp.example")) == 1
+    # the same day again: nothing; 8 days later: one more
+    run = _run(store, env, now=later + dt.timedelta(hours=2))
+    assert {d.outcome for d in notify.reminders(run, ids["round"], BASE, every_days=7)} == {
+        "skipped"
+    }
+    run = _run(store, env, now=later + dt.timedelta(days=8))
+    notify.reminders(run, ids["round"], BASE, every_days=7)
+    run.mailer.close()
+    assert len(server.to("bo@northwind.example")) == 3
+    row = notify.sent(store, "reminder").set_index("recipient").loc[ids["bo"]]
+    assert row["sent_count"] == 2 and row["status"] == "sent"
+
+
+def test_a_reminder_that_cannot_be_delivered_keeps_the_earlier_code(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store)
+    run = _run(store, env)
+    notify.invitations(run, ids["round"], BASE)
+    run.mailer.close()
+    bo_code = _link_code(server.to("bo@northwind.example")[0])
+    store.upsert("respondents", store.read("respondents", {"id": ids["bo"]})
+                 .assign(email="bounce@northwind.example"))  # fmt: skip
+    later = NOW + dt.timedelta(days=8)
+    run = _run(store, env, now=later)
+    done = {d.who: d.outcome for d in notify.reminders(run, ids["round"], BASE, every_days=7)}
+    run.mailer.close()
+    assert done[ids["bo"]] == "failed"
+    assert isinstance(survey.verify(store, bo_code, later), survey.RespondentContext)
+    assert set(notify.sent(store, "reminder")["recipient"]) == {ids["ana"]}  # Ana's went out
+
+
+# --- failures of the server ---------------------------------------------------------------------
+
+
+def _cli(args, env):
+    return CliRunner().invoke(main, args, env=env)
+
+
+def _db(store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_login_is_one_clear_line_and_records_nothing(store, auth_smtp, tmp_path):
+    server, env = auth_smtp
+    ids = _portfolio(store)
+    env = env | {mail.ENV_PASSWORD: "wrong-password"}
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE], env)  # fmt: skip
+    assert result.exit_code != 0
+    line = result.output.strip().splitlines()[-1]
+    assert f"mail server 127.0.0.1:{env[mail.ENV_PORT]}" in line and "login as 'alliance' refused" in line
+    assert "Traceback" not in result.output and "wrong-password" not in result.output
+    assert server.messages == []
+    assert store.read("invitations").empty and notify.sent(store).empty
+    # the right password, from a file named in the environment: sent
+    secret = tmp_path / "smtp-password"
+    secret.write_text("right-password\n")
+    ok = env | {mail.ENV_PASSWORD: "", mail.ENV_PASSWORD_FILE: str(secret)}
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE], ok)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(server.messages) == 2
+
+
+def test_an_unreachable_server_is_one_clear_line_and_records_nothing(store):
+    ids = _portfolio(store)
+    port = _free_port()  # nothing listens there
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE], _env(port))  # fmt: skip
+    assert result.exit_code != 0
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(f"Error: mail server 127.0.0.1:{port}: unreachable"), line
+    assert store.read("invitations").empty and notify.sent(store).empty
+
+
+def test_missing_settings_are_named():
+    with pytest.raises(mail.MailConfigError, match=mail.ENV_HOST):
+        mail.settings_from_env({})
+    base = {mail.ENV_HOST: "smtp.example", mail.ENV_FROM: "a@corp.example"}
+    with pytest.raises(mail.MailConfigError, match=mail.ENV_PASSWORD_FILE):
+        mail.settings_from_env(base | {mail.ENV_USER: "u"})
+    with pytest.raises(mail.MailConfigError, match="choose one of starttls, ssl, none"):
+        mail.settings_from_env(base | {mail.ENV_TLS: "tls"})
+    with pytest.raises(mail.MailConfigError, match=mail.ENV_FROM):
+        mail.settings_from_env({mail.ENV_HOST: "smtp.example"})
+    with pytest.raises(mail.MailConfigError, match="cannot read"):
+        mail.settings_from_env(base | {mail.ENV_USER: "u", mail.ENV_PASSWORD_FILE: "/nonexistent/pw"})
+    s = mail.settings_from_env(base | {mail.ENV_TLS: "ssl", mail.ENV_USER: "u", mail.ENV_PASSWORD: "p"})
+    assert (s.port, s.tls, s.password) == (465, "ssl", "p") and "p'" not in repr(s)
+
+
+# --- dry run, escaping, headers ------------------------------------------------------------------
+
+
+def test_dry_run_writes_the_messages_and_sends_and_records_nothing(store, smtp, tmp_path):
+    server, env = smtp
+    ids = _portfolio(store)
+    out = tmp_path / "outbox"
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE, "--dry-run", str(out)], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.eml"))
+    assert len(files) == 2
+    msgs = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in msgs) == [
+        "ana@corp.example",
+        "bo@northwind.example",
+    ]
+    assert all(notify.PLACEHOLDER_CODE in m.get_body(("plain",)).get_content() for m in msgs)
+    assert server.messages == []
+    assert store.read("invitations").empty and notify.sent(store).empty
+
+
+def test_html_escapes_what_users_typed_and_headers_cannot_be_injected(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store, partner=HOSTILE)
+    alliance = store.read("alliances").assign(name="Cloud\r\nBcc: evil@attacker.example")
+    store.upsert("alliances", alliance.drop(columns="version"))
+    run = _run(store, env)
+    notify.invitations(run, ids["round"], BASE)
+    run.mailer.close()
+    assert sorted(r[0] for r, _ in server.messages) == ["ana@corp.example", "bo@northwind.example"]
+    for _, msg in server.messages:
+        assert msg["Bcc"] is None and "\n" not in msg["Subject"]
+        body = msg.get_body(("html",)).get_content()
+        assert "<script>" not in body and "&lt;script&gt;" in body
+        assert "&amp; Co" in body
+        assert "<img" not in body  # no tracking pixel
+    bo = server.to("bo@northwind.example")[0].get_body(("html",)).get_content()
+    assert "<b>Smith</b>" not in bo and "&lt;b&gt;Smith&lt;/b&gt;" in bo
+    with pytest.raises(mail.RecipientRefused):
+        mail.mailbox("x", "a@corp.example\r\nBcc: evil@attacker.example")
+    assert mail.one_line("a\r\nBcc: b") == "a Bcc: b"
+
+
+# --- reports and alerts --------------------------------------------------------------------------
+
+
+def _reports_folder(tmp_path: Path, period: str) -> Path:
+    folder = tmp_path / "reports" / period
+    (folder / "alliances").mkdir(parents=True)
+    (folder / "alliances" / "A001.pdf").write_bytes(b"%PDF-1.4 alliance report")
+    (folder / "portfolio.pdf").write_bytes(b"%PDF-1.4 portfolio report")
+    manifest = {
+        "reports": {
+            "A001": {
+                "kind": "alliance",
+                "name": "Cloud Co-sell",
+                "status": "ok",
+                "figures": {"status": "amber", "health_index": 61.5},
+                "files": {"html": "alliances/A001.html", "pdf": "alliances/A001.pdf"},
+            },
+            "portfolio": {
+                "kind": "portfolio",
+                "status": "ok",
+                "files": {"html": "portfolio.html", "pdf": "portfolio.pdf"},
+            },
+        }
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder.parent
+
+
+def test_reports_reach_owner_and_sponsors_and_people_without_address_are_named(
+    store, smtp, tmp_path
+):
+    server, env = smtp
+    _portfolio(store)
+    period = "2026-Q3"
+    reports = _reports_folder(tmp_path, period)
+    run = _run(store, env)
+    done = notify.reports_to_people(run, period, reports, base_url="https://reports.example/q",
+                                    partner_sponsors=True)  # fmt: skip
+    run.mailer.close()
+    lines = [d.line() for d in done]
+    assert any("Sam Sponsor (our sponsor of A001)" in x and "skipped" in x for x in lines), lines
+    assert sorted(r[0] for r, _ in server.messages) == ["eve@corp.example", "pat@northwind.example"]
+    (msg,) = server.to("eve@corp.example")
+    assert msg["Subject"] == f"Alliance report {period}: Cloud Co-sell"
+    text = msg.get_body(("plain",)).get_content()
+    assert f"https://reports.example/q/{period}/alliances/A001.html" in text
+    assert "amber" in text
+    # the portfolio goes to our sponsors only; ours has no address: named, not sent
+    assert any(d.kind == "portfolio" and d.outcome == "skipped" and "Sam" in d.who for d in done)
+    history = _history_text(store)
+    assert "eve@corp.example" in history and "report" in history
+    run = _run(store, env)  # again: nothing
+    again = notify.reports_to_people(run, period, reports, base_url="https://reports.example/q",
+                                     partner_sponsors=True)  # fmt: skip
+    run.mailer.close()
+    assert len(server.messages) == 2 and "sent" not in {d.outcome for d in again}
+
+
+def test_reports_with_the_pdf_attached(store, smtp, tmp_path):
+    server, env = smtp
+    _portfolio(store)
+    people = store.read("people").assign(email=lambda f: f["email"].fillna("sam@corp.example"))
+    store.upsert("people", people.drop(columns="version"))
+    reports = _reports_folder(tmp_path, "2026-Q3")
+    run = _run(store, env)
+    notify.reports_to_people(run, "2026-Q3", reports, base_url=None, attach=True)
+    run.mailer.close()
+    assert sorted(r[0] for r, _ in server.messages) == [
+        "eve@corp.example",
+        "sam@corp.example",
+        "sam@corp.example",
+    ]  # Sam: the alliance report and the portfolio report; Pat (partner) not without the flag
+    subjects = sorted(m["Subject"] for m in server.to("sam@corp.example"))
+    assert subjects == ["Alliance portfolio report 2026-Q3", "Alliance report 2026-Q3: Cloud Co-sell"]
+    for msg in server.to("sam@corp.example"):
+        (pdf,) = list(msg.iter_attachments())
+        assert pdf.get_content_type() == "application/pdf"
+        assert pdf.get_content().startswith(b"%PDF-1.4")
+
+
+def test_alerts_digest_goes_to_each_owner_with_their_alliances_only(sample_store, smtp):
+    from alliance_kit import health
+
+    server, env = smtp
+    frames = sample_store.read_all()
+    scores = health.score_portfolio(frames, "2026-Q3", health.ScoringConfig(as_of=dt.date(2026, 10, 5)))
+    assert not scores.alerts.empty
+    run = _run(sample_store, env)
+    run.store.actor = Actor("cron", "alliance-kit notify alerts")
+    done = notify.deliver(run, notify.alert_items(run, frames, "2026-Q3", scores.alerts))
+    run.mailer.close()
+    sent = [d for d in done if d.outcome == "sent"]
+    assert sent and len(server.messages) == len(sent)
+    alliances = frames["alliances"].set_index("id")
+    people = frames["people"]
+    for rcpt, msg in server.messages:
+        owned = alliances[alliances["owner"].isin(people.loc[people["email"] == rcpt[0], "name"])]
+        text = msg.get_body(("plain",)).get_content()
+        mentioned = set(re.findall(r"\((A\d{3})\):", text))
+        assert mentioned and mentioned <= set(owned.index)
+        assert msg["Subject"].startswith("Alliance alerts 2026-Q3")
+    run = _run(sample_store, env)
+    again = notify.deliver(run, notify.alert_items(run, frames, "2026-Q3", scores.alerts))
+    run.mailer.close()
+    assert len(server.messages) == len(sent) and "sent" not in {d.outcome for d in again}
