@@ -109,7 +109,8 @@ def sender_from(env: Mapping[str, str] | None = None) -> Address:
     raw = (env.get(ENV_FROM) or "").strip()
     if not raw:
         raise MailConfigError(
-            f"set {ENV_FROM} to the sender's address, e.g. 'Alliance office <alliances@corp.example>'"
+            f"set {ENV_FROM} to the sender's address, "
+            "e.g. 'Alliance office <alliances@corp.example>'"
         )
     m = re.fullmatch(r"(?:(.*?)\s*<([^<>]+)>|([^<>\s]+))", raw)
     address = (m.group(2) or m.group(3)) if m else raw

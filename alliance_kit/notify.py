@@ -314,9 +314,10 @@ _FOOTER = (
 )
 
 
-def _html(paragraphs: Iterable[str]) -> str:
-    """A simple HTML body from already-escaped paragraphs (no images, no scripts)."""
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+def _html(paragraphs: Iterable[str], after: str = "") -> str:
+    """A simple HTML body from already-escaped paragraphs and an escaped block ``after``
+    them (no images, no scripts, no remote content)."""
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs) + after
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
         '<body style="font-family: sans-serif; line-height: 1.4">\n'
@@ -653,7 +654,10 @@ def _report_content(kind, p: Person, entry, period, reports: Path, base_url, att
     figures = entry.get("figures") or {}
     if kind == "portfolio":
         subject = f"Alliance portfolio report {period}"
-        first = f"The portfolio report of {period} is ready: the alliances that need your attention come first."
+        first = (
+            f"The portfolio report of {period} is ready: the alliances that need your "
+            "attention come first."
+        )
         facts = ""
     else:
         subject = f"Alliance report {period}: {name}"
@@ -714,9 +718,8 @@ def alert_items(
             continue
         owner = next(p for p in people_of(frames, alliance_id) if p.role == "owner")
         if owner.address is None:
-            items.append(Item("alerts", period, f"{owner.name} (owner of {alliance_id})",
-                              f"{owner.name} (owner of {alliance_id})", owner.name, None,
-                              alliance_id, lambda _l: Content("", "", ""), skip=owner.problem))  # fmt: skip
+            who = f"{owner.name} (owner of {alliance_id})"
+            items.append(_unsendable("alerts", period, who, owner))
             continue
         by_owner.setdefault(owner.address.lower(), []).append(owner)
     for address, owned in sorted(by_owner.items()):
@@ -740,6 +743,15 @@ def alert_items(
     return items
 
 
+def _unsendable(kind: str, scope: str, who: str, p: Person) -> Item:
+    """An item that is only reported (a person without a usable address)."""
+    return Item(kind, scope, who, who, p.name, None, p.alliance_id, _nothing, skip=p.problem)
+
+
+def _nothing(_link: str | None) -> Content:
+    return Content("", "", "")
+
+
 def _alerts_content(owner: Person, period: str, rows: list[tuple[str, str, str, str]]) -> Content:
     n = len(rows)
     subject = f"Alliance alerts {period}: {n} on your alliances"
@@ -755,8 +767,7 @@ def _alerts_content(owner: Person, period: str, rows: list[tuple[str, str, str, 
         f"{html_rows}</table>"
     )
     text = "\n\n".join([_hello(owner.name), first, text_rows, "-- \n" + _FOOTER]) + "\n"
-    return Content(subject, text, _html([_e(_hello(owner.name)), _e(first)]).replace(
-        "<p style=", table + "\n<p style=", 1))  # fmt: skip
+    return Content(subject, text, _html([_e(_hello(owner.name)), _e(first)], table))
 
 
 def alerts_to_owners(run: Run, period: str, *, as_of: dt.date | None = None) -> list[Delivery]:

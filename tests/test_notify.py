@@ -202,7 +202,9 @@ def test_invitations_give_each_respondent_their_own_working_link_once(store, smt
     again.mailer.close()
     assert len(server.messages) == 2
     assert {d.outcome for d in second} == {"skipped"}
-    assert all(isinstance(survey.verify(store, c), survey.RespondentContext) for c in codes.values())
+    assert all(
+        isinstance(survey.verify(store, c), survey.RespondentContext) for c in codes.values()
+    )
 
 
 def test_a_refused_recipient_does_not_stop_the_others_and_is_not_recorded(store, smtp):
@@ -307,7 +309,10 @@ def test_a_refused_login_is_one_clear_line_and_records_nothing(store, auth_smtp,
                    "--base-url", BASE], env)  # fmt: skip
     assert result.exit_code != 0
     line = result.output.strip().splitlines()[-1]
-    assert f"mail server 127.0.0.1:{env[mail.ENV_PORT]}" in line and "login as 'alliance' refused" in line
+    assert (
+        f"mail server 127.0.0.1:{env[mail.ENV_PORT]}" in line
+        and "login as 'alliance' refused" in line
+    )
     assert "Traceback" not in result.output and "wrong-password" not in result.output
     assert server.messages == []
     assert store.read("invitations").empty and notify.sent(store).empty
@@ -343,8 +348,12 @@ def test_missing_settings_are_named():
     with pytest.raises(mail.MailConfigError, match=mail.ENV_FROM):
         mail.settings_from_env({mail.ENV_HOST: "smtp.example"})
     with pytest.raises(mail.MailConfigError, match="cannot read"):
-        mail.settings_from_env(base | {mail.ENV_USER: "u", mail.ENV_PASSWORD_FILE: "/nonexistent/pw"})
-    s = mail.settings_from_env(base | {mail.ENV_TLS: "ssl", mail.ENV_USER: "u", mail.ENV_PASSWORD: "p"})
+        mail.settings_from_env(
+            base | {mail.ENV_USER: "u", mail.ENV_PASSWORD_FILE: "/nonexistent/pw"}
+        )
+    s = mail.settings_from_env(
+        base | {mail.ENV_TLS: "ssl", mail.ENV_USER: "u", mail.ENV_PASSWORD: "p"}
+    )
     assert (s.port, s.tls, s.password) == (465, "ssl", "p") and "p'" not in repr(s)
 
 
@@ -465,7 +474,10 @@ def test_reports_with_the_pdf_attached(store, smtp, tmp_path):
         "sam@corp.example",
     ]  # Sam: the alliance report and the portfolio report; Pat (partner) not without the flag
     subjects = sorted(m["Subject"] for m in server.to("sam@corp.example"))
-    assert subjects == ["Alliance portfolio report 2026-Q3", "Alliance report 2026-Q3: Cloud Co-sell"]
+    assert subjects == [
+        "Alliance portfolio report 2026-Q3",
+        "Alliance report 2026-Q3: Cloud Co-sell",
+    ]
     for msg in server.to("sam@corp.example"):
         (pdf,) = list(msg.iter_attachments())
         assert pdf.get_content_type() == "application/pdf"
@@ -477,7 +489,9 @@ def test_alerts_digest_goes_to_each_owner_with_their_alliances_only(sample_store
 
     server, env = smtp
     frames = sample_store.read_all()
-    scores = health.score_portfolio(frames, "2026-Q3", health.ScoringConfig(as_of=dt.date(2026, 10, 5)))
+    scores = health.score_portfolio(
+        frames, "2026-Q3", health.ScoringConfig(as_of=dt.date(2026, 10, 5))
+    )
     assert not scores.alerts.empty
     run = _run(sample_store, env)
     run.store.actor = Actor("cron", "alliance-kit notify alerts")
@@ -497,3 +511,60 @@ def test_alerts_digest_goes_to_each_owner_with_their_alliances_only(sample_store
     again = notify.deliver(run, notify.alert_items(run, frames, "2026-Q3", scores.alerts))
     run.mailer.close()
     assert len(server.messages) == len(sent) and "sent" not in {d.outcome for d in again}
+
+
+def test_commands_for_reports_and_alerts_on_the_sample(sample_store, smtp, tmp_path):
+    server, env = smtp
+    db = _db(sample_store)
+    reports = _reports_folder(tmp_path, "2026-Q3")
+    outbox = tmp_path / "outbox"
+    result = _cli(["notify", "alerts", "--db", db, "-p", "2026-Q3", "--dry-run", str(outbox)], env)
+    assert result.exit_code == 0, result.output
+    assert sorted(outbox.glob("*-alerts-*.eml")) and server.messages == []
+    assert notify.sent(sample_store).empty
+    args = ["notify", "reports", "--db", db, "-p", "2026-q3", "--reports", str(reports)]
+    result = _cli(args, env)  # no URL and no --attach: says what to give
+    assert result.exit_code != 0 and "--reports-url" in result.output
+    result = _cli([*args, "--reports-url", "https://reports.example"], env)
+    assert result.exit_code == 0, result.output
+    a001 = sample_store.read("alliances", {"id": "A001"}).iloc[0]
+    people = sample_store.read("people", {"alliance_id": "A001"}).set_index("name")["email"]
+    owner, sponsor = people[a001["owner"]], people[a001["our_sponsor"]]
+    assert sorted(r[0] for r, _ in server.messages) == sorted([owner, sponsor, sponsor])
+    result = _cli([*args, "--reports-url", "https://reports.example"], env)
+    assert result.exit_code == 0 and "nothing to send" not in result.output
+    assert len(server.messages) == 3  # the second run sent nothing
+    assert "already sent" in result.output
+
+
+def test_a_message_another_run_took_on_is_not_sent_twice(store, smtp):
+    """A claim left by a run still sending (or killed while sending) holds the message
+    back; --retry-interrupted sends it once the claim is old."""
+    server, env = smtp
+    ids = _portfolio(store)
+    store.insert(
+        "notifications",
+        [
+            {
+                "kind": "invitation",
+                "scope": ids["round"],
+                "recipient": ids["ana"],
+                "address": "ana@corp.example",
+                "status": "sending",
+                "claimed_at": NOW - dt.timedelta(minutes=1),
+                "sent_count": 0,
+            }
+        ],
+    )
+    run = _run(store, env)
+    done = {d.who: d for d in notify.invitations(run, ids["round"], BASE)}
+    assert done[ids["ana"]].outcome == "skipped" and "did not finish" in done[ids["ana"]].detail
+    assert done[ids["bo"]].outcome == "sent"
+    later = NOW + dt.timedelta(hours=1)
+    run = _run(store, env, now=later)
+    run.retry_interrupted = True
+    done = {d.who: d.outcome for d in notify.invitations(run, ids["round"], BASE)}
+    run.mailer.close()
+    assert done == {ids["ana"]: "sent", ids["bo"]: "skipped", ids["cy"]: "skipped"}
+    assert sorted(r[0] for r, _ in server.messages) == ["ana@corp.example", "bo@northwind.example"]
+    assert set(notify.sent(store)["status"]) == {"sent"}
