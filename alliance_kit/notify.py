@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alliance_kit import survey
+from alliance_kit import questionnaire, survey
 from alliance_kit.mail import (
     Attachment,
     Mailer,
@@ -340,12 +340,16 @@ def _hello(name: str | None) -> str:
 
 
 def _survey_content(
-    ctx: survey.RespondentContext, name: str | None, link: str | None, *, days: int, reminder: bool
+    ctx: survey.RespondentContext,
+    name: str | None,
+    link: str | None,
+    *,
+    expires: dt.datetime,
+    reminder: bool,
 ) -> Content:
     alliance = one_line(ctx.alliance_name)
     partner = one_line(ctx.partner)
     what = f"the {ctx.period} health survey of the alliance {alliance} (partner: {partner})"
-    expires = (survey.utcnow() + dt.timedelta(days=days)).date()
     closes = f" The survey closes on {ctx.closes_on:%d %B %Y}." if ctx.closes_on else ""
     if reminder:
         subject = f"Reminder: alliance health survey {alliance}, {ctx.period}"
@@ -411,7 +415,10 @@ def survey_items(
     if closed := _round_open(rnd, run.now.date()):
         raise ValueError(f"{closed}: no {kind}s are sent")
     frames = survey.survey_frames(run.store, round_id)
-    status = survey.respondent_status(frames, round_id).set_index("respondent_id")
+    n = len(questionnaire.load(rnd["questionnaire_version"]).statements)
+    # completed: submitted with a code, or every statement answered (in a workshop)
+    status = survey.respondent_status(frames, round_id, n_statements=n)
+    status = status.set_index("respondent_id")
     respondents = frames["respondents"].set_index("id")
     invs = frames["invitations"]
     live = survey._live(invs)
@@ -451,7 +458,8 @@ def survey_items(
                     )
 
         def write(link, ctx=ctx, name=name):
-            return _survey_content(ctx, name, link, days=days, reminder=kind == "reminder")
+            expires = run.now + dt.timedelta(days=days)  # as survey.invite sets it
+            return _survey_content(ctx, name, link, expires=expires, reminder=kind == "reminder")
 
         items.append(
             Item(
@@ -470,8 +478,20 @@ def survey_items(
     return items
 
 
-def invitations(run: Run, round_id: str, base_url: str, *, days: int = survey.DEFAULT_EXPIRY_DAYS):
+def check_url(url: str, what: str = "the survey page's URL") -> str:
+    """An http(s) URL without spaces or control characters (it goes into every link)."""
+    if not str(url).lower().startswith(("https://", "http://")):
+        raise ValueError(f"{what} {url!r} is not an http(s) URL")
+    if any(c.isspace() or ord(c) < 32 or c in "<>\"'" for c in url):
+        raise ValueError(f"{what} {url!r} holds spaces, quotes or control characters")
+    return url
+
+
+def invitations(
+    run: Run, round_id: str, base_url: str, *, days: int = survey.DEFAULT_EXPIRY_DAYS
+) -> list[Delivery]:
     """E-mail each respondent of a round their personal link, once."""
+    check_url(base_url)
     items = survey_items(run, round_id, "invitation", days=days)
     return deliver(run, items, link=lambda code: survey.survey_link(base_url, code), days=days)
 
@@ -486,6 +506,7 @@ def reminders(
 ):
     """Remind respondents who were invited by e-mail and have not submitted, at most once
     every ``every_days`` (counted from their last invitation or reminder), with a new link."""
+    check_url(base_url)
     if every_days < 1:
         raise ValueError("--every must be at least 1 day")
     every = dt.timedelta(days=every_days)
@@ -577,6 +598,8 @@ def report_items(
             f"say how reports reach people: --reports-url (or ${ENV_REPORTS_URL}) where the "
             "report folder is published, or --attach to attach the PDFs"
         )
+    if base_url:
+        check_url(base_url, "the reports' URL")
     manifest = _manifest(reports, period)
     entries = manifest["reports"]
     items: list[Item] = []

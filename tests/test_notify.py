@@ -568,3 +568,40 @@ def test_a_message_another_run_took_on_is_not_sent_twice(store, smtp):
     assert done == {ids["ana"]: "sent", ids["bo"]: "skipped", ids["cy"]: "skipped"}
     assert sorted(r[0] for r, _ in server.messages) == ["ana@corp.example", "bo@northwind.example"]
     assert set(notify.sent(store)["status"]) == {"sent"}
+
+
+def test_a_sparse_portfolio_names_who_cannot_be_reached_and_sends_nothing_else(
+    store, smtp, tmp_path
+):
+    """One alliance, owner only (no sponsors, nobody in the people register), a round
+    without respondents: every command finishes, says why nothing went."""
+    server, env = smtp
+    store.insert(
+        "alliances",
+        [
+            {
+                "id": "A001",
+                "name": "Solo",
+                "partner": "Lone",
+                "type": "co-sell",
+                "stage": "5 working together",
+                "start_date": dt.date(2025, 1, 1),
+                "owner": "Olga Owner",
+                "expected_revenue": 1.0,
+                "currency": "USD",
+                "importance": 1,
+            }
+        ],
+    )
+    rnd = survey.open_round(store, "A001", "2026-Q4", questionnaire_version="2026.1")
+    run = _run(store, env)
+    assert notify.invitations(run, rnd["id"], BASE) == []
+    reports = _reports_folder(tmp_path, "2026-Q3")
+    done = notify.reports_to_people(run, "2026-Q3", reports, base_url="https://r.example")
+    run.mailer.close()
+    assert [(d.who, d.outcome, d.detail) for d in done] == [
+        ("Olga Owner (owner of A001)", "skipped", "not in the people register of A001")
+    ]
+    assert server.messages == [] and notify.sent(store).empty
+    with pytest.raises(ValueError, match="is not an http"):
+        notify.invitations(run, rnd["id"], "javascript:alert(1)")

@@ -92,11 +92,10 @@ def _base_url(value: str | None, env: str, option: str, required: bool = True) -
         if required:
             raise click.UsageError(f"give {option} or set ${env}")
         return None
-    if not url.lower().startswith(("https://", "http://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=option)
-    if any(c.isspace() or ord(c) < 32 for c in url):
-        raise click.BadParameter(f"{url!r} holds spaces or control characters", param_hint=option)
-    return url
+    try:
+        return notify.check_url(url, option)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @main.group("notify")
