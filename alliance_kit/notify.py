@@ -51,6 +51,7 @@ from alliance_kit import questionnaire, survey
 from alliance_kit.mail import (
     Attachment,
     Mailer,
+    MailServerError,
     RecipientRefused,
     address_fault,
     compose,
@@ -262,6 +263,7 @@ def _deliver_one(run, item: Item, *, every, link, days) -> Delivery:
         return said("skipped", claim)
     issued: survey.IssuedCode | None = None
     earlier = pd.DataFrame()
+    handed_over = False
     try:
         url = None
         if item.respondent_id:
@@ -270,12 +272,20 @@ def _deliver_one(run, item: Item, *, every, link, days) -> Delivery:
             )
             issued = survey.invite(run.store, item.respondent_id, now=run.now, days=days)
             url = link(issued.code) if link else issued.link("")
-        run.mailer.send(_message(run, item, item.write(url)))
-    except RecipientRefused as exc:
+        msg = _message(run, item, item.write(url))
+        handed_over = True
+        run.mailer.send(msg)
+    except RecipientRefused as exc:  # the server said no to this message
         _undo(run, claim, issued, earlier)
         return said("failed", str(exc))
-    except BaseException:
+    except MailServerError:  # the server could not take it: stop the run
         _undo(run, claim, issued, earlier)
+        raise
+    except BaseException:
+        # Ctrl-C or a crash while the message was with the server: it may have gone, so
+        # the claim (and the code) stay for later runs to name; before that, all undone.
+        if not handed_over:
+            _undo(run, claim, issued, earlier)
         raise
     _mark_sent(run, claim)
     return said("sent")

@@ -32,6 +32,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        #: after this many messages, answer DATA with 421 (the server going away)
+        self.take = 1_000
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if "bounce" in address:
@@ -40,6 +42,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if len(self.messages) >= self.take:
+            return "421 4.3.2 shutting down"
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 Message accepted"
@@ -605,3 +609,32 @@ def test_a_sparse_portfolio_names_who_cannot_be_reached_and_sends_nothing_else(
     assert server.messages == [] and notify.sent(store).empty
     with pytest.raises(ValueError, match="is not an http"):
         notify.invitations(run, rnd["id"], "javascript:alert(1)")
+
+
+def test_a_server_failing_midway_stops_the_run_and_records_only_what_it_accepted(store, smtp):
+    server, env = smtp
+    ids = _portfolio(store)
+    server.take = 1
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE], env)  # fmt: skip
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"Error: mail server 127.0.0.1:{env[mail.ENV_PORT]}: message refused for now (421"
+        )
+    )
+    ((first, msg),) = server.messages
+    sent_to = notify.sent(store, "invitation")
+    assert sent_to["recipient"].tolist() == [ids["ana"]] and first == ["ana@corp.example"]
+    assert sent_to["status"].tolist() == ["sent"]
+    code = _link_code(msg)
+    assert isinstance(survey.verify(store, code), survey.RespondentContext)
+    bo = store.read("invitations", {"respondent_id": ids["bo"]})
+    assert bo["revoked_at"].notna().all()  # Bo's undelivered code was withdrawn
+    server.take = 1_000  # the server is back: the next run sends Bo's only
+    result = _cli(["notify", "invitations", "--db", _db(store), "--round", ids["round"],
+                   "--base-url", BASE], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [r for r, _ in server.messages] == [["ana@corp.example"], ["bo@northwind.example"]]
