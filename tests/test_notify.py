@@ -638,3 +638,32 @@ def test_a_server_failing_midway_stops_the_run_and_records_only_what_it_accepted
                    "--base-url", BASE], env)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [r for r, _ in server.messages] == [["ana@corp.example"], ["bo@northwind.example"]]
+
+
+@pytest.mark.parametrize(
+    ("tls", "said"),
+    [
+        ("starttls", "STARTTLS extension not supported by server"),
+        ("ssl", "TLS failed"),
+    ],
+)
+def test_a_tls_mode_the_server_does_not_speak_is_named(smtp, tls, said):
+    server, env = smtp
+    mailer = mail.SmtpMailer(mail.settings_from_env(env | {mail.ENV_TLS: tls}))
+    with pytest.raises(mail.MailServerError) as err:
+        mailer.connect()
+    assert str(err.value).startswith(f"mail server 127.0.0.1:{env[mail.ENV_PORT]}: ")
+    assert said in str(err.value) and mail.ENV_TLS in str(err.value)
+    assert server.messages == []
+
+
+def test_a_respondent_address_is_checked_where_it_is_typed(store):
+    ids = _portfolio(store)
+    for bad in ("ana", "ana@corp.example\r\nBcc: x@evil.example", "a b@corp.example"):
+        with pytest.raises(ValueError, match="e-mail address cannot be stored"):
+            survey.add_respondent(store, ids["round"], "us", email=bad)
+    args = ["survey", "add-respondent", "--db", _db(store), "--round", ids["round"]]
+    result = CliRunner().invoke(main, [*args, "--side", "us", "--email", "dee@corp.example"])
+    assert result.exit_code == 0, result.output
+    rid = result.output.strip()
+    assert store.read("respondents", {"id": rid}).iloc[0]["email"] == "dee@corp.example"
