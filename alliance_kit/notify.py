@@ -356,6 +356,7 @@ def _survey_content(
     *,
     expires: dt.datetime,
     reminder: bool,
+    statements: int,
 ) -> Content:
     alliance = one_line(ctx.alliance_name)
     partner = one_line(ctx.partner)
@@ -371,7 +372,7 @@ def _survey_content(
     else:
         subject = f"Alliance health survey {alliance}, {ctx.period}"
         first = (
-            f"You are invited to {what}: 24 statements on how the alliance works, each "
+            f"You are invited to {what}: {statements} statements on how the alliance works, each "
             'answered 1 to 5 or "don\'t know". Your answers are saved as you go; the same '
             "link brings you back."
         )
@@ -469,7 +470,9 @@ def survey_items(
 
         def write(link, ctx=ctx, name=name):
             expires = run.now + dt.timedelta(days=days)  # as survey.invite sets it
-            return _survey_content(ctx, name, link, expires=expires, reminder=kind == "reminder")
+            return _survey_content(
+                ctx, name, link, expires=expires, reminder=kind == "reminder", statements=n
+            )
 
         items.append(
             Item(
@@ -542,11 +545,17 @@ class Person:
     problem: str | None = None
 
 
-def people_of(frames: Mapping[str, pd.DataFrame], alliance_id: str, *, partner: bool = False):
+def people_of(
+    frames: Mapping[str, pd.DataFrame], alliance_id: str, *, partner: bool = False
+) -> list[Person]:
     """The owner and sponsors of an alliance, with the address the people register holds
     for each (matched by name within the alliance, on their side). An alliance names its
-    owner and sponsors as text; their e-mail addresses live in ``people``."""
-    a = frames["alliances"].set_index("id").loc[alliance_id]
+    owner and sponsors as text; their e-mail addresses live in ``people``. An alliance
+    the store no longer holds has nobody."""
+    alliances = frames["alliances"].set_index("id")
+    if alliance_id not in alliances.index:
+        return []
+    a = alliances.loc[alliance_id]
     people = frames["people"]
     people = people[people["alliance_id"] == alliance_id]
     roles = [("owner", "owner", "us"), ("our sponsor", "our_sponsor", "us")]
@@ -749,7 +758,9 @@ def alert_items(
     for alliance_id in sorted(set(alerts["alliance_id"])):
         if alliance_id not in names.index:
             continue
-        owner = next(p for p in people_of(frames, alliance_id) if p.role == "owner")
+        owner = next((p for p in people_of(frames, alliance_id) if p.role == "owner"), None)
+        if owner is None:
+            continue
         if owner.address is None:
             who = f"{owner.name} (owner of {alliance_id})"
             items.append(_unsendable("alerts", period, who, owner))
