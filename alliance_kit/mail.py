@@ -141,6 +141,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> SmtpSettings:
     except ValueError:
         raise MailConfigError(f"{ENV_TIMEOUT} must be a number of seconds") from None
     user = (env.get(ENV_USER) or "").strip() or None
+    if user and tls == "none" and host not in ("localhost", "127.0.0.1", "::1"):
+        raise MailConfigError(
+            f"{ENV_TLS}=none would send the password for {ENV_USER} unencrypted to {host}: "
+            "use starttls or ssl (none with a login only for a relay on this machine)"
+        )
     password = _password(env) if user else None
     return SmtpSettings(host, port, tls, user, password, sender_from(env), timeout)
 

@@ -355,6 +355,10 @@ def test_missing_settings_are_named():
         mail.settings_from_env(
             base | {mail.ENV_USER: "u", mail.ENV_PASSWORD_FILE: "/nonexistent/pw"}
         )
+    with pytest.raises(mail.MailConfigError, match="unencrypted"):
+        mail.settings_from_env(
+            base | {mail.ENV_TLS: "none", mail.ENV_USER: "u", mail.ENV_PASSWORD: "p"}
+        )
     s = mail.settings_from_env(
         base | {mail.ENV_TLS: "ssl", mail.ENV_USER: "u", mail.ENV_PASSWORD: "p"}
     )
