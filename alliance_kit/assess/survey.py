@@ -141,7 +141,8 @@ def hash_code(code: str) -> str:
 # --- rounds and respondents ----------------------------------------------------------
 
 
-def _one(frame: pd.DataFrame) -> dict[str, Any] | None:
+def first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The frame's first row as a dict, missing values as None (None for no row)."""
     if frame.empty:
         return None
     row = frame.iloc[0].to_dict()
@@ -150,7 +151,7 @@ def _one(frame: pd.DataFrame) -> dict[str, Any] | None:
 
 def find_round(store: Store, alliance_id: str, period: str) -> dict[str, Any] | None:
     rounds = store.read("assessment_rounds", {"alliance_id": alliance_id, "period": period})
-    return _one(rounds.sort_values("opened_on", ascending=False))
+    return first_row(rounds.sort_values("opened_on", ascending=False))
 
 
 def open_round(
@@ -214,7 +215,7 @@ def workshop_round(
     if period is None:
         rounds = store.read("assessment_rounds", {"alliance_id": alliance})
         if not rounds.empty:
-            return _one(rounds.sort_values(["period", "opened_on"], ascending=False))
+            return first_row(rounds.sort_values(["period", "opened_on"], ascending=False))
         period = periods.last_closed(today)
     return open_round(store, alliance, period, opened_on=today)
 
@@ -222,7 +223,7 @@ def workshop_round(
 def round_summary(store: Store, round_id: str) -> dict[str, Any]:
     """A round with its alliance's name and partner (for headings)."""
     rnd = _require_round(store, round_id)
-    alliance = _one(store.read("alliances", {"id": rnd["alliance_id"]})) or {}
+    alliance = first_row(store.read("alliances", {"id": rnd["alliance_id"]})) or {}
     return rnd | {"alliance_name": alliance.get("name"), "partner": alliance.get("partner")}
 
 
@@ -234,7 +235,7 @@ def close_round(store: Store, round_id: str, on: dt.date) -> None:
 
 
 def _require_round(store: Store, round_id: str) -> dict[str, Any]:
-    rnd = _one(store.read("assessment_rounds", {"id": round_id}))
+    rnd = first_row(store.read("assessment_rounds", {"id": round_id}))
     if rnd is None:
         raise ValueError(f"no assessment round with id {round_id!r}")
     return rnd
@@ -248,8 +249,10 @@ def add_respondent(
     role: str | None = None,
     org_level: str | None = None,
     label: str | None = None,
+    email: str | None = None,
 ) -> str:
-    """Add a respondent to a round; returns the new respondent id."""
+    """Add a respondent to a round; returns the new respondent id. ``email`` is where
+    ``alliance-kit notify`` sends their invitation."""
     _require_round(store, round_id)
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
@@ -258,6 +261,11 @@ def add_respondent(
     for name, value in (("role", role), ("label", label)):
         if fault := text_fault(value):
             raise ValueError(f"the {name} '{visible(value)}' cannot be stored: expected {fault}")
+    if email:
+        from alliance_kit.records.model import address_fault
+
+        if fault := address_fault(email):
+            raise ValueError(f"the e-mail address cannot be stored: {fault}")
     rid = store.next_id("respondents", "RSP-")
     store.insert(
         "respondents",
@@ -269,6 +277,7 @@ def add_respondent(
                 "role": role or None,
                 "org_level": org_level or None,
                 "label": label or None,
+                "email": email.strip() if email else None,
             }
         ],
     )
@@ -303,7 +312,7 @@ def invite(
         "revoked_at": None,
         "submitted_at": None,
     }
-    earlier = _live(store.read("invitations", {"respondent_id": respondent_id}))
+    earlier = live_invitations(store.read("invitations", {"respondent_id": respondent_id}))
     with store.transaction() as conn:
         if not earlier.empty:
             store.upsert("invitations", earlier.assign(revoked_at=now), conn=conn)
@@ -311,7 +320,8 @@ def invite(
     return IssuedCode(row["id"], respondent_id, code, row["expires_at"])
 
 
-def _live(invitations: pd.DataFrame) -> pd.DataFrame:
+def live_invitations(invitations: pd.DataFrame) -> pd.DataFrame:
+    """The invitations neither revoked nor used to submit."""
     return invitations[invitations["revoked_at"].isna() & invitations["submitted_at"].isna()]
 
 
@@ -346,7 +356,7 @@ def verify(
     code = (code or "").strip()
     if not code or len(code) > 200:
         return Refusal("invalid")
-    inv = _one(store.read("invitations", {"code_hash": hash_code(code)}))
+    inv = first_row(store.read("invitations", {"code_hash": hash_code(code)}))
     if inv is None:
         return Refusal("invalid")
     if inv["revoked_at"] is not None:
@@ -367,11 +377,11 @@ def respondent_context(
     store: Store, respondent_id: str, *, invitation: Mapping[str, Any] | None = None
 ) -> RespondentContext | None:
     """A respondent with their round and alliance (for the workbook and the survey page)."""
-    resp = _one(store.read("respondents", {"id": respondent_id}))
+    resp = first_row(store.read("respondents", {"id": respondent_id}))
     if resp is None:
         return None
-    rnd = _one(store.read("assessment_rounds", {"id": resp["round_id"]}))
-    alliance = _one(store.read("alliances", {"id": rnd["alliance_id"]})) if rnd else None
+    rnd = first_row(store.read("assessment_rounds", {"id": resp["round_id"]}))
+    alliance = first_row(store.read("alliances", {"id": rnd["alliance_id"]})) if rnd else None
     if rnd is None or alliance is None:
         return None
     closes = rnd["closes_on"]

@@ -74,11 +74,14 @@ def open_round(db, alliance, period, closes, version) -> None:
 @click.option("--role", default=None, help="sponsor, finance, operations, ...")
 @click.option("--level", type=click.Choice(ORG_LEVELS), default=None, help="Org level.")
 @click.option("--label", default=None, help="Name or initials, never shown with answers.")
-def add_respondent(db, round_id, side, role, level, label) -> None:
+@click.option("--email", default=None, help="Where `alliance-kit notify` sends the invitation.")
+def add_respondent(db, round_id, side, role, level, label, email) -> None:
     """Add a respondent to a round; prints the respondent id."""
     store = store_for(db)
     round_id = _round_id(store, round_id)
-    rid = survey.add_respondent(store, round_id, side, role=role, org_level=level, label=label)
+    rid = survey.add_respondent(
+        store, round_id, side, role=role, org_level=level, label=label, email=email
+    )
     click.echo(rid)
 
 

@@ -63,6 +63,19 @@ SIDES = ("us", "partner")
 #: hazard: one horizon for the health model's risk and the business case.
 ALLIANCE_LIFE_YEARS = 5.0
 
+#: One plain e-mail address (no display name, no list): what a person's or respondent's
+#: address must be before anything is sent to it.
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
+
+
+def address_fault(address: str | None) -> str | None:
+    """What is wrong with an e-mail address, or None when it is one plain address."""
+    if address is None or not str(address).strip():
+        return "no e-mail address"
+    if len(address) > 254 or not _ADDRESS.match(address.strip()):
+        return f"{address!r} is not one e-mail address like name@example.com"
+    return None
+
 
 def _iso_currencies() -> dict[str, str]:
     """Code -> name of the ISO 4217 currencies in force, from pycountry (which follows the
@@ -840,6 +853,9 @@ class Respondent(Versioned, Base):
     role: Mapped[str | None] = _text("role (sponsor, finance, operations, ...)", length=200)
     org_level: Mapped[str | None] = _text("organizational level", choices=ORG_LEVELS, length=20)
     label: Mapped[str | None] = _text("name or label, never shown with answers", length=200)
+    email: Mapped[str | None] = _text(
+        "e-mail address for the invitation and reminders (alliance-kit notify)", length=200
+    )
 
 
 class Answer(Versioned, Base):
@@ -889,6 +905,24 @@ class Outcome(Versioned, Base):
     )
     ended_on: Mapped[dt.date] = _date("date it ended", nullable=False)
     notes: Mapped[str | None] = _text("what happened")
+
+
+class Notification(Versioned, Base):
+    """One message ``alliance-kit notify`` sends once per recipient, kind and round or
+    period (reminders: again after some days). ``status`` is ``sending`` from the moment a
+    run takes the message on until the mail server accepted it (then ``sent``), so two
+    runs at once never both send it. Never holds a code or a message body."""
+
+    __tablename__ = "notifications"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320), primary_key=True)
+    alliance_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    address: Mapped[str] = mapped_column(String(320), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    sent_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 # --- change history ----------------------------------------------------------------------

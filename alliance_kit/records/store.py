@@ -800,6 +800,9 @@ class Store:
 
 
 TABLES_WITH_SECRETS: dict[str, Table] = {"invitations": Base.metadata.tables["invitations"]}
+#: What ``alliance-kit notify`` sent (alliance_kit.delivery.notify): written through the store with
+#: its history, but neither a record type (never imported, exported or replaced) nor a secret.
+TABLES_OUTBOX: dict[str, Table] = {"notifications": Base.metadata.tables["notifications"]}
 
 
 # --- history and versions ----------------------------------------------------------------
@@ -1233,7 +1236,9 @@ def _default(col: Any) -> Any:
 
 def _table(name: str) -> Table:
     """A record table, or a secrets table (read and written by name, never bulk-exported)."""
-    return TABLES[name] if name in TABLES else TABLES_WITH_SECRETS[name]
+    if name in TABLES:
+        return TABLES[name]
+    return TABLES_WITH_SECRETS[name] if name in TABLES_WITH_SECRETS else TABLES_OUTBOX[name]
 
 
 def _missing_sqlite_file(url: str) -> Path | None:
