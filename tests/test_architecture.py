@@ -8,9 +8,12 @@ docs/architecture.md explains the layers.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+
+from alliance_kit._moved import MOVED
 
 PACKAGE = Path(__file__).resolve().parents[1] / "alliance_kit"
 PRINCIPLES = ("imagine", "align", "succeed", "assess")
@@ -61,7 +64,7 @@ def imports_of(path: Path, known: dict[str, Path]) -> set[str]:
 
 def layer(name: str) -> int:
     top = name.split(".")[0]
-    if name in ("", "config"):
+    if name in ("", "config", "_moved"):
         return 0
     if top == "records":
         return 1
@@ -148,3 +151,47 @@ def test_the_checker_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
     assert "views.charts" in deps  # imported inside business_case_document()
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}}
     assert _cycle(graph) == ["a", "b", "c", "a"]
+
+
+def test_old_paths_import_the_moved_module_with_a_warning() -> None:
+    """A notebook copied before the layered layout still runs, and is told what to change."""
+    import importlib
+    import sys
+    import warnings
+
+    from alliance_kit.assess import health
+    from alliance_kit.views import widgets
+
+    for old in ("health", "widgets"):
+        sys.modules.pop(f"alliance_kit.{old}", None)
+        vars(importlib.import_module("alliance_kit")).pop(old, None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from alliance_kit import health as old_health  # noqa: PLC0415
+
+        old_widgets = importlib.import_module("alliance_kit.widgets")
+    assert old_health is health and old_widgets is widgets
+    said = [str(w.message) for w in caught if w.category is DeprecationWarning]
+    assert "alliance_kit.health moved to alliance_kit.assess.health" in said[0]
+    assert any("alliance_kit.widgets moved to alliance_kit.views.widgets" in s for s in said)
+    assert set(MOVED.values()) <= set(GRAPH), "every new path exists"
+
+
+OLD_NAMES = "|".join(MOVED)
+OLD_IMPORT = re.compile(
+    rf"from alliance_kit import [^\n]*\b(?:{OLD_NAMES})\b|alliance_kit\.(?:{OLD_NAMES})\b"
+)
+
+
+def test_nothing_in_the_repository_uses_an_old_path() -> None:
+    root = PACKAGE.parent
+    files = [*root.glob("alliance_kit/**/*.py"), *root.glob("tests/**/*.py"),
+             *root.glob("bench/*.py"), *root.glob("notebooks/**/*.ipynb")]  # fmt: skip
+    found = []
+    for f in files:
+        if f.name in ("_moved.py", "test_architecture.py") or f == PACKAGE / "__init__.py":
+            continue
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if OLD_IMPORT.search(line) and "alliance_kit.sqlite" not in line:
+                found.append(f"{f.relative_to(root)}: {line.strip()}")
+    assert not found, found
