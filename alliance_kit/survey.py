@@ -118,15 +118,21 @@ class IssuedCode:
     respondent_id: str
     code: str
     expires_at: dt.datetime
+    round_id: str | None = None
 
     def link(self, base_url: str) -> str:
-        """The survey page link carrying this code (base_url as served, e.g. by Voila)."""
-        return survey_link(base_url, self.code)
+        """The survey page link carrying this code (base_url as served by `survey serve`)."""
+        return survey_link(base_url, self.code, self.round_id)
 
 
-def survey_link(base_url: str, code: str) -> str:
+def survey_link(base_url: str, code: str, round_id: str | None = None) -> str:
+    """The one place a respondent's link is built: ``BASE?code=CODE&round=ROUND``. The
+    round lets the survey page count wrong codes per round; a link without it works too."""
+    from urllib.parse import quote
+
     sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}code={code}"
+    tail = f"&round={quote(round_id, safe='')}" if round_id else ""
+    return f"{base_url}{sep}code={code}{tail}"
 
 
 def utcnow() -> dt.datetime:
@@ -289,7 +295,8 @@ def invite(
 
     The plain code is in the returned value only: send it, do not keep it.
     """
-    if store.read("respondents", {"id": respondent_id}).empty:
+    respondent = store.read("respondents", {"id": respondent_id})
+    if respondent.empty:
         raise ValueError(f"no respondent with id {respondent_id!r}")
     if days < 1:
         raise ValueError("an invitation must be valid for at least one day")
@@ -308,7 +315,8 @@ def invite(
         if not earlier.empty:
             store.upsert("invitations", earlier.assign(revoked_at=now), conn=conn)
         store.insert("invitations", [row], conn=conn)
-    return IssuedCode(row["id"], respondent_id, code, row["expires_at"])
+    round_id = str(respondent["round_id"].iloc[0])
+    return IssuedCode(row["id"], respondent_id, code, row["expires_at"], round_id)
 
 
 def _live(invitations: pd.DataFrame) -> pd.DataFrame:

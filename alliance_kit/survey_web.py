@@ -270,8 +270,9 @@ class StartHandler(PageHandler):
         round_id = (round_id or "").strip()[:40] or None
         guard = self.guard
         if guard.per_address.locked(address) or (round_id and guard.per_round.locked(round_id)):
-            self.page("message.html.j2", 429, kind="refusal ak-locked", title="Please wait",
-                      text=LOCKED)  # fmt: skip
+            self.page(
+                "message.html.j2", 429, kind="refusal ak-locked", title="Please wait", text=LOCKED
+            )
             return
         ctx = survey.verify(self.store, code, self.clock())
         if isinstance(ctx, survey.RespondentContext) and round_id and ctx.round_id != round_id:
@@ -286,9 +287,10 @@ class StartHandler(PageHandler):
                     locked = guard.per_round.add(round_id) or locked
                 if locked:
                     logging.getLogger(__name__).warning(
-                        "wrong survey codes: locked out %s%s", address,
+                        "wrong survey codes: locked out %s%s",
+                        address,
                         f" and round {round_id}" if round_id else "",
-                    )  # fmt: skip
+                    )
             self.refusal(ctx, round_id)
             return
         self.start_session(code.strip())
@@ -312,7 +314,9 @@ class SectionHandler(PageHandler):
         q = self.questionnaire(ctx)
         crack = self.crack(q, number)
         answers = own(self.store, ctx.respondent_id)
-        self.show(ctx, q, int(number), crack, answers, {}, saved=bool(self.get_argument("saved", "")))
+        self.show(
+            ctx, q, int(number), crack, answers, {}, saved=bool(self.get_argument("saved", ""))
+        )
 
     def post(self, number: str) -> None:
         found = self.respondent()
@@ -337,8 +341,15 @@ class SectionHandler(PageHandler):
                 continue
             try:
                 score = parse_score(raw_score)
-                survey.save_answer(self.store, ctx.respondent_id, st.id, score, comment,
-                                   statement_ids=ids, now=self.clock())  # fmt: skip
+                survey.save_answer(
+                    self.store,
+                    ctx.respondent_id,
+                    st.id,
+                    score,
+                    comment,
+                    statement_ids=ids,
+                    now=self.clock(),
+                )
             except survey.AnswerRefused as exc:
                 errors[st.id] = f"Not saved: {exc}"
         if errors:
@@ -378,8 +389,14 @@ class SectionHandler(PageHandler):
         items = []
         for st in q.by_crack(crack):
             shown = typed.get(st.id) or answers.get(st.id) or {"choice": None, "comment": ""}
-            items.append({"statement": st, "choice": shown["choice"],
-                          "comment": shown["comment"] or "", "error": (errors or {}).get(st.id)})  # fmt: skip
+            items.append(
+                {
+                    "statement": st,
+                    "choice": shown["choice"],
+                    "comment": shown["comment"] or "",
+                    "error": (errors or {}).get(st.id),
+                }
+            )
         c = q.cracks.get(crack)
         self.page(
             "section.html.j2",
@@ -408,18 +425,18 @@ class ReviewHandler(PageHandler):
         _, ctx = found
         self.show(ctx)
 
-    def show(self, ctx: survey.RespondentContext, error: str | None = None,
-             status: int = 200) -> None:  # fmt: skip
+    def show(
+        self, ctx: survey.RespondentContext, error: str | None = None, status: int = 200
+    ) -> None:
         q = self.questionnaire(ctx)
         answers = own(self.store, ctx.respondent_id)
         groups = []
         for number, crack in enumerate(sections(q), start=1):
             c = q.cracks.get(crack)
-            rows = [
-                {"statement": st, "answer": answers.get(st.id)} for st in q.by_crack(crack)
-            ]
-            groups.append({"number": number, "name": c.name if c else f"Crack {crack}",
-                           "rows": rows})  # fmt: skip
+            rows = [{"statement": st, "answer": answers.get(st.id)} for st in q.by_crack(crack)]
+            groups.append(
+                {"number": number, "name": c.name if c else f"Crack {crack}", "rows": rows}
+            )
         self.page(
             "review.html.j2",
             status,
@@ -452,8 +469,7 @@ class SubmitHandler(ReviewHandler):
             survey.submit(self.store, code, self.clock())
         except ValueError as exc:
             self.end_session()
-            self.page("message.html.j2", 409, kind="refusal", title="Not submitted",
-                      text=str(exc))  # fmt: skip
+            self.page("message.html.j2", 409, kind="refusal", title="Not submitted", text=str(exc))
             return
         self.end_session()
         missing = len(q.statements) - len(answers)
@@ -490,8 +506,10 @@ def own(store: Store, respondent_id: str) -> dict[str, dict[str, Any]]:
     out = {}
     for row in survey.own_answers(store, respondent_id).itertuples(index=False):
         choice = DONT_KNOW if pd.isna(row.score) else str(int(row.score))
-        out[row.statement_id] = {"choice": choice,
-                                 "comment": "" if row.comment is None else str(row.comment)}  # fmt: skip
+        out[row.statement_id] = {
+            "choice": choice,
+            "comment": "" if row.comment is None else str(row.comment),
+        }
     return out
 
 
@@ -500,8 +518,14 @@ def section_links(q: Questionnaire, answers: dict[str, Any]) -> list[dict[str, A
     for number, crack in enumerate(sections(q), start=1):
         ids = [s.id for s in q.by_crack(crack)]
         c = q.cracks.get(crack)
-        out.append({"number": number, "name": c.short if c else f"Crack {crack}",
-                    "done": sum(i in answers for i in ids), "total": len(ids)})  # fmt: skip
+        out.append(
+            {
+                "number": number,
+                "name": c.short if c else f"Crack {crack}",
+                "done": sum(i in answers for i in ids),
+                "total": len(ids),
+            }
+        )
     return out
 
 
@@ -549,10 +573,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m alliance_kit.survey_web")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ip", default="127.0.0.1")
-    parser.add_argument("--xheaders", action="store_true",
-                        help="Trust X-Real-Ip/X-Forwarded-For (only behind a proxy).")  # fmt: skip
+    parser.add_argument(
+        "--xheaders",
+        action="store_true",
+        help="Trust X-Real-Ip/X-Forwarded-For (only behind a proxy).",
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="[survey %(asctime)s] %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="[survey %(asctime)s] %(message)s")
+    for name in ("tornado.access", __name__):
+        logging.getLogger(name).setLevel(logging.INFO)
     web_guard.install_log_redaction()
     store = open_store(os.environ.get(config.ENV_DB))
     # Answers are recorded under no one's name: respondents are anonymous.
