@@ -77,6 +77,7 @@ NO_SESSION = (
     "Your session has ended (or this browser has none). Open the link from your "
     "invitation again, or enter your code below: your saved answers are kept."
 )
+NO_ROUND = "(codes entered without a round)"
 LOCKED = "Too many wrong codes were tried; try again later or ask the alliance manager."
 
 
@@ -242,6 +243,11 @@ class PageHandler(tornado.web.RequestHandler):
     def questionnaire(self, ctx: survey.RespondentContext) -> Questionnaire:
         return self.load(ctx.questionnaire_version)
 
+    def locked(self) -> None:
+        self.page(
+            "message.html.j2", 429, kind="refusal ak-locked", title="Please wait", text=LOCKED
+        )
+
 
 class NotFoundHandler(PageHandler):
     def prepare(self) -> None:
@@ -265,14 +271,15 @@ class StartHandler(PageHandler):
 
     def open(self, code: str, round_id: str | None, *, counted: bool = True) -> None:
         """Check a code; valid: start the session and go to the first page left to answer.
-        A wrong code counts against the address and the round (the link's)."""
+        A wrong code counts against the address and the round the link names (codes
+        entered without a round share one counter, so a round cannot be attacked around
+        its own counter). ``counted=False``: the code of a running session, not locked."""
         address = self.request.remote_ip or "?"
         round_id = (round_id or "").strip()[:40] or None
+        round_key = round_id or NO_ROUND
         guard = self.guard
-        if guard.per_address.locked(address) or (round_id and guard.per_round.locked(round_id)):
-            self.page(
-                "message.html.j2", 429, kind="refusal ak-locked", title="Please wait", text=LOCKED
-            )
+        if counted and (guard.per_address.locked(address) or guard.per_round.locked(round_key)):
+            self.locked()
             return
         ctx = survey.verify(self.store, code, self.clock())
         if isinstance(ctx, survey.RespondentContext) and round_id and ctx.round_id != round_id:
@@ -282,15 +289,14 @@ class StartHandler(PageHandler):
             if counted:
                 guard.per_address.prune()
                 guard.per_round.prune()
-                locked = guard.per_address.add(address)
-                if round_id:
-                    locked = guard.per_round.add(round_id) or locked
-                if locked:
+                by_address = guard.per_address.add(address)
+                by_round = guard.per_round.add(round_key)
+                if by_address or by_round:
                     logging.getLogger(__name__).warning(
-                        "wrong survey codes: locked out %s%s",
-                        address,
-                        f" and round {round_id}" if round_id else "",
+                        "wrong survey codes: locked out %s", address if by_address else round_key
                     )
+                    self.locked()
+                    return
             self.refusal(ctx, round_id)
             return
         self.start_session(code.strip())
@@ -594,7 +600,6 @@ def main(argv: list[str] | None = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        logging.getLogger(__name__).info("survey page on http://%s:%d/", args.ip, args.port)
         await stop.wait()
 
     asyncio.run(run())
