@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import pandas as pd
 import tornado.web
 
 from alliance_kit import config, survey, web_guard
@@ -301,7 +300,9 @@ class StartHandler(PageHandler):
             return
         self.start_session(code.strip())
         q = self.questionnaire(ctx)
-        answered = set(survey.own_answers(self.store, ctx.respondent_id)["statement_id"])
+        answered = {
+            r["statement_id"] for r in survey.own_answer_rows(self.store, ctx.respondent_id)
+        }
         for number, crack in enumerate(sections(q), start=1):
             if any(s.id not in answered for s in q.by_crack(crack)):
                 self.redirect(f"/section/{number}", status=303)
@@ -334,6 +335,7 @@ class SectionHandler(PageHandler):
         ids = frozenset(s.id for s in q.statements)
         typed: dict[str, dict[str, Any]] = {}
         errors: dict[str, str] = {}
+        given: list[tuple[str, int | None, str | None]] = []
         for st in q.by_crack(crack):
             raw_score = self.get_body_argument(f"score_{st.id}", "").strip()
             comment = self.get_body_argument(f"comment_{st.id}", "")
@@ -346,18 +348,14 @@ class SectionHandler(PageHandler):
                     )
                 continue
             try:
-                score = parse_score(raw_score)
-                survey.save_answer(
-                    self.store,
-                    ctx.respondent_id,
-                    st.id,
-                    score,
-                    comment,
-                    statement_ids=ids,
-                    now=self.clock(),
-                )
+                given.append((st.id, parse_score(raw_score), comment))
             except survey.AnswerRefused as exc:
                 errors[st.id] = f"Not saved: {exc}"
+        # the page's valid answers in one transaction; refused ones are named
+        refused = survey.save_answers(
+            self.store, ctx.respondent_id, given, statement_ids=ids, now=self.clock()
+        )
+        errors |= {sid: f"Not saved: {text}" for sid, text in refused.items()}
         if errors:
             answers = own(self.store, ctx.respondent_id)
             self.show(ctx, q, int(number), crack, answers, typed, errors=errors, status=400)
@@ -510,11 +508,11 @@ def parse_score(raw: str) -> int | None:
 def own(store: Store, respondent_id: str) -> dict[str, dict[str, Any]]:
     """This respondent's answers by statement: choice ("1".."5" or "dk") and comment."""
     out = {}
-    for row in survey.own_answers(store, respondent_id).itertuples(index=False):
-        choice = DONT_KNOW if pd.isna(row.score) else str(int(row.score))
-        out[row.statement_id] = {
-            "choice": choice,
-            "comment": "" if row.comment is None else str(row.comment),
+    for row in survey.own_answer_rows(store, respondent_id):
+        score, comment = row["score"], row["comment"]
+        out[row["statement_id"]] = {
+            "choice": DONT_KNOW if score is None else str(int(score)),
+            "comment": "" if comment is None else str(comment),
         }
     return out
 
