@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import random
@@ -117,10 +118,8 @@ class RssSampler:
 
         total = 0
         for p in [self.proc, *self.proc.children(recursive=True)]:
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
-            except psutil.Error:
-                pass
         return total / 2**20
 
     def _run(self) -> None:
@@ -428,8 +427,9 @@ def main() -> None:
             f"submitted: {'ok' if vs['ok'] else 'MISMATCH'}"
         )
         per_form = f["server_rss_peak_mb"] / f["respondents"]
+        ratio = v["first_page_p95_s"] / f["first_page_p95_s"]
         print(
-            f"\nratios: first page p95 Voila/form {v['first_page_p95_s'] / f['first_page_p95_s']:.0f}x; "
+            f"\nratios: first page p95 Voila/form {ratio:.0f}x; "
             f"memory per respondent Voila {v['rss_per_respondent_mb']:.0f} MB vs form "
             f"{per_form:.1f} MB (whole server / respondents)"
         )
