@@ -41,6 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "survey" / "survey.ipynb"
 PERIOD = "2026-Q3"
+#: How long a Voila respondent waits for the form (or a click) before giving up.
+VOILA_TIMEOUT_MS = 300_000
 
 
 # --- the round -------------------------------------------------------------------------------
@@ -117,7 +119,11 @@ class RssSampler:
         import psutil
 
         total = 0
-        for p in [self.proc, *self.proc.children(recursive=True)]:
+        try:
+            procs = [self.proc, *self.proc.children(recursive=True)]
+        except psutil.Error:  # the server is stopping
+            return self.last
+        for p in procs:
             with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
         return total / 2**20
@@ -288,11 +294,24 @@ def bench_form(db: str, round_id: str, codes: list[str], think: float = 0.0) -> 
 
 
 async def voila_respondent(browser, link: str, ids: list[str]) -> dict:
+    try:
+        return await _voila_respondent(browser, link, ids)
+    except Exception as exc:  # noqa: BLE001 - a respondent who never got through is a figure
+        return {"failed": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
+
+
+async def _voila_respondent(browser, link: str, ids: list[str]) -> dict:
     page = await (await browser.new_context(viewport={"width": 1200, "height": 1000})).new_page()
-    page.set_default_timeout(300_000)
+    page.set_default_timeout(VOILA_TIMEOUT_MS)
     t0 = time.perf_counter()
     await page.goto(link)
-    await page.wait_for_selector(".ak-item-C1-1")
+    try:
+        await page.wait_for_selector(".ak-item-C1-1")
+    except Exception as exc:
+        shown = (await page.locator("body").inner_text())[:300].replace("\n", " | ")
+        raise RuntimeError(
+            f"no form after {time.perf_counter() - t0:.0f} s; page: {shown}"
+        ) from exc
     first = time.perf_counter() - t0
     for sid in ids:
         item = page.locator(f".ak-item-{sid.replace('.', '-')}")
@@ -329,13 +348,12 @@ def bench_voila(db: str, codes: list[str]) -> dict:
     q = questionnaire.load("2026.1")
     port = free_port()
     cmd = voila_command(NOTEBOOK, port, db, None, preheat=0)  # as `survey serve --voila`
-    proc = subprocess.Popen(
-        cmd.argv,
-        env=cmd.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = ROOT / "bench" / "out" / "survey_voila.log"  # Voila's log, to see why a page stalls
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(
+            cmd.argv, env=cmd.env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         wait_listening(cmd.url, proc)
         sampler = RssSampler(proc.pid)
@@ -347,9 +365,10 @@ def bench_voila(db: str, codes: list[str]) -> dict:
         peak = sampler.stop()
     finally:
         stop_processes([proc], grace=5)
-    firsts = [r["first"] for r in run["results"]]
+    firsts = [r["first"] for r in run["results"] if "first" in r] or [float("nan")]
     return {
         "respondents": len(codes),
+        "failed": [r["failed"] for r in run["results"] if "failed" in r],
         "first_page_p50_s": statistics.median(firsts),
         "first_page_p95_s": pct(firsts, 0.95),
         "total_s": run["wall"],
@@ -360,27 +379,7 @@ def bench_voila(db: str, codes: list[str]) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--respondents", type=int, default=100)
-    parser.add_argument("--voila", type=int, default=10, help="0 skips the Voila page")
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=0.0,
-        help="Mean seconds a respondent spends on a page before sending it (0: none, the "
-        "worst case; everyone still opens the link at the same moment).",
-    )
-    args = parser.parse_args()
-    results: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "form.sqlite")
-        round_id, codes = make_round(db, args.respondents)
-        results["form"] = f = bench_form(db, round_id, codes, args.think)
-        if args.voila:
-            vdb = str(Path(tmp) / "voila.sqlite")
-            _, vcodes = make_round(vdb, args.voila)
-            results["voila"] = bench_voila(vdb, vcodes)
+def print_form(f: dict) -> None:
     print(
         f"survey web form, {f['respondents']} respondents at once "
         f"({f['pages']} pages: link, 6 sections of 4 statements, submit; think time "
@@ -408,14 +407,18 @@ def main() -> None:
         f"duplicates, {s['respondents_complete']} complete, {s['submitted']} submitted: "
         f"{'every answer stored exactly once' if s['ok'] else 'MISMATCH'}"
     )
-    v = results.get("voila")
-    if v and "skipped" not in v:
+
+
+def print_voila(f: dict, v: dict) -> None:
+    if "skipped" not in v:
         print(f"\nVoila survey page (a kernel per respondent), {v['respondents']} at once:")
         print(
             f"  first page ready: p50 {v['first_page_p50_s']:.2f} s, "
             f"p95 {v['first_page_p95_s']:.2f} s"
         )
         print(f"  all answered (24 clicks each) and submitted in {v['total_s']:.1f} s")
+        if v["failed"]:
+            print(f"  {len(v['failed'])} respondent(s) never got through: {v['failed'][0]}")
         print(
             f"  Voila + kernels RSS: {v['server_rss_idle_mb']:.0f} MB idle, "
             f"{v['server_and_kernels_rss_peak_mb']:.0f} MB peak, "
@@ -433,11 +436,36 @@ def main() -> None:
             f"memory per respondent Voila {v['rss_per_respondent_mb']:.0f} MB vs form "
             f"{per_form:.1f} MB (whole server / respondents)"
         )
-    elif v:
+    else:
         print(
             f"\nVoila survey page: {v['skipped']}; figures recorded in issue 15: "
             "~340 MB per viewer kernel, 7.7 s first view"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=int, default=100)
+    parser.add_argument("--voila", type=int, default=10, help="0 skips the Voila page")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="Mean seconds a respondent spends on a page before sending it (0: none, the "
+        "worst case; everyone still opens the link at the same moment).",
+    )
+    args = parser.parse_args()
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "form.sqlite")
+        round_id, codes = make_round(db, args.respondents)
+        results["form"] = bench_form(db, round_id, codes, args.think)
+        print_form(results["form"])
+        if args.voila:
+            vdb = str(Path(tmp) / "voila.sqlite")
+            _, vcodes = make_round(vdb, args.voila)
+            results["voila"] = bench_voila(vdb, vcodes)
+            print_voila(results["form"], results["voila"])
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "survey.json").write_text(json.dumps(results, indent=2, default=str))
