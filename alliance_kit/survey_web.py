@@ -124,6 +124,7 @@ def make_app(
             (r"/review", ReviewHandler, ctx),
             (r"/submit", SubmitHandler, ctx),
             (r"/static/(survey\.css)", StaticHandler, {"path": str(STATIC)}),
+            (r"/favicon\.ico", NoIconHandler, ctx),
         ],
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         xsrf_cookies=True,
@@ -246,6 +247,14 @@ class PageHandler(tornado.web.RequestHandler):
         self.page(
             "message.html.j2", 429, kind="refusal ak-locked", title="Please wait", text=LOCKED
         )
+
+
+class NoIconHandler(PageHandler):
+    """Browsers ask for /favicon.ico: answer "no content" rather than a 404 page."""
+
+    def get(self) -> None:
+        self.set_status(204)
+        self.finish()
 
 
 class NotFoundHandler(PageHandler):
