@@ -432,7 +432,8 @@ def print_voila(f: dict, v: dict) -> None:
         per_form = f["server_rss_peak_mb"] / f["respondents"]
         ratio = v["first_page_p95_s"] / f["first_page_p95_s"]
         print(
-            f"\nratios: first page p95 Voila/form {ratio:.0f}x; "
+            f"\nratios: first page p95 Voila/form "
+            f"{'n/a (no Voila form drawn)' if ratio != ratio else f'{ratio:.0f}x'}; "
             f"memory per respondent Voila {v['rss_per_respondent_mb']:.0f} MB vs form "
             f"{per_form:.1f} MB (whole server / respondents)"
         )
