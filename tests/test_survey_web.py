@@ -506,3 +506,23 @@ def test_survey_serve_prints_the_link_once_the_form_answers_and_stops_in_one_lin
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_store_rows_are_plain_python_values(store):
+    """Store.rows (the per-request lookups of survey.verify) gives the values read() gives,
+    as Python objects: datetimes and dates, None for NULL, no pandas types."""
+    add_alliance(store)
+    rnd = survey.open_round(
+        store, "A001", "2026-Q3", questionnaire_version="2026.1", closes_on=dt.date(2026, 12, 31)
+    )
+    rid = survey.add_respondent(store, rnd["id"], "us")
+    issued = survey.invite(store, rid, now=dt.datetime(2026, 11, 1, 9, 30))
+    [inv] = store.rows("invitations", {"respondent_id": rid})
+    assert inv["expires_at"] == dt.datetime(2026, 12, 1, 9, 30) and inv["revoked_at"] is None
+    [row] = store.rows("assessment_rounds", {"id": [rnd["id"]]})
+    assert row["closes_on"] == dt.date(2026, 12, 31)
+    assert store.rows("answers", {"respondent_id": rid}) == []
+    ctx = survey.verify(store, issued.code, dt.datetime(2026, 11, 2))
+    assert ctx.closes_on == dt.date(2026, 12, 31)
+    assert ctx.expires_at == dt.datetime(2026, 12, 1, 9, 30)
+    assert survey.verify(store, issued.code, dt.datetime(2027, 1, 1)) == survey.Refusal("expired")
