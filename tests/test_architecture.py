@@ -195,3 +195,41 @@ def test_nothing_in_the_repository_uses_an_old_path() -> None:
             if OLD_IMPORT.search(line) and "alliance_kit.sqlite" not in line:
                 found.append(f"{f.relative_to(root)}: {line.strip()}")
     assert not found, found
+
+
+def _from_imports(tree: ast.AST) -> list[tuple[str, str, int]]:
+    return [
+        (node.module, alias.name, node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("alliance_kit")
+        for alias in node.names
+    ]
+
+
+def test_every_name_imported_from_the_package_exists() -> None:
+    """Imports inside functions run late: a name that moved would fail only when that
+    function runs. Every ``from alliance_kit... import name`` in the package, the tests,
+    the benchmarks and the notebooks is checked here at once."""
+    import importlib
+    import importlib.util
+
+    import nbformat
+
+    root = PACKAGE.parent
+    sources: list[tuple[str, str]] = []
+    for pattern in ("alliance_kit/**/*.py", "tests/**/*.py", "bench/*.py"):
+        for f in root.glob(pattern):
+            if "migrations/versions" not in str(f):
+                sources.append((str(f.relative_to(root)), f.read_text(encoding="utf-8")))
+    for f in root.glob("notebooks/**/*.ipynb"):
+        nb = nbformat.read(f, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        sources.append((str(f.relative_to(root)), code))
+    missing = []
+    for where, text in sources:
+        for module, name, line in _from_imports(ast.parse(text)):
+            mod = importlib.import_module(module)
+            submodule = hasattr(mod, "__path__") and importlib.util.find_spec(f"{module}.{name}")
+            if not hasattr(mod, name) and not submodule:
+                missing.append(f"{where}:{line}: {module} has no {name}")
+    assert not missing, missing

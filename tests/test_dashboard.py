@@ -481,11 +481,10 @@ def test_app_drill_down_shows_the_chosen_alliance(app):
 
 
 def test_dashboard_commands_serve_securely(tmp_path):
-    from alliance_kit.cli.dashboard import DASHBOARD_NOTEBOOK, SURVEY_NOTEBOOK, dashboard_commands
+    from alliance_kit.cli.dashboard import DASHBOARD_NOTEBOOK, dashboard_commands
 
-    for nb in (DASHBOARD_NOTEBOOK, SURVEY_NOTEBOOK):
-        (tmp_path / nb).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / nb).write_text("{}")
+    (tmp_path / DASHBOARD_NOTEBOOK).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / DASHBOARD_NOTEBOOK).write_text("{}")
     db = str(tmp_path / "s.sqlite")
     dash, survey, token = dashboard_commands(port=9001, db=db, root=tmp_path)
     assert len(token) >= 24
@@ -496,17 +495,17 @@ def test_dashboard_commands_serve_securely(tmp_path):
                  "--preheat_kernel=True", "--pool_size=1", "--port=9001"):  # fmt: skip
         assert flag in dash.argv
     assert dash.env["ALLIANCE_KIT_DB"].endswith("s.sqlite")
-    # the survey page: its own server, its own port, never the executive token
+    # the survey page: the light form (no kernel), its own port, never the executive token
     assert survey is not None and "--port=9002" in survey.argv
-    assert "ALLIANCE_KIT_VOILA_TOKEN" not in survey.env
-    assert str((tmp_path / SURVEY_NOTEBOOK).resolve()) in survey.argv
-    assert "--preheat_kernel=True" in survey.argv and "--Voila.ip=127.0.0.1" in survey.argv
+    assert survey.argv[1:3] == ["-m", "alliance_kit.delivery.survey_web"]
+    assert "--ip=127.0.0.1" in survey.argv
+    assert not {"ALLIANCE_KIT_VOILA_TOKEN", "ALLIANCE_KIT_DASHBOARD_TOKEN"} & set(survey.env)
+    assert not any(token in a for a in survey.argv)
+    assert survey.env["ALLIANCE_KIT_DB"].endswith("s.sqlite")
     _, _, other = dashboard_commands(port=9001, db=db, root=tmp_path)
     assert other != token
     _, none, _ = dashboard_commands(port=9001, db=db, root=tmp_path, survey=False)
     assert none is None
-    (tmp_path / SURVEY_NOTEBOOK).unlink()
-    assert dashboard_commands(port=9001, db=db, root=tmp_path)[1] is None
 
 
 def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, monkeypatch):
@@ -536,8 +535,7 @@ def test_dashboard_cli_prints_the_token_once_and_runs_both_servers(sample_db, mo
     assert result.output.count(token) == 1
     assert "http://127.0.0.1:9100/?token=" in result.output
     assert result.output.index("Starting the servers") < result.output.index("?token=")
-    survey_exists = (cli_dashboard.config.project_root() / cli_dashboard.SURVEY_NOTEBOOK).exists()
-    assert len(cmds) == (2 if survey_exists else 1)
+    assert len(cmds) == 2 and cmds[1].argv[1:3] == ["-m", "alliance_kit.delivery.survey_web"]
     weak = CliRunner().invoke(main, ["dashboard", "--db", db, "--token", "given-token"])
     assert weak.exit_code != 0 and "too weak" in weak.output and len(ran) == 1
     given = "given-token-" + "Xq7Rz2Lm9Kp4Wv8Tn3Yb6Hc1"
@@ -649,26 +647,23 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
         wait_until,
     )
 
-    from alliance_kit.cli.dashboard import SURVEY_NOTEBOOK
-    from alliance_kit.config import project_root
     from alliance_kit.delivery.serve import free_port
 
-    ports = [free_port()]
-    if (project_root() / SURVEY_NOTEBOOK).exists():
-        ports.append(free_port())
+    ports = [free_port(), free_port()]
     argv = [sys.executable, "-c", "from alliance_kit.cli import main; main()", "dashboard",
-            "--db", sample_db, "--port", str(ports[0]), "--pool-size", "1"]  # fmt: skip
-    argv += ["--survey-port", str(ports[1])] if len(ports) == 2 else ["--no-survey"]
+            "--db", sample_db, "--port", str(ports[0]), "--pool-size", "1",
+            "--survey-port", str(ports[1])]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     procs = []
 
     def up() -> bool:
         procs[:] = descendants(proc.pid)
         kernels = [p for p in procs if "ipykernel_launcher" in " ".join(p.cmdline())]
-        return all(port_open(p) for p in ports) and len(kernels) == len(ports)
+        # the dashboard's warm kernel; the survey form has none
+        return all(port_open(p) for p in ports) and len(kernels) == 1
 
     try:
-        wait_until(up, "both servers answered with a warm kernel each", proc)
+        wait_until(up, "both servers answered, the dashboard with a warm kernel", proc)
         envs = [p.environ() for p in procs]
         [snapshot] = {e[d.ENV_SNAPSHOT] for e in envs if d.ENV_SNAPSHOT in e}
         assert os.path.exists(snapshot)
@@ -683,12 +678,9 @@ def test_sigterm_stops_both_servers_their_kernels_and_removes_the_snapshot(sampl
         assert proc.returncode == -signal.SIGTERM  # ended by the signal, as if not caught
         # quiet: no ZMQError from a kernel shut down mid-message, no traceback; said once
         assert "Traceback" not in out and "ZMQError" not in out, out
-        names = (
-            "the dashboard, the survey page and their"
-            if len(ports) == 2
-            else ("the dashboard and its")
-        )
-        assert out.rstrip().endswith(f"Stopped by SIGTERM: {names} kernels are shut down."), out
+        assert out.rstrip().endswith(
+            "Stopped by SIGTERM: the dashboard, the survey page and their kernels are shut down."
+        ), out
     finally:
         kill_all(procs)
         if proc.poll() is None:

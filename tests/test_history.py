@@ -303,7 +303,7 @@ def test_survey_administration_is_recorded_without_code_hashes(sample_store):
     ]
     assert set(mine["alliance_id"]) == {"A003"}
     code_hash = store.read("invitations", {"respondent_id": rid})["code_hash"].iloc[0]
-    code = out.split("code=")[1].split()[0]
+    code = out.split("code=")[1].split()[0].split("&round=")[0]
     text = history_text(store)
     assert code_hash not in text and code not in text and "code_hash" not in text
     revoked = json.loads(mine.iloc[-1]["after"])

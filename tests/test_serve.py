@@ -227,7 +227,9 @@ def test_servers_do_not_get_the_terminals_signals(tmp_path):
         kill_all(procs)
 
 
-def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
+def test_survey_serve_voila_stops_voila_and_its_kernel_on_sigterm(tmp_path):
+    """The former Voila survey page (``survey serve --voila``); the default web form's
+    stop is tested in test_survey_web."""
     from alliance_kit.records.opening import open_store
 
     db = tmp_path / "store.sqlite"
@@ -235,7 +237,7 @@ def test_survey_serve_stops_voila_and_its_kernel_on_sigterm(tmp_path):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from alliance_kit.cli import main; main()", "survey", "serve",
-         "--db", str(db), "--port", str(port), "--preheat", "1"],
+         "--db", str(db), "--port", str(port), "--preheat", "1", "--voila"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -103,7 +103,7 @@ def test_code_is_stored_only_as_its_sha256(round_):
     flat = " ".join(str(v) for v in inv.to_numpy().ravel())
     assert issued.code not in flat
     assert inv["expires_at"].iloc[0] == pd.Timestamp(NOW + dt.timedelta(days=30))
-    assert issued.link("http://h:1/") == f"http://h:1/?code={issued.code}"
+    assert issued.link("http://h:1/") == f"http://h:1/?code={issued.code}&round={rnd['id']}"
 
 
 def test_codes_are_unique(round_):
@@ -391,7 +391,7 @@ def test_cli_round_invite_status_revoke(sqlite_store, monkeypatch):
     assert out.exit_code == 0, out.output
     links = [w for w in out.output.split() if w.startswith("https://survey.example/?code=")]
     assert len(links) == 2
-    codes = [link.split("code=", 1)[1] for link in links]
+    codes = [link.split("code=", 1)[1].split("&round=")[0] for link in links]
     assert all(isinstance(survey.verify(store, c), survey.RespondentContext) for c in codes)
     stored = " ".join(store.read("invitations")["code_hash"])
     assert not any(c in stored for c in codes)
@@ -413,21 +413,46 @@ def test_cli_round_invite_status_revoke(sqlite_store, monkeypatch):
     assert out.exit_code != 0 and "--alliance and --period" in out.output
 
 
-def test_cli_serve_builds_the_voila_command(sqlite_store, monkeypatch):
+def test_cli_serve_builds_the_survey_form_command(sqlite_store, monkeypatch):
     from click.testing import CliRunner
 
     from alliance_kit.cli import main
     from alliance_kit.delivery import serve
 
     seen = {}
-    monkeypatch.setattr(serve, "serve", lambda cmd, *_: seen.setdefault("cmd", cmd) and 0)
+
+    def fake_serve(cmd, name, *, kernels=True, on_ready=None):
+        seen.update(cmd=cmd, kernels=kernels)
+        assert "code=CODE" not in seen.get("printed", "")  # nothing printed before ready
+        if on_ready is not None:
+            on_ready()
+        return 0
+
+    monkeypatch.setattr(serve, "serve", fake_serve)
     db = str(sqlite_store.engine.url.database)
     out = CliRunner().invoke(main, ["survey", "serve", "--db", db, "--port", "8999"])
     assert out.exit_code == 0, out.output
     assert "http://127.0.0.1:8999/?code=CODE" in out.output
     argv = seen["cmd"].argv
-    assert argv[3].endswith("notebooks/survey/survey.ipynb") and "--port=8999" in argv
+    assert argv[1:3] == ["-m", "alliance_kit.delivery.survey_web"] and "--port=8999" in argv
+    assert seen["kernels"] is False
     assert "ALLIANCE_KIT_VOILA_TOKEN" not in seen["cmd"].env
+    assert seen["cmd"].env["ALLIANCE_KIT_DB"].endswith(".sqlite")
+    # the former Voila page stays reachable on request
+    out = CliRunner().invoke(main, ["survey", "serve", "--db", db, "--port", "8999", "--voila"])
+    assert out.exit_code == 0, out.output
+    argv = seen["cmd"].argv
+    assert argv[3].endswith("notebooks/survey/survey.ipynb") and "--port=8999" in argv
+
+
+def test_invitation_links_carry_their_round(store):
+    add_alliance(store)
+    rnd = survey.open_round(store, "A001", "2026-Q3", questionnaire_version="2026.1")
+    rid = survey.add_respondent(store, rnd["id"], "us")
+    issued = survey.invite(store, rid)
+    assert issued.round_id == rnd["id"]
+    assert issued.link("http://h/") == f"http://h/?code={issued.code}&round={rnd['id']}"
+    assert survey.survey_link("http://h/?x=1", "C") == "http://h/?x=1&code=C"
 
 
 def test_workshop_round_defaults(store):

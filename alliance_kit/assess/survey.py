@@ -118,15 +118,21 @@ class IssuedCode:
     respondent_id: str
     code: str
     expires_at: dt.datetime
+    round_id: str | None = None
 
     def link(self, base_url: str) -> str:
-        """The survey page link carrying this code (base_url as served, e.g. by Voila)."""
-        return survey_link(base_url, self.code)
+        """The survey page link carrying this code (base_url as served by `survey serve`)."""
+        return survey_link(base_url, self.code, self.round_id)
 
 
-def survey_link(base_url: str, code: str) -> str:
+def survey_link(base_url: str, code: str, round_id: str | None = None) -> str:
+    """The one place a respondent's link is built: ``BASE?code=CODE&round=ROUND``. The
+    round lets the survey page count wrong codes per round; a link without it works too."""
+    from urllib.parse import quote
+
     sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}code={code}"
+    tail = f"&round={quote(round_id, safe='')}" if round_id else ""
+    return f"{base_url}{sep}code={code}{tail}"
 
 
 def utcnow() -> dt.datetime:
@@ -298,7 +304,8 @@ def invite(
 
     The plain code is in the returned value only: send it, do not keep it.
     """
-    if store.read("respondents", {"id": respondent_id}).empty:
+    respondent = store.read("respondents", {"id": respondent_id})
+    if respondent.empty:
         raise ValueError(f"no respondent with id {respondent_id!r}")
     if days < 1:
         raise ValueError("an invitation must be valid for at least one day")
@@ -317,7 +324,8 @@ def invite(
         if not earlier.empty:
             store.upsert("invitations", earlier.assign(revoked_at=now), conn=conn)
         store.insert("invitations", [row], conn=conn)
-    return IssuedCode(row["id"], respondent_id, code, row["expires_at"])
+    round_id = str(respondent["round_id"].iloc[0])
+    return IssuedCode(row["id"], respondent_id, code, row["expires_at"], round_id)
 
 
 def live_invitations(invitations: pd.DataFrame) -> pd.DataFrame:
@@ -356,7 +364,8 @@ def verify(
     code = (code or "").strip()
     if not code or len(code) > 200:
         return Refusal("invalid")
-    inv = first_row(store.read("invitations", {"code_hash": hash_code(code)}))
+    found = store.rows("invitations", {"code_hash": hash_code(code)})
+    inv = found[0] if found else None
     if inv is None:
         return Refusal("invalid")
     if inv["revoked_at"] is not None:
@@ -376,12 +385,18 @@ def verify(
 def respondent_context(
     store: Store, respondent_id: str, *, invitation: Mapping[str, Any] | None = None
 ) -> RespondentContext | None:
-    """A respondent with their round and alliance (for the workbook and the survey page)."""
-    resp = first_row(store.read("respondents", {"id": respondent_id}))
+    """A respondent with their round and alliance (for the workbook and the survey page).
+    Plain row lookups (Store.rows): the survey page calls this on every request."""
+
+    def first(table: str, key: Any) -> dict[str, Any] | None:
+        found = store.rows(table, {"id": key})
+        return found[0] if found else None
+
+    resp = first("respondents", respondent_id)
     if resp is None:
         return None
-    rnd = first_row(store.read("assessment_rounds", {"id": resp["round_id"]}))
-    alliance = first_row(store.read("alliances", {"id": rnd["alliance_id"]})) if rnd else None
+    rnd = first("assessment_rounds", resp["round_id"])
+    alliance = first("alliances", rnd["alliance_id"]) if rnd else None
     if rnd is None or alliance is None:
         return None
     closes = rnd["closes_on"]
@@ -397,12 +412,19 @@ def respondent_context(
         questionnaire_version=rnd["questionnaire_version"],
         invitation_id=invitation["id"] if invitation else None,
         expires_at=_pydt(invitation["expires_at"]) if invitation else None,
-        closes_on=_pydt(closes).date() if closes is not None else None,
+        closes_on=_pydate(closes),
     )
 
 
 def _pydt(value: Any) -> dt.datetime:
     return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+
+
+def _pydate(value: Any) -> dt.date | None:
+    if value is None or value is pd.NaT:
+        return None
+    value = _pydt(value)
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def submit(store: Store, code: str, now: dt.datetime | None = None) -> RespondentContext:
@@ -515,6 +537,39 @@ def save_answer_with_code(
     )
 
 
+def save_answers(
+    store: Store,
+    respondent_id: str,
+    answers: list[tuple[str, int | None, str | None]],
+    *,
+    statement_ids: set[str] | frozenset[str],
+    now: dt.datetime | None = None,
+) -> dict[str, str]:
+    """Save a page of answers (statement, score or None for don't know, comment) in one
+    transaction; those refused are left out and returned as statement -> message."""
+    now = now or utcnow()
+    rows, refused = [], {}
+    for statement_id, score, comment in answers:
+        comment = unix_lines(comment or "").strip() or None
+        try:
+            check_answer(statement_ids, statement_id, score, comment)
+        except AnswerRefused as exc:
+            refused[statement_id] = str(exc)
+            continue
+        rows.append(
+            {
+                "respondent_id": respondent_id,
+                "statement_id": statement_id,
+                "score": None if score is None else int(score),
+                "comment": comment,
+                "answered_at": now,
+            }
+        )
+    if rows:
+        store.upsert("answers", rows)
+    return refused
+
+
 def statement_ids_of(version: str) -> frozenset[str]:
     from alliance_kit.records import questionnaire
 
@@ -524,6 +579,11 @@ def statement_ids_of(version: str) -> frozenset[str]:
 def own_answers(store: Store, respondent_id: str) -> pd.DataFrame:
     """One respondent's answers: for preloading their own form, never anyone else's."""
     return store.read("answers", {"respondent_id": respondent_id})
+
+
+def own_answer_rows(store: Store, respondent_id: str) -> list[dict[str, Any]]:
+    """:func:`own_answers` as plain rows (the survey web page reads them per request)."""
+    return store.rows("answers", {"respondent_id": respondent_id})
 
 
 # --- response status (aggregates only) -------------------------------------------------

@@ -2,14 +2,14 @@
 
 Two servers, on purpose. The dashboard shows the whole portfolio and needs the executive
 token; the survey page is for respondents of both partners, who must never see or need
-that token (they open it with their personal invitation code). Voila protects a whole
-server with one token, so the survey page, when ``notebooks/survey/survey.ipynb`` exists,
-runs as a second Voila process on its own port, without the executive token, serving only
-the survey notebook (a request there cannot reach the dashboard). Both are served the
-same way: sources stripped, tracebacks hidden, bound to 127.0.0.1 unless told otherwise,
-kernels preheated. Publish them only behind a TLS reverse proxy (and publish the survey's
-port to partners, never the dashboard's). ``alliance-kit survey serve`` runs the survey
-server alone; start the dashboard with ``--no-survey`` then.
+that token (they open it with their personal invitation code). So the survey page runs
+as a second process on its own port, without the executive token: the light web form of
+:mod:`alliance_kit.delivery.survey_web` (no kernel per respondent; a request there cannot reach the
+dashboard). Both are bound to 127.0.0.1 unless told otherwise. The dashboard is served
+with sources stripped, tracebacks hidden and kernels preheated. Publish them only behind a
+TLS reverse proxy (and publish the survey's port to partners, never the dashboard's).
+``alliance-kit survey serve`` runs the survey server alone; start the dashboard with
+``--no-survey`` then.
 
 The token is generated per start (``secrets.token_urlsafe(24)``) and printed once; it
 reaches Voila through its environment, never its command line (see
@@ -53,7 +53,6 @@ from alliance_kit.delivery.serve import (
 )
 
 DASHBOARD_NOTEBOOK = Path("notebooks") / "dashboards" / "portfolio_dashboard.ipynb"
-SURVEY_NOTEBOOK = Path("notebooks") / "survey" / "survey.ipynb"
 #: alliance-kit's CDN-free Voila template, widened for a laptop screen.
 DASHBOARD_TEMPLATE = "alliance-kit-dashboard"
 
@@ -69,8 +68,8 @@ def dashboard_commands(
     pool_size: int = 1,
     root: Path | None = None,
 ) -> tuple[VoilaCommand, VoilaCommand | None, str]:
-    """The dashboard's Voila command, the survey's (None when there is no survey notebook
-    or it is not wanted) and the token (generated when not given)."""
+    """The dashboard's Voila command, the survey form's (None when not wanted) and the
+    token (generated when not given). ``pool_size``: the dashboard's warm kernels."""
     root = root or config.project_root()
     token = check_token(token) if token is not None else secrets.token_urlsafe(24)
     dash = voila_command(
@@ -78,15 +77,10 @@ def dashboard_commands(
         template=DASHBOARD_TEMPLATE,
     )  # fmt: skip
     survey_cmd = None
-    if survey and (root / SURVEY_NOTEBOOK).exists():
-        survey_cmd = voila_command(
-            root / SURVEY_NOTEBOOK,
-            survey_port or port + 1,
-            db,
-            None,  # respondents use their invitation code, never the executive token
-            ip=ip,
-            preheat=pool_size,
-        )
+    if survey:  # the light survey form; respondents use their code, never the token
+        from alliance_kit.delivery import survey_web
+
+        survey_cmd = survey_web.server_command(survey_port or port + 1, db, ip)
     return dash, survey_cmd, token
 
 

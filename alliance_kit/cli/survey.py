@@ -2,7 +2,7 @@
 
 open-round, add-respondent, invite (prints each code or link once: the store keeps only
 hashes), revoke, reopen, close-round, status (counts per side, never answers) and serve
-(the survey page in Voila).
+(the survey page: a light web form, alliance_kit.delivery.survey_web).
 """
 
 from __future__ import annotations
@@ -208,15 +208,36 @@ def status(db, round_id, alliance, period) -> None:
 @db_option
 @click.option("--port", default=SURVEY_PORT, show_default=True)
 @click.option("--ip", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--preheat", default=0, show_default=True, help="Kernels kept warm.")
-def serve(db, port, ip, preheat) -> None:
-    """Serve the survey page with Voila until Ctrl-C (respondents open BASE?code=CODE)."""
+@click.option(
+    "--xheaders",
+    is_flag=True,
+    help="Take client addresses from X-Real-Ip (only behind a reverse proxy).",
+)
+@click.option(
+    "--voila",
+    is_flag=True,
+    help="The former Voila page (a kernel per respondent) instead of the web form.",
+)
+@click.option("--preheat", default=0, show_default=True, help="Kernels kept warm (--voila).")
+def serve(db, port, ip, xheaders, voila, preheat) -> None:
+    """Serve the survey page until Ctrl-C (respondents open BASE?code=CODE).
+
+    A plain web form (alliance_kit.delivery.survey_web): no kernel per respondent. The link is
+    printed once the server answers."""
+    from alliance_kit.delivery import survey_web
     from alliance_kit.delivery.serve import check_port_free, voila_command
     from alliance_kit.delivery.serve import serve as run
 
     store_for(db)  # fail early, with a clear message, if the store is not usable
     check_port_free(ip, port)
-    notebook = config.project_root() / "notebooks" / "survey" / "survey.ipynb"
-    cmd = voila_command(notebook, port, db, None, ip=ip, preheat=preheat)
-    click.echo(f"survey page at {cmd.url}?code=CODE (Ctrl-C to stop)")
-    raise SystemExit(run(cmd, "the survey page"))
+    if voila:
+        notebook = config.project_root() / "notebooks" / "survey" / "survey.ipynb"
+        cmd = voila_command(notebook, port, db, None, ip=ip, preheat=preheat)
+        click.echo(f"survey page at {cmd.url}?code=CODE (Ctrl-C to stop)")
+        raise SystemExit(run(cmd, "the survey page"))
+    cmd = survey_web.server_command(port, db, ip, xheaders=xheaders)
+
+    def ready() -> None:
+        click.echo(f"survey page at {cmd.url}?code=CODE (Ctrl-C to stop)")
+
+    raise SystemExit(run(cmd, "the survey page", kernels=False, on_ready=ready))

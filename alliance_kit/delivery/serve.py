@@ -167,21 +167,38 @@ def check_port_free(ip: str, port: int) -> None:
             ) from exc
 
 
-def serve(command: VoilaCommand, name: str = "the page") -> int:
-    """Run Voila in the foreground until Ctrl-C (returns 0) or until it stops (returns its
-    exit code). On SIGTERM or SIGHUP, Voila and its kernels are stopped, then this process
-    ends by the same signal (see :func:`end_by_signal`). After a stop, says so in one line
-    naming what was served (``name``)."""
+def serve(
+    command: VoilaCommand,
+    name: str = "the page",
+    *,
+    kernels: bool = True,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
+    """Run a server (Voila, or the light survey app: ``kernels=False``) in the foreground
+    until Ctrl-C (returns 0) or until it stops (returns its exit code). On SIGTERM or
+    SIGHUP, the server (and its kernels) are stopped, then this process ends by the same
+    signal (see :func:`end_by_signal`). ``on_ready`` runs once the server answers. After a
+    stop, says so in one line naming what was served (``name``)."""
     try:
-        return run_servers([command], on_stopped=lambda signum: say_stopped(signum, [name]))
+        return run_servers(
+            [command],
+            on_ready=on_ready,
+            on_stopped=lambda signum: say_stopped(signum, [name], kernels=kernels),
+        )
     except Stopped as stop:
         end_by_signal(stop.signum)
 
 
-def say_stopped(signum: int, names: list[str]) -> None:
+def say_stopped(signum: int, names: list[str], *, kernels: bool = True) -> None:
     """The one line printed once a stop is done (the servers' own shutdown output is not
     shown: see :func:`run_servers`): ``Stopped by SIGTERM: the dashboard, the survey page
-    and their kernels are shut down.``"""
+    and their kernels are shut down.`` (``kernels=False``: ``the survey page is shut
+    down.``)"""
+    if not kernels:
+        shut = " and ".join(names)
+        verb = "are" if len(names) > 1 else "is"
+        print(f"Stopped by {signal_name(signum)}: {shut} {verb} shut down.", flush=True)
+        return
     items = [*names, "their kernels" if len(names) > 1 else "its kernels"]
     shut = f"{', '.join(items[:-1])} and {items[-1]}"
     print(f"Stopped by {signal_name(signum)}: {shut} are shut down.", flush=True)
