@@ -156,8 +156,8 @@ def _run(store, env, now=NOW, mailer=None) -> notify.Run:
 
 def _link_code(msg: email.message.EmailMessage) -> str:
     text = msg.get_body(("plain",)).get_content()
-    found = re.findall(r"https://survey\.example/s\?code=([A-Za-z0-9_-]+)", text)
-    assert len(set(found)) == 1, text
+    found = re.findall(r"https://survey\.example/s\?code=([A-Za-z0-9_-]+)&round=RND-\d+", text)
+    assert len(set(found)) == 1, text  # with its round: the page counts wrong codes per round
     return found[0]
 
 

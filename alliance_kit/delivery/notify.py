@@ -507,7 +507,8 @@ def invitations(
     """E-mail each respondent of a round their personal link, once."""
     check_url(base_url)
     items = survey_items(run, round_id, "invitation", days=days)
-    return deliver(run, items, link=lambda code: survey.survey_link(base_url, code), days=days)
+    link = lambda code: survey.survey_link(base_url, code, round_id)  # noqa: E731
+    return deliver(run, items, link=link, days=days)
 
 
 def reminders(
@@ -525,9 +526,8 @@ def reminders(
         raise ValueError("--every must be at least 1 day")
     every = dt.timedelta(days=every_days)
     items = survey_items(run, round_id, "reminder", days=days, every=every)
-    return deliver(
-        run, items, every=every, link=lambda code: survey.survey_link(base_url, code), days=days
-    )
+    link = lambda code: survey.survey_link(base_url, code, round_id)  # noqa: E731
+    return deliver(run, items, every=every, link=link, days=days)
 
 
 # --- people: owners, sponsors, executives ---------------------------------------------------
