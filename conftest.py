@@ -77,3 +77,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     tmp = config.stash.get(_TMP_KEY, None)
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _retry_nbval_kernel_start() -> None:
+    """nbval starts one kernel per notebook and does not retry. With two workers starting
+    kernels at once, two can be handed the same free port and one dies before it answers
+    ("Kernel died before replying to kernel_info", seen once in CI); the report batch
+    retries its kernel starts for the same reason. A second failure is raised as is."""
+    import nbval.kernel
+
+    start = nbval.kernel.start_new_kernel
+    if getattr(start, "retries", False):
+        return
+
+    def start_retrying(*args, **kwargs):
+        try:
+            return start(*args, **kwargs)
+        except RuntimeError:
+            return start(*args, **kwargs)
+
+    start_retrying.retries = True
+    nbval.kernel.start_new_kernel = start_retrying
+
+
+_retry_nbval_kernel_start()
