@@ -416,10 +416,11 @@ def print_form(f: dict) -> None:
 def print_voila(f: dict, v: dict) -> None:
     if "skipped" not in v:
         print(f"\nVoila survey page (a kernel per respondent), {v['respondents']} at once:")
-        print(
-            f"  first page ready: p50 {v['first_page_p50_s']:.2f} s, "
-            f"p95 {v['first_page_p95_s']:.2f} s"
-        )
+        p50, p95 = v["first_page_p50_s"], v["first_page_p95_s"]
+        if p95 == p95:  # NaN when no respondent got the form
+            print(f"  first page ready: p50 {p50:.2f} s, p95 {p95:.2f} s")
+        else:
+            print("  first page ready: n/a (no respondent got the form)")
         print(f"  all answered (24 clicks each) and submitted in {v['total_s']:.1f} s")
         if v["failed"]:
             print(f"  {len(v['failed'])} respondent(s) never got through: {v['failed'][0]}")
