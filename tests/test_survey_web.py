@@ -28,9 +28,9 @@ from alliance_kit.delivery.serve import free_port
 from alliance_kit.delivery.web_guard import AttemptCounter
 from alliance_kit.records import questionnaire
 from alliance_kit.records.store import Store
+from tests.survey_helpers import OTHER_COMMENT, invited_round
 
 Q = questionnaire.load("2026.1")
-OTHER_COMMENT = "the other side's private remark"
 SCRIPT = "<script>alert('x')</script> & <b>bold</b>"
 
 
@@ -84,47 +84,34 @@ class Site:
         return survey.survey_link(self.server.url, self.codes[who], self.round_id)
 
 
+#: Text a page must show as text, not markup.
+HOSTILE_ALLIANCE = {
+    "id": "A001",
+    "name": "Cloud <Co-sell>",
+    "partner": "Northwind & Sons",
+    "type": "co-sell",
+    "stage": "5 working together",
+    "start_date": dt.date(2025, 1, 1),
+    "owner": "Eve",
+    "expected_revenue": 1_000_000.0,
+    "currency": "USD",
+    "importance": 4,
+}
+
+
 def add_alliance(store: Store) -> None:
-    store.insert(
-        "alliances",
-        [
-            {
-                "id": "A001",
-                "name": "Cloud <Co-sell>",
-                "partner": "Northwind & Sons",
-                "type": "co-sell",
-                "stage": "5 working together",
-                "start_date": dt.date(2025, 1, 1),
-                "owner": "Eve",
-                "expected_revenue": 1_000_000.0,
-                "currency": "USD",
-                "importance": 4,
-            }
-        ],
-    )
+    store.insert("alliances", [HOSTILE_ALLIANCE])
 
 
 def make_site(store: Store, guard: survey_web.Guard | None = None) -> tuple[Site, Running]:
-    add_alliance(store)
-    rnd = survey.open_round(store, "A001", "2026-Q3", questionnaire_version="2026.1")
-    rid = rnd["id"]
-    people = {
-        "ana": survey.add_respondent(store, rid, "partner", role="sales director"),
-        "bo": survey.add_respondent(store, rid, "us", role="alliance manager"),
-        "expired": survey.add_respondent(store, rid, "us"),
-        "revoked": survey.add_respondent(store, rid, "partner"),
-    }
-    other = survey.add_respondent(store, rid, "us", role="sponsor")
-    survey.save_answer(store, other, "C1.1", 1, OTHER_COMMENT)
-    codes = {
-        "ana": survey.invite(store, people["ana"]).code,
-        "bo": survey.invite(store, people["bo"]).code,
-        "expired": survey.invite(store, people["expired"], now=dt.datetime(2020, 1, 1)).code,
-        "revoked": survey.invite(store, people["revoked"]).code,
-    }
-    survey.revoke(store, respondent_id=people["revoked"])
+    made = invited_round(
+        store,
+        {"ana": ("partner", "sales director"), "bo": ("us", "alliance manager"),
+         "expired": ("us", None), "revoked": ("partner", None)},
+        alliance=HOSTILE_ALLIANCE,
+    )  # fmt: skip
     server = Running(survey_web.make_app(store, guard=guard))
-    return Site(store, server, rid, people, codes), server
+    return Site(store, server, made.round_id, made.people, made.codes), server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ cookies and redirects.
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 
 import pandas as pd
@@ -19,11 +18,11 @@ from alliance_kit.delivery import survey_web
 from alliance_kit.delivery.serve import free_port, listening
 from alliance_kit.records import questionnaire
 from alliance_kit.records.store import Store
+from tests.survey_helpers import OTHER_COMMENT, invited_round
 
 pytestmark = pytest.mark.browser
 
 Q = questionnaire.load("2026.1")
-OTHER_COMMENT = "the other side's private remark"
 SCRIPT_COMMENT = "<script>document.title='owned'</script><img src=x onerror=alert(1)>"
 
 
@@ -35,39 +34,12 @@ def form_site(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("survey_form") / "store.sqlite")
     store = Store(db)
     store.migrate()
-    store.insert(
-        "alliances",
-        [
-            {
-                "id": "A001",
-                "name": "Cloud Co-sell EMEA",
-                "partner": "Northwind Systems",
-                "type": "co-sell",
-                "stage": "5 working together",
-                "start_date": dt.date(2025, 1, 1),
-                "owner": "Eve Martin",
-                "expected_revenue": 4_000_000.0,
-                "currency": "EUR",
-                "importance": 5,
-            }
-        ],
-    )
-    rnd = survey.open_round(store, "A001", "2026-Q3", questionnaire_version="2026.1")
-    rid = rnd["id"]
-    people = {
-        "answering": survey.add_respondent(store, rid, "partner", role="sales director"),
-        "script": survey.add_respondent(store, rid, "us", role="alliance manager"),
-        "twice": survey.add_respondent(store, rid, "us"),
-        "expired": survey.add_respondent(store, rid, "us"),
-        "revoked": survey.add_respondent(store, rid, "partner"),
-    }
-    other = survey.add_respondent(store, rid, "us", role="sponsor")
-    survey.save_answer(store, other, "C1.1", 1, OTHER_COMMENT)
-    codes = {
-        who: survey.invite(store, pid, now=dt.datetime(2020, 1, 1) if who == "expired" else None)
-        for who, pid in people.items()
-    }
-    survey.revoke(store, respondent_id=people["revoked"])
+    made = invited_round(
+        store,
+        {"answering": ("partner", "sales director"), "script": ("us", "alliance manager"),
+         "twice": ("us", None), "expired": ("us", None), "revoked": ("partner", None)},
+    )  # fmt: skip
+    people, codes = made.people, made.issued
     cmd = survey_web.server_command(free_port(), db)
     log = tmp_path_factory.mktemp("survey_form_log") / "server.log"
     with open(log, "wb") as fh:

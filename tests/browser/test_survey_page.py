@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -11,12 +10,12 @@ import pytest
 from alliance_kit.assess import survey
 from alliance_kit.records import questionnaire
 from alliance_kit.records.store import Store
+from tests.survey_helpers import OTHER_COMMENT, invited_round
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "survey" / "survey.ipynb"
 Q = questionnaire.load("2026.1")
-OTHER_COMMENT = "the other side's private remark"
 
 
 @pytest.fixture(scope="module")
@@ -25,41 +24,12 @@ def survey_site(tmp_path_factory, voila_server):
     db = str(tmp_path_factory.mktemp("survey") / "store.sqlite")
     store = Store(db)
     store.migrate()
-    store.insert(
-        "alliances",
-        [
-            {
-                "id": "A001",
-                "name": "Cloud Co-sell EMEA",
-                "partner": "Northwind Systems",
-                "type": "co-sell",
-                "stage": "5 working together",
-                "start_date": dt.date(2025, 1, 1),
-                "owner": "Eve Martin",
-                "expected_revenue": 4_000_000.0,
-                "currency": "EUR",
-                "importance": 5,
-            }
-        ],
-    )
-    rnd = survey.open_round(store, "A001", "2026-Q3", questionnaire_version="2026.1")
-    rid = rnd["id"]
-    people = {
-        "answering": survey.add_respondent(store, rid, "partner", role="sales director"),
-        "typing": survey.add_respondent(store, rid, "us", role="alliance manager"),
-        "expired": survey.add_respondent(store, rid, "us"),
-        "revoked": survey.add_respondent(store, rid, "partner"),
-    }
-    other = survey.add_respondent(store, rid, "us", role="sponsor")
-    survey.save_answer(store, other, "C1.1", 1, OTHER_COMMENT)
-    codes = {
-        "answering": survey.invite(store, people["answering"]).code,
-        "typing": survey.invite(store, people["typing"]).code,
-        # issued long ago, so expired whatever today's date is
-        "expired": survey.invite(store, people["expired"], now=dt.datetime(2020, 1, 1)).code,
-        "revoked": survey.invite(store, people["revoked"]).code,
-    }
-    survey.revoke(store, respondent_id=people["revoked"])
+    made = invited_round(
+        store,
+        {"answering": ("partner", "sales director"), "typing": ("us", "alliance manager"),
+         "expired": ("us", None), "revoked": ("partner", None)},
+    )  # fmt: skip
+    people, codes = made.people, made.codes
     server = voila_server(NOTEBOOK, db)
     yield {"store": store, "server": server, "codes": codes, "people": people}
     store.engine.dispose()
