@@ -481,6 +481,27 @@ def check_answer(
         )
 
 
+def answer_row(
+    respondent_id: str,
+    statement_ids: set[str] | frozenset[str],
+    statement_id: str,
+    score: int | None,
+    comment: str | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The answers row for one answer, its comment cleaned (line ends, blanks); raises
+    AnswerRefused with the reason when the answer cannot be stored."""
+    comment = unix_lines(comment or "").strip() or None
+    check_answer(statement_ids, statement_id, score, comment)
+    return {
+        "respondent_id": respondent_id,
+        "statement_id": statement_id,
+        "score": None if score is None else int(score),
+        "comment": comment,
+        "answered_at": now,
+    }
+
+
 def save_answer(
     store: Store,
     respondent_id: str,
@@ -501,15 +522,7 @@ def save_answer(
         if ctx is None:
             raise AnswerRefused(f"no respondent with id {respondent_id!r}")
         statement_ids = statement_ids_of(ctx.questionnaire_version)
-    comment = unix_lines(comment or "").strip() or None
-    check_answer(statement_ids, statement_id, score, comment)
-    row = {
-        "respondent_id": respondent_id,
-        "statement_id": statement_id,
-        "score": None if score is None else int(score),
-        "comment": comment,
-        "answered_at": now or utcnow(),
-    }
+    row = answer_row(respondent_id, statement_ids, statement_id, score, comment, now or utcnow())
     store.upsert("answers", [row])
     return row
 
@@ -550,21 +563,10 @@ def save_answers(
     now = now or utcnow()
     rows, refused = [], {}
     for statement_id, score, comment in answers:
-        comment = unix_lines(comment or "").strip() or None
         try:
-            check_answer(statement_ids, statement_id, score, comment)
+            rows.append(answer_row(respondent_id, statement_ids, statement_id, score, comment, now))
         except AnswerRefused as exc:
             refused[statement_id] = str(exc)
-            continue
-        rows.append(
-            {
-                "respondent_id": respondent_id,
-                "statement_id": statement_id,
-                "score": None if score is None else int(score),
-                "comment": comment,
-                "answered_at": now,
-            }
-        )
     if rows:
         store.upsert("answers", rows)
     return refused
