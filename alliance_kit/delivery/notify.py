@@ -53,11 +53,11 @@ from alliance_kit.delivery.mail import (
     Mailer,
     MailServerError,
     RecipientRefused,
-    address_fault,
     compose,
     one_line,
 )
 from alliance_kit.records import questionnaire
+from alliance_kit.records.model import address_fault
 
 if TYPE_CHECKING:
     from alliance_kit.records.store import Store
