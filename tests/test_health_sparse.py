@@ -188,6 +188,19 @@ def test_below_the_threshold_in_all_the_survey_is_missing():
     assert a["status"] == NOT_ASSESSED and "survey answers withheld" in a["missing"]
 
 
+def test_a_crack_with_a_withheld_survey_and_no_records_says_so():
+    """One respondent a side and nothing else entered: each crack says its answers are
+    withheld (before: "no survey answers", which the respondents know to be untrue)."""
+    f = full(alliances=tf("alliances", [alliance("A1")]))
+    f.update(survey([(P, "u1", "us", ALL_FOUR), (P, "p1", "partner", ALL_FOUR)]))
+    cracks = health.score_portfolio(f, P).cracks
+    c = cracks[cracks["score"].isna()]  # crack 1 scores from the sponsors' levels
+    assert len(c) == 5
+    assert c["missing"].str.startswith("survey answers withheld (fewer than 3 respondents)").all()
+    assert c["missing"].str.contains("invite more respondents").all()
+    assert not c["missing"].str.contains("no survey answers").any()
+
+
 def test_explain_and_csv_show_no_figure_of_a_small_side(one_partner):
     f, s = one_partner
     text = health.explain(f, "A1", 1, P).to_text()

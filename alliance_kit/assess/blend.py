@@ -197,19 +197,27 @@ def score_cracks(
     )
     out["reading"] = reading(out["survey_us"], out["survey_partner"], cfg.high_cut, out["status"])
     out["reading_note"] = reading_note(out, cfg)
-    unscored = np.array([None, *(_crack_missing(c) for c in CRACKS)], dtype=object)
-    out["missing"] = np.where(np.isnan(score), unscored[crack], None)
+    unanswered = np.array([None, *(_crack_missing(c) for c in CRACKS)], dtype=object)
+    too_few = np.array(
+        [None, *(_crack_missing(c, cfg.min_respondents) for c in CRACKS)], dtype=object
+    )
+    why = np.where(withheld, too_few[crack], unanswered[crack])
+    out["missing"] = np.where(np.isnan(score), why, None)
     return out
 
 
-def _crack_missing(crack: int) -> str:
-    """Why a crack has no score, and what supplies one."""
+def _crack_missing(crack: int, withheld_below: int | None = None) -> str:
+    """Why a crack has no score, and what supplies one. ``withheld_below``: the survey was
+    answered, but by fewer respondents than this, so it is withheld."""
     sources = dict.fromkeys(i.source for i in INDICATORS if i.crack == crack)
     records = "; ".join(dict.fromkeys(i.missing for i in INDICATORS if i.crack == crack))
-    return (
-        f"no survey answers and no records ({records}): run {SURVEY}, or enter them in "
-        + ", ".join(sources)
-    )
+    if withheld_below is None:
+        survey = "no survey answers"
+        remedy = f"run {SURVEY}"
+    else:
+        survey = f"survey answers withheld (fewer than {withheld_below} respondents)"
+        remedy = f"invite more respondents to {SURVEY}"
+    return f"{survey} and no records ({records}): {remedy}, or enter them in " + ", ".join(sources)
 
 
 def alliance_index(cracks: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
