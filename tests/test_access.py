@@ -344,3 +344,38 @@ def test_the_embedded_store_is_single_user(tmp_path: Path) -> None:
     assert code == 0 and "single-user" in out
     code, out = cli(str(db), "access", "grant", "--person", "Ana", "--role", "analyst")
     assert code != 0 and "the embedded SQLite store is single-user" in out
+
+
+def test_executives_and_readers_never_see_who_a_respondent_is(team: Team) -> None:
+    full = team.owner.read("respondents")
+    assert full["label"].notna().any()
+    for kind in ("executive", "reader"):
+        seen = team.stores[kind].read("respondents")
+        assert len(seen) == len(full) and seen["label"].isna().all() and seen["email"].isna().all()
+        assert team.stores[kind].read("invitations")["code_hash"].isna().all()
+        with team.stores[kind].engine.connect() as conn, pytest.raises(AccessRefused):
+            conn.execute(text("SELECT label FROM respondents")).all()
+    mine = team.stores["owner"].read("respondents")  # an owner runs their alliance's rounds
+    assert mine["label"].notna().any()
+
+
+def test_an_owner_runs_survey_rounds_of_their_alliance_only(team: Team) -> None:
+    code, out = cli(team.urls["analyst"], "survey", "open-round", "--alliance", OTHER,
+                    "--period", "2026-Q4")  # fmt: skip
+    assert code == 0 and out.startswith("round RND-0001:"), out
+    code, out = cli(team.urls["owner"], "survey", "open-round", "--alliance", OWNED,
+                    "--period", "2026-Q4")  # fmt: skip
+    assert code == 0, out
+    round_id = out.split()[1].rstrip(":")
+    code, out = cli(team.urls["owner"], "survey", "add-respondent", "--round", round_id,
+                    "--side", "partner", "--label", "Pat")  # fmt: skip
+    assert code == 0, out
+    code, out = cli(team.urls["owner"], "survey", "invite", "--round", round_id, "--all")
+    assert code == 0 and "1 code(s) issued" in out, out
+    # a new id is new across the store, not only among the rows this owner sees
+    assert round_id == "RND-0002"
+    rounds = len(team.owner.read("assessment_rounds"))
+    code, out = cli(team.urls["owner"], "survey", "open-round", "--alliance", OTHER,
+                    "--period", "2026-Q3")  # fmt: skip
+    assert code != 0 and f"unknown alliance '{OTHER}'" in out, out  # not there for them
+    assert len(team.owner.read("assessment_rounds")) == rounds
