@@ -31,56 +31,54 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-#: The expression giving a row's alliance, per table (frozen here: later model changes
-#: come with their own migration).
-_PARENT = "(SELECT p.alliance_id FROM {parent} p WHERE p.id = {table}.{column})"
-_ROUND = (
-    "(SELECT ar.alliance_id FROM respondents r JOIN assessment_rounds ar ON ar.id = r.round_id"
-    " WHERE r.id = {table}.respondent_id)"
+#: An owner's alliances, evaluated once per statement (a hashed set), not once per row.
+MINE = "(SELECT ak_alliances(current_user))"
+#: Per table, the condition that a row belongs to one of the owner's alliances: the
+#: alliance column, or the parent rows of theirs (uncorrelated subqueries, so PostgreSQL
+#: builds each set once per statement). Frozen here: later model changes come with their
+#: own migration.
+_DIRECT = (
+    "agreements",
+    "assessment_rounds",
+    "business_case_lines",
+    "business_cases",
+    "documents",
+    "governance_bodies",
+    "issues",
+    "lessons",
+    "objectives",
+    "outcomes",
+    "people",
+    "raci",
+    "resources",
+    "risks",
+    "strategies",
+    "briefings",
+    "kpis",
+    "actions",
+    "decisions",
+    "notifications",
 )
-ALLIANCE_OF = {
-    "alliances": "alliances.id",
-    **{
-        t: f"{t}.alliance_id"
-        for t in (
-            "agreements",
-            "assessment_rounds",
-            "business_case_lines",
-            "business_cases",
-            "documents",
-            "governance_bodies",
-            "issues",
-            "lessons",
-            "objectives",
-            "outcomes",
-            "people",
-            "raci",
-            "resources",
-            "risks",
-            "strategies",
-            "briefings",
-            "kpis",
-            "actions",
-            "decisions",
-            "notifications",
-        )
-    },
-    "obligations": _PARENT.format(parent="agreements", table="obligations", column="agreement_id"),
-    "body_members": _PARENT.format(
-        parent="governance_bodies", table="body_members", column="body_id"
-    ),
-    "meetings": _PARENT.format(parent="governance_bodies", table="meetings", column="body_id"),
+_PARENT = "{column} IN (SELECT p.id FROM {parent} p WHERE p.alliance_id IN " + MINE + ")"
+_ROUND = (
+    "respondent_id IN (SELECT r.id FROM respondents r JOIN assessment_rounds ar "
+    f"ON ar.id = r.round_id WHERE ar.alliance_id IN {MINE})"
+)
+OWNED = {
+    "alliances": f"id IN {MINE}",
+    **{t: f"alliance_id IN {MINE}" for t in _DIRECT},
+    "obligations": _PARENT.format(parent="agreements", column="agreement_id"),
+    "body_members": _PARENT.format(parent="governance_bodies", column="body_id"),
+    "meetings": _PARENT.format(parent="governance_bodies", column="body_id"),
     "attendance": (
-        "(SELECT b.alliance_id FROM meetings m JOIN governance_bodies b ON b.id = m.body_id"
-        " WHERE m.id = attendance.meeting_id)"
+        "meeting_id IN (SELECT m.id FROM meetings m JOIN governance_bodies b "
+        f"ON b.id = m.body_id WHERE b.alliance_id IN {MINE})"
     ),
-    "kpi_actuals": _PARENT.format(parent="kpis", table="kpi_actuals", column="kpi_id"),
-    "risk_reviews": _PARENT.format(parent="risks", table="risk_reviews", column="risk_id"),
-    "respondents": _PARENT.format(
-        parent="assessment_rounds", table="respondents", column="round_id"
-    ),
-    "answers": _ROUND.format(table="answers"),
-    "invitations": _ROUND.format(table="invitations"),
+    "kpi_actuals": _PARENT.format(parent="kpis", column="kpi_id"),
+    "risk_reviews": _PARENT.format(parent="risks", column="risk_id"),
+    "respondents": _PARENT.format(parent="assessment_rounds", column="round_id"),
+    "answers": _ROUND,
+    "invitations": _ROUND,
 }
 ACCESS_TABLES = ("access_people", "access_scopes", "dashboard_links", "access_log")
 
@@ -98,11 +96,11 @@ def _functions(schema: str) -> list[str]:
         ),
         "CREATE FUNCTION ak_writes_all(r name) RETURNS boolean "
         + head.format(f"SELECT coalesce(({kind}) IN ('admin', 'analyst'), false)"),
-        "CREATE FUNCTION ak_owns(r name, a text) RETURNS boolean "
+        "CREATE FUNCTION ak_alliances(r name) RETURNS SETOF text "
         + head.format(
-            "SELECT a IS NOT NULL AND EXISTS (SELECT 1 FROM access_people ap "
+            "SELECT s.alliance_id FROM access_people ap "
             "JOIN access_scopes s ON s.person = ap.name "
-            "WHERE ap.login = r AND ap.kind = 'owner' AND s.alliance_id = a)"
+            "WHERE ap.login = r AND ap.kind = 'owner'"
         ),
     ]
 
@@ -110,7 +108,7 @@ def _functions(schema: str) -> list[str]:
 def _max_id(schema: str) -> str:
     """The highest number after ``prefix`` among a table's ids, over every row: a person
     who sees only some rows still gets an id no other alliance holds (forms, surveys)."""
-    tables = ", ".join(f"'{t}'" for t in ALLIANCE_OF)
+    tables = ", ".join(f"'{t}'" for t in OWNED)
     return (
         "CREATE FUNCTION ak_max_id(tbl text, prefix text) RETURNS integer "
         f"LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
@@ -124,7 +122,7 @@ def _max_id(schema: str) -> str:
     )
 
 
-FUNCTIONS = ("ak_kind", "ak_person", "ak_reads_all", "ak_writes_all", "ak_owns", "ak_max_id")
+FUNCTIONS = ("ak_kind", "ak_person", "ak_reads_all", "ak_writes_all", "ak_alliances", "ak_max_id")
 _READS_ALL = "(SELECT ak_reads_all(current_user))"
 _WRITES_ALL = "(SELECT ak_writes_all(current_user))"
 _KIND = "(SELECT ak_kind(current_user))"
@@ -133,9 +131,9 @@ _KIND = "(SELECT ak_kind(current_user))"
 def policies() -> dict[str, list[str]]:
     """Every table's policies, as SQL (also what ``init`` checks are in force)."""
     out: dict[str, list[str]] = {}
-    for table, alliance in ALLIANCE_OF.items():
-        read = f"{_READS_ALL} OR ak_owns(current_user, {alliance})"
-        write = f"{_WRITES_ALL} OR ak_owns(current_user, {alliance})"
+    for table, owned in OWNED.items():
+        read = f"{_READS_ALL} OR {owned}"
+        write = f"{_WRITES_ALL} OR {owned}"
         out[table] = [
             f"CREATE POLICY ak_read ON {table} FOR SELECT USING ({read})",
             f"CREATE POLICY ak_insert ON {table} FOR INSERT WITH CHECK ({write})",
@@ -151,9 +149,9 @@ def policies() -> dict[str, list[str]]:
     ]
     out["change_rows"] = [
         "CREATE POLICY ak_read ON change_rows FOR SELECT USING ("
-        f"{_READS_ALL} OR ak_owns(current_user, alliance_id))",
+        f"{_READS_ALL} OR alliance_id IN {MINE})",
         "CREATE POLICY ak_insert ON change_rows FOR INSERT WITH CHECK ("
-        f"{_KIND} = 'admin' OR (({_WRITES_ALL} OR ak_owns(current_user, alliance_id)) "
+        f"{_KIND} = 'admin' OR (({_WRITES_ALL} OR alliance_id IN {MINE}) "
         "AND EXISTS (SELECT 1 FROM change_sets s WHERE s.id = change_set_id "
         "AND s.db_role = current_user)))",
     ]
