@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from alliance_kit.cli import main
 from alliance_kit.records import access, io, sample
 from alliance_kit.records.model import ALLIANCE_PATH, TABLES
-from alliance_kit.records.store import AccessRefused, Store
+from alliance_kit.records.store import AccessRefused, Store, StoreError
 from tests.conftest import _drop_pg_database, _fresh_pg_database
 
 pytestmark = pytest.mark.postgres
@@ -379,3 +379,42 @@ def test_an_owner_runs_survey_rounds_of_their_alliance_only(team: Team) -> None:
                     "--period", "2026-Q3")  # fmt: skip
     assert code != 0 and f"unknown alliance '{OTHER}'" in out, out  # not there for them
     assert len(team.owner.read("assessment_rounds")) == rounds
+
+
+def test_every_record_table_written_as_each_kind(team: Team) -> None:
+    """One saved row per record table (a form's save: Store.upsert), of the owner's
+    alliance and of another: allowed where the role may write, refused and unchanged
+    elsewhere."""
+    everything = team.owner.read_all()
+    tried = 0
+    for table in TABLES:
+        frame = everything[table]
+        alliance = _alliance_series(everything, table)
+        mine, other = frame[alliance.eq(OWNED).to_numpy()], frame[alliance.eq(OTHER).to_numpy()]
+        if mine.empty or other.empty:
+            continue
+        tried += 1
+        rows = {"mine": mine.head(1), "other": other.head(1)}
+        allowed = {
+            ("owner", "mine"), ("analyst", "mine"), ("analyst", "other"), ("admin", "mine"),
+            ("admin", "other"),
+        }  # fmt: skip
+        for kind in ("owner", "executive", "reader", "analyst", "admin"):
+            for which in ("mine", "other"):
+                row = team.owner.read(table, _key(table, rows[which]))
+                if (kind, which) in allowed:
+                    team.stores[kind].upsert(table, row)
+                    after = team.owner.read(table, _key(table, rows[which]))
+                    assert int(after["version"].iloc[0]) == int(row["version"].iloc[0]) + 1
+                else:
+                    with pytest.raises(StoreError, match="(?i)nothing was written"):
+                        team.stores[kind].upsert(table, row)
+                    after = team.owner.read(table, _key(table, rows[which]))
+                    assert int(after["version"].iloc[0]) == int(row["version"].iloc[0]), (
+                        kind, which, table)  # fmt: skip
+    assert tried >= 25
+
+
+def _key(table: str, row: pd.DataFrame) -> dict:
+    keys = [c.name for c in TABLES[table].primary_key.columns]
+    return {k: row[k].iloc[0] for k in keys}

@@ -118,9 +118,15 @@ class StaleRecordError(StoreError):
     ``stale`` holds one row per refused record: its type, key, the version the writer
     held and the store's, and who changed it last and when (UTC)."""
 
-    def __init__(self, stale: pd.DataFrame) -> None:
+    def __init__(self, stale: pd.DataFrame, *, hidden_from: str | None = None) -> None:
         self.stale = stale
-        super().__init__(stale_message(stale))
+        message = stale_message(stale)
+        if hidden_from:  # row-level security: "removed" may mean "not yours to see"
+            message += (
+                f" (or it belongs to an alliance the role {hidden_from} may not see or "
+                "change; nothing was written)"
+            )
+        super().__init__(message)
 
 
 def stale_message(stale: pd.DataFrame) -> str:
@@ -672,7 +678,7 @@ class Store:
                 held = [r for r in records if r.get(VERSION) is not None]
                 stale = _stale(c, table, keys, held, stored)
                 if not stale.empty:
-                    raise StaleRecordError(stale)
+                    raise StaleRecordError(stale, hidden_from=_hidden_from(c, table, stale))
             pairs = list(zip(records, key_values, strict=True))
             old = [r for r, kv in pairs if kv in stored]
             new = [r | ({VERSION: 1} if versioned else {}) for r, kv in pairs if kv not in stored]
@@ -1017,6 +1023,17 @@ def _counted(table: str, **counts: int) -> TableChanges:
         counted=True,
         **{what: pd.DataFrame(index=range(n)) for what, n in counts.items()},
     )
+
+
+def _hidden_from(conn: Connection, table: str, stale: pd.DataFrame) -> str | None:
+    """The role, when records it holds are "removed" and row-level security may be
+    hiding them from it (PostgreSQL, a person of the team), else None."""
+    if conn.dialect.name != "postgresql" or stale["store_version"].notna().all():
+        return None
+    role, active = conn.exec_driver_sql(
+        "SELECT current_user, row_security_active(%s)", (table,)
+    ).one()
+    return role if active else None
 
 
 def _stale(
