@@ -176,7 +176,7 @@ def served_provider(access: FakeAccess, monkeypatch, clock: Clock | None = None)
 def run_server(provider, requests):
     """Serve a page and a sign-in form guarded by ``provider`` on a free port; run
     ``requests(base_url, fetch)`` against it; returns what it returns."""
-    from tornado import httpclient, httpserver, web
+    from tornado import httpclient, httpserver, web, websocket
 
     class Page(web.RequestHandler):
         base_url = "/"
@@ -205,10 +205,35 @@ def run_server(provider, requests):
             provider.set_login_cookie(self, user)
             self.write("ok")
 
+    class KernelManager:
+        def __init__(self) -> None:
+            self.shut: list[str] = []
+
+        async def shutdown_kernel(self, kernel_id: str) -> None:
+            self.shut.append(kernel_id)
+
+    kernels = KernelManager()
+
+    class Channels(websocket.WebSocketHandler):
+        """A page's kernel connection, as Voila's: authenticated when it opens."""
+
+        base_url = "/"
+        kernel_manager = kernels
+
+        async def prepare(self) -> None:
+            self.current_user = await provider.get_user(self)
+            if self.current_user is None:
+                raise web.HTTPError(403)
+
+        def on_message(self, message) -> None:
+            self.write_message(f"echo {message}")
+
     async def main():
         app = web.Application(
-            [("/", Page), ("/login", Login)], cookie_secret=COOKIE_SECRET, xsrf_cookies=False
-        )
+            [("/", Page), ("/login", Login),
+             (r"/api/kernels/(?P<kernel_id>[\w-]+)/channels", Channels)],
+            cookie_secret=COOKIE_SECRET, xsrf_cookies=False,
+        )  # fmt: skip
         server = httpserver.HTTPServer(app)
         sockets = __import__("tornado.netutil").netutil.bind_sockets(0, "127.0.0.1")
         server.add_sockets(sockets)
@@ -223,6 +248,15 @@ def run_server(provider, requests):
             )  # fmt: skip
             return resp
 
+        async def connect(kernel_id: str, cookie: str):
+            request = httpclient.HTTPRequest(
+                f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels",
+                headers={"Cookie": cookie},
+            )
+            return await websocket.websocket_connect(request)
+
+        fetch.connect = connect
+        fetch.kernels = kernels
         try:
             return await requests(fetch)
         finally:
@@ -297,6 +331,34 @@ def test_a_revoked_link_and_its_cookie_get_the_no_longer_valid_page(monkeypatch)
     # the refused cookie is cleared
     assert any("username-" in h and ('=""' in h or "=;" in h)
                for h in by_cookie.headers.get_list("Set-Cookie"))  # fmt: skip
+
+
+def test_an_open_page_of_a_revoked_link_is_closed_and_its_kernel_shut_down(monkeypatch):
+    access, clock = FakeAccess(), Clock()
+    link_id = access.issue("tok-olivia", OWNER)
+    other = access.issue("tok-eve", FakePerson("Eve", "executive", "ak_eve"))
+    provider = served_provider(access, monkeypatch, clock)
+
+    async def requests(fetch):
+        mine = await fetch.connect("k-olivia", login_cookie(await fetch("/?token=tok-olivia")))
+        hers = await fetch.connect("k-eve", login_cookie(await fetch("/?token=tok-eve")))
+        await mine.write_message("filter")
+        assert await mine.read_message() == "echo filter"
+        access.revoked.add(link_id)
+        clock.now += login.LINK_RECHECK
+        closed = await provider.close_revoked()
+        after = await asyncio.wait_for(mine.read_message(), 5)  # None: closed by the server
+        code = mine.close_code
+        await hers.write_message("still here")
+        still = await hers.read_message()
+        again = await provider.close_revoked()
+        return closed, after, code, still, again, list(fetch.kernels.shut)
+
+    closed, after, code, still, again, shut = run_server(provider, requests)
+    assert closed == 1 and after is None and code == 4403
+    assert shut == ["k-olivia"]
+    assert still == "echo still here" and again == 0  # another person's page stays open
+    assert other in provider.open_pages and link_id not in provider.open_pages
 
 
 def test_wrong_links_lock_the_address_out(monkeypatch):

@@ -10,7 +10,8 @@ expiry (:mod:`alliance_kit.records.access`). Then:
   person and keeps only the link's id in the signed, HttpOnly, SameSite=Strict login
   cookie. Every later request re-checks the link (:class:`PersonalLinks`, trusted for
   ``LINK_RECHECK`` seconds at most), so a revoked link or a revoked person is refused at
-  once with a page saying so (HTTP 403), and the cookie is cleared.
+  once with a page saying so (HTTP 403), and the cookie is cleared. A page already open
+  on such a link is closed, and its kernel shut down, within the same re-check.
 - Wrong links count towards the address lockout of :mod:`alliance_kit.delivery.web_guard`,
   as wrong shared tokens do; the link is looked up by its hash, never compared as text.
 - The prelaunch hook (:func:`prelaunch_hook`) writes the viewer's name, kind of access and
@@ -29,9 +30,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import inspect
 import os
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +187,7 @@ def identity_provider_class() -> type:
     jupyter_server)."""
     from jupyter_server.auth.identity import IdentityProvider, User
     from jupyter_server.auth.login import LoginFormHandler
-    from tornado import web
+    from tornado import ioloop, web, websocket
 
     from alliance_kit.delivery import web_guard
 
@@ -214,6 +217,51 @@ def identity_provider_class() -> type:
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.links = PersonalLinks.for_store()
+            #: link id -> {kernel id: the open websocket of a page signed in by it}
+            self.open_pages: dict[str, dict[str, Any]] = {}
+            self._sweeper: Any = None
+
+        def _watch(self, handler: Any, user: Any) -> None:
+            """Keep a page's kernel connection (its websocket) under its link's watch."""
+            kernel_id = (getattr(handler, "path_kwargs", None) or {}).get("kernel_id")
+            if not kernel_id or not isinstance(handler, websocket.WebSocketHandler):
+                return
+            self.open_pages.setdefault(user.link_id, {})[kernel_id] = handler
+            if self._sweeper is None:
+                self._sweeper = ioloop.PeriodicCallback(
+                    self.close_revoked, self.links.recheck * 1000
+                )
+                self._sweeper.start()
+
+        async def close_revoked(self) -> int:
+            """Close the open pages of links no longer valid, and shut their kernels down:
+            a revoked viewer's open page stops within a re-check, not at their next
+            visit. Returns how many pages were closed."""
+            closed = 0
+            for link_id, pages in list(self.open_pages.items()):
+                live = {k: h for k, h in pages.items() if h.ws_connection is not None}
+                if not live:
+                    self.open_pages.pop(link_id, None)
+                    continue
+                self.open_pages[link_id] = live
+                try:
+                    person = await asyncio.to_thread(self.links.check, link_id)
+                except StoreUnavailable:
+                    continue  # asked again at the next sweep
+                if person is not None:
+                    continue
+                self.open_pages.pop(link_id, None)
+                for kernel_id, page in live.items():
+                    page.close(4403, NO_LONGER_VALID)
+                    with suppress(Exception):  # already gone, or culled meanwhile
+                        done = page.kernel_manager.shutdown_kernel(kernel_id)
+                        if inspect.isawaitable(done):
+                            await done
+                    closed += 1
+                self.log.warning(
+                    "closed %d open page(s) of a dashboard link no longer valid", len(live)
+                )
+            return closed
 
         @property
         def auth_enabled(self) -> bool:
@@ -249,6 +297,8 @@ def identity_provider_class() -> type:
             refused = getattr(handler, "_alliance_kit_refused", False)
             if user is None and refused and not isinstance(handler, LoginFormHandler):
                 self._refuse_page(handler, 403, NO_LONGER_VALID, NO_LONGER_VALID_DETAIL)
+            if user is not None:
+                self._watch(handler, user)
             return user
 
         async def get_user_token(self, handler: Any) -> Any:
