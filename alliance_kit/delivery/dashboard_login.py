@@ -10,8 +10,9 @@ expiry (:mod:`alliance_kit.records.access`). Then:
   person and keeps only the link's id in the signed, HttpOnly, SameSite=Strict login
   cookie. Every later request re-checks the link (:class:`PersonalLinks`, trusted for
   ``LINK_RECHECK`` seconds at most), so a revoked link or a revoked person is refused at
-  once with a page saying so (HTTP 403), and the cookie is cleared. A page already open
-  on such a link is closed, and its kernel shut down, within the same re-check.
+  once with a page saying so (HTTP 403), on every visit until a new link replaces it. A
+  page already open on such a link is closed, and its kernel shut down, within the same
+  re-check.
 - Wrong links count towards the address lockout of :mod:`alliance_kit.delivery.web_guard`,
   as wrong shared tokens do; the link is looked up by its hash, never compared as text.
 - The prelaunch hook (:func:`prelaunch_hook`) writes the viewer's name, kind of access and
@@ -185,7 +186,7 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str) -> Any:
 def identity_provider_class() -> type:
     """Voila's identity provider for personal links (built late: only a server needs
     jupyter_server)."""
-    from jupyter_server.auth.identity import IdentityProvider, User
+    from jupyter_server.auth.identity import User
     from jupyter_server.auth.login import LoginFormHandler
     from tornado import ioloop, web, websocket
 
@@ -282,7 +283,7 @@ def identity_provider_class() -> type:
             self._refuse_if_locked(handler, self.failures)
             given = self.get_token(handler)
             try:
-                user = await IdentityProvider._get_user(self, handler)
+                user = await self._token_or_cookie_user(handler)
             except StoreUnavailable as exc:
                 self.log.error("could not check a dashboard link: %s", exc)
                 self._refuse_page(handler, 503, STORE_UNAVAILABLE, STORE_UNAVAILABLE_DETAIL)
@@ -300,6 +301,21 @@ def identity_provider_class() -> type:
             if user is not None:
                 self._watch(handler, user)
             return user
+
+        async def _token_or_cookie_user(self, handler: Any) -> Any:
+            """jupyter_server's order (a link given wins over the cookie, and its user
+            is kept in the cookie), except that a cookie of a link no longer valid is
+            kept rather than cleared: each visit with it gets the page saying so, not a
+            sign-in form, until a new link replaces it."""
+            if getattr(handler, "_jupyter_current_user", None):
+                return handler._jupyter_current_user
+            token_user = await self.get_user_token(handler)
+            cookie_user = await self.get_user_cookie(handler)
+            if token_user is not None:
+                if token_user != cookie_user:
+                    self.set_login_cookie(handler, token_user)
+                handler._token_authenticated = True
+            return token_user or cookie_user
 
         async def get_user_token(self, handler: Any) -> Any:
             given = self.get_token(handler)
