@@ -534,3 +534,120 @@ def test_a_viewer_heads_the_page():
     assert "Signed in as <b>Olivia O&#x27;Brien</b> · owner" in app.header.value
     app.w_status.value = "red"  # a filter redraws the header: the line stays
     assert "Signed in as <b>Olivia O&#x27;Brien</b>" in app.header.value
+
+
+# --- on the real PostgreSQL server, with people granted by `alliance-kit access` -------------
+
+
+def pg_url(store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def grant(url: str, person: str, role: str, alliances=()) -> None:
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    args = ["access", "grant", "--db", url, "--person", person, "--role", role]
+    for alliance in alliances:
+        args += ["--alliance", alliance]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def team(pg_store):
+    """The sample portfolio on PostgreSQL, an owner of two alliances and an executive,
+    each with a personal link."""
+    import uuid
+
+    from alliance_kit.records import access, sample
+
+    sample.load(pg_store, last_period="2026-Q3")
+    url = pg_url(pg_store)
+    ids = sorted(pg_store.read_all()["alliances"]["id"])
+    tag = uuid.uuid4().hex[:6]
+    owner, executive = f"Olivia O'Brien {tag}", f"Eve Exec {tag}"
+    grant(url, owner, "owner", ids[:2])
+    grant(url, executive, "executive")
+    links_ = {p: access.issue_link(pg_store, p) for p in (owner, executive)}
+    return SimpleNamespace(store=pg_store, url=url, ids=ids, mine=ids[:2], owner=owner,
+                           executive=executive, links=links_)  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_links_issued_by_access_sign_in_and_are_refused_once_revoked(team):
+    from alliance_kit.records import access
+
+    clock = Clock()
+    checks = login.PersonalLinks.for_store(team.url)
+    checks.clock = clock
+    person, link_id = checks.sign_in(team.links[team.owner])
+    assert (person.name, person.kind) == (team.owner, "owner")
+    assert set(person.alliances) == set(team.mine) and person.login
+    assert checks.check(link_id) == person
+    assert checks.sign_in(team.links[team.owner][:-1] + "x") is None
+    assert access.revoke_links(team.store, team.owner) >= 1
+    clock.now += login.LINK_RECHECK
+    assert checks.check(link_id) is None
+    assert checks.sign_in(team.links[team.owner]) is None
+    other, _ = checks.sign_in(team.links[team.executive])  # the executive's link still works
+    assert other.kind == "executive"
+
+
+@pytest.mark.postgres
+def test_the_page_reads_the_store_as_the_viewer_never_from_the_shared_snapshot(
+    team, tmp_path, monkeypatch
+):
+    from alliance_kit.records import access
+
+    shared = tmp_path / "snapshot.pickle"
+    d.load_snapshot(team.url, shared)  # what the administrator's login sees: everything
+    monkeypatch.setenv(d.ENV_SNAPSHOT, str(shared))
+    monkeypatch.setenv(ENV_DASHBOARD_PERSONAL, "1")
+    owner, _ = access.person_for_link(team.store, team.links[team.owner])
+    executive, _ = access.person_for_link(team.store, team.links[team.executive])
+    app = d.DashboardApp.from_store(db=team.url, role=owner.login, viewer=owner.name,
+                                    viewer_kind=owner.kind, warm_up=False)  # fmt: skip
+    assert sorted(app.current()["alliance_id"]) == team.mine
+    assert sorted(app.frames["alliances"]["id"]) == team.mine  # the drill-down's tables too
+    assert f"Signed in as <b>{d.escape(team.owner)}</b> · owner" in app.header.value
+    other_period = app.periods[0]  # scored on demand from the store: still as the owner
+    app.w_period.value = other_period
+    assert set(app.current()["alliance_id"]) <= set(team.mine)
+    wide = d.DashboardApp.from_store(db=team.url, role=executive.login, viewer=executive.name,
+                                     viewer_kind=executive.kind, warm_up=False)  # fmt: skip
+    assert sorted(wide.current()["alliance_id"]) == team.ids
+
+
+@pytest.mark.postgres
+def test_dashboard_on_a_store_with_people_prints_no_token_and_serves_personal_links(
+    team, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import dashboard as cli_dashboard
+    from alliance_kit.cli import main
+
+    ran = []
+
+    def run_all(cmds, on_ready=None, on_stopped=None):
+        ran.append(cmds)
+        on_ready()
+        return 0
+
+    monkeypatch.setattr(cli_dashboard, "run_all", run_all)
+    monkeypatch.delenv("ALLIANCE_KIT_DASHBOARD_TOKEN", raising=False)
+    result = CliRunner().invoke(main, ["dashboard", "--db", team.url, "--port", "9100"])
+    assert result.exit_code == 0, result.output
+    assert "alliance-kit access link --person NAME" in result.output
+    assert "token=" not in result.output and "Scoring the portfolio" not in result.output
+    [cmds] = ran
+    dash = cmds[0]
+    assert dash.env[ENV_DASHBOARD_PERSONAL] == "1"
+    assert "ALLIANCE_KIT_VOILA_TOKEN" not in dash.env and d.ENV_SNAPSHOT not in dash.env
+    assert not any("preheat" in a for a in dash.argv)
+    refused = CliRunner().invoke(
+        main, ["dashboard", "--db", team.url, "--token", "given-token-Xq7Rz2Lm9Kp4Wv8Tn3Yb6Hc1"]
+    )
+    assert refused.exit_code != 0 and "personal link" in refused.output and len(ran) == 1
