@@ -26,9 +26,10 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   fi
   read -r ver name port status _ <<<"$cluster"
   [ "$status" = online ] || as_root pg_ctlcluster "$ver" "$name" start
-  as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance') THEN CREATE ROLE alliance LOGIN PASSWORD 'alliance' CREATEDB; END IF; END\\\$\\\$;\"" \
+  as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance') THEN CREATE ROLE alliance LOGIN PASSWORD 'alliance' CREATEDB CREATEROLE; END IF; END\\\$\\\$;\"" \
     && as_root su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_database WHERE datname='alliance_test'\" | grep -q 1 || createdb -p $port -O alliance alliance_test" \
     && as_root su postgres -c "psql -q -p $port -c 'GRANT pg_signal_backend TO alliance'" \
+    && as_root su postgres -c "psql -q -p $port -c 'ALTER ROLE alliance CREATEDB CREATEROLE'" \
     && echo "export ALLIANCE_KIT_TEST_PG=postgresql://alliance:alliance@127.0.0.1:$port/alliance_test" >> "$env_file"
   # a second role that owns nothing, as a team's application account often is
   as_root su postgres -c "psql -q -p $port -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='alliance_app') THEN CREATE ROLE alliance_app LOGIN PASSWORD 'alliance_app'; END IF; END\\\$\\\$;\"" \

@@ -56,6 +56,7 @@ def _drop_pg_database(name: str) -> None:
                 with admin.connect() as conn:
                     force = " WITH (FORCE)" if attempt == 0 else ""
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+                    _drop_roles(conn, name)
                 return
             except (ProgrammingError, OperationalError):
                 if attempt == 19:
@@ -63,6 +64,17 @@ def _drop_pg_database(name: str) -> None:
                 time.sleep(0.5)
     finally:
         admin.dispose()
+
+
+def _drop_roles(conn, database: str) -> None:
+    """Drop the roles `alliance-kit access` made for a throwaway database (roles are
+    cluster-wide and outlive it): they start with its name."""
+    roles = conn.execute(
+        text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
+        {"prefix": database + "_"},
+    ).scalars().all()
+    for role in roles:
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 @pytest.fixture

@@ -353,19 +353,17 @@ def test_kill_9_during_a_merge_leaves_the_previous_state_and_a_usable_store(stor
 
 @pytest.mark.postgres
 def test_an_application_role_merges_replaces_and_restores(pg_store, tmp_path):
-    """A team's application account may only read and write rows (no TRUNCATE, owns no
-    table): merge, replace, snapshot and restore still work, with the same results."""
+    """A team's application account (an existing login granted the analyst role) may only
+    read and write rows (no TRUNCATE, owns no table, row-level security applies): merge,
+    replace, snapshot and restore still work, with the same results."""
     from sqlalchemy.engine import make_url
+
+    from alliance_kit.records import access
 
     app = os.environ.get("ALLIANCE_KIT_TEST_PG_APP")
     if not app:
         pytest.fail("ALLIANCE_KIT_TEST_PG_APP is not set: run the suite with `make test`")
-    role = make_url(app).username
-    with pg_store.engine.begin() as conn:
-        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
-        conn.exec_driver_sql(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
-        )
+    access.grant(pg_store, "Team app", "analyst", login=make_url(app).username)
     before = loaded(pg_store, tmp_path)
     app_url = f"{app}/{pg_store.engine.url.database}"
 

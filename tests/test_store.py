@@ -255,17 +255,15 @@ def test_postgresql_replace_restores_its_foreign_keys(pg_store: Store) -> None:
 
 @pytest.mark.postgres
 def test_postgresql_replace_by_a_role_that_owns_no_tables(pg_store: Store) -> None:
-    """A team's application account may only read and write rows: the replacement then
-    deletes instead of truncating and keeps the row-by-row key checks, with the same result."""
+    """A team's application account (an existing login, granted the analyst role) may only
+    read and write rows: the replacement then deletes instead of truncating and keeps the
+    row-by-row key checks, with the same result."""
+    from alliance_kit.records import access
+
     app = os.environ.get("ALLIANCE_KIT_TEST_PG_APP")
     if not app:
         pytest.fail("ALLIANCE_KIT_TEST_PG_APP is not set: run the suite with `make test`")
-    role = make_url(app).username
-    with pg_store.engine.begin() as conn:
-        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
-        conn.exec_driver_sql(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
-        )
+    access.grant(pg_store, "Team app", "analyst", login=make_url(app).username)
     pg_store.replace_all(_bulk_frames(20))
     app_store = Store(f"{app}/{pg_store.engine.url.database}")
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from alliance_kit.cli import db_option, main, store_for, user_path
+from alliance_kit.records.store import Store
 
 
 @main.command()
@@ -20,6 +21,27 @@ def init(db: str | None) -> None:
             f"(`alliance-kit restore {store.upgrade_snapshot}` brings the old store back)"
         )
     click.echo(f"store ready at {store.url} (schema {store.revision()})")
+    click.echo(access_status(store))
+
+
+def access_status(store: Store) -> str:
+    """What ``init`` says of access: single-user (SQLite), or row-level security checked
+    in force on every table (PostgreSQL; an error if a table lacks it)."""
+    from alliance_kit.records import access
+
+    if store.engine.dialect.name != "postgresql":
+        return "access: single-user store (SQLite has no roles; see README, 'For a team')"
+    check = access.check_policies(store)
+    if not check.in_force:
+        raise click.ClickException(
+            "row-level security is not in force on " + ", ".join(check.missing) + ": someone "
+            "changed the schema by hand; restore a snapshot or ask the database's owner"
+        )
+    people = len(access.people(store))
+    return (
+        f"access: row-level security in force on all {len(check.protected)} tables; "
+        f"{people} {'person' if people == 1 else 'people'} granted (`alliance-kit access list`)"
+    )
 
 
 @main.command()

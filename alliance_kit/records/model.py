@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -958,6 +959,75 @@ class ChangeRow(Base):
     count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     before: Mapped[str | None] = mapped_column(Text, nullable=True)
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+#: What a person may do in a team (PostgreSQL) store; see alliance_kit.records.access.
+ACCESS_KINDS = ("admin", "analyst", "owner", "executive", "reader")
+#: Who has access: kept out of snapshots and restores (a restore never brings back a
+#: revoked person or link; access has its own trace, ``access_log``).
+ACCESS_TABLES = ("access_people", "access_scopes", "dashboard_links", "access_log")
+
+
+class AccessPerson(Base):
+    """A person of the team and the PostgreSQL login role they connect as. Row-level
+    security reads this table (by ``current_user``) to decide what each connection sees."""
+
+    __tablename__ = "access_people"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('admin', 'analyst', 'owner', 'executive', 'reader')",
+            name="access_kind",
+        ),
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    login: Mapped[str] = mapped_column(String(63), nullable=False, unique=True)
+    #: True when alliance-kit created the login role (revoking drops it again).
+    managed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    granted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class AccessScope(Base):
+    """An alliance an owner may read and change (owners see nothing else)."""
+
+    __tablename__ = "access_scopes"
+    person: Mapped[str] = mapped_column(
+        String(200),
+        ForeignKey("access_people.name", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    # No foreign key: an owner may be granted an alliance before it is entered.
+    alliance_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class DashboardLink(Base):
+    """A personal dashboard link: only the SHA-256 of its random token is kept."""
+
+    __tablename__ = "dashboard_links"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person: Mapped[str] = mapped_column(
+        String(200),
+        ForeignKey("access_people.name", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AccessEvent(Base):
+    """The trace of every change of access: who granted or revoked what, and when."""
+
+    __tablename__ = "access_log"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    by: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    person: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from alliance_kit.records import snapshots
 from alliance_kit.records.store import Store, StoreError, _missing_sqlite_file, check_store_url
 
 
-def open_store(url: str | None = None, *, create: bool = False) -> Store:
-    """Open the store at ``url`` (or the configured default), creating it if asked.
+def open_store(url: str | None = None, *, create: bool = False, role: str | None = None) -> Store:
+    """Open the store at ``url`` (or the configured default), creating it if asked;
+    ``role``: act as that PostgreSQL role (a dashboard viewer's, see records.access).
 
     Without ``create``, a SQLite file that does not exist is refused before anything is
     opened, so a mistyped path neither creates a stray file nor passes for an empty store.
@@ -26,7 +27,7 @@ def open_store(url: str | None = None, *, create: bool = False) -> Store:
                 f"${config.ENV_DB}, or create one with `alliance-kit init` (empty) or "
                 "`alliance-kit demo` (sample portfolio)"
             )
-    store = Store(url)
+    store = Store(url, role=role)
     if create:
         store.upgrade_snapshot = _snapshot_before_upgrade(store)
         store.migrate()

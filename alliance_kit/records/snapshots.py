@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import MetaData
 
 from alliance_kit import config
-from alliance_kit.records.model import HISTORY_TABLES
+from alliance_kit.records.model import ACCESS_TABLES, HISTORY_TABLES
 from alliance_kit.records.store import Store, StoreError, _foreign_keys_checked_at_end
 
 MANIFEST = "manifest.json"
@@ -152,7 +152,7 @@ def find(store: Store, name: str) -> Snapshot:
 
 
 #: Tables a snapshot holds that are not records (the schema version, the change history).
-_NOT_RECORDS = frozenset({"alembic_version", *HISTORY_TABLES})
+_NOT_RECORDS = frozenset({"alembic_version", *HISTORY_TABLES, *ACCESS_TABLES})
 
 
 def take(
@@ -263,7 +263,7 @@ def _postgres_tables(conn: Any) -> list[Any]:
     """The store's tables as the database has them (any schema revision), parents first."""
     meta = MetaData()
     meta.reflect(bind=conn)
-    return list(meta.sorted_tables)
+    return [t for t in meta.sorted_tables if t.name not in ACCESS_TABLES]
 
 
 def _postgres_snapshot(store: Store, folder: Path) -> dict[str, int]:
@@ -359,7 +359,7 @@ def _postgres_restore(
     and adds to) loaded from the snapshot's CSV files in one transaction; ``after`` runs
     in that transaction once the tables are loaded and checked."""
     order = json.loads((folder / "tables.json").read_text(encoding="utf-8"))
-    kept = {"alembic_version", *HISTORY_TABLES}
+    kept = {"alembic_version", *HISTORY_TABLES, *ACCESS_TABLES}
     tables = [t for t in order if t["name"] not in kept]
     with store.transaction() as conn:
         quote = conn.dialect.identifier_preparer.quote
@@ -373,8 +373,19 @@ def _postgres_restore(
                     conn.exec_driver_sql(f"DELETE FROM {quote(t['name'])}")
             driver = conn.connection.driver_connection
             for t in tables:
-                cols = ", ".join(quote(c) for c in t["columns"])
-                sql = f"COPY {quote(t['name'])} ({cols}) FROM STDIN WITH (FORMAT csv)"
+                name, cols = quote(t["name"]), ", ".join(quote(c) for c in t["columns"])
+                # COPY FROM is refused where row-level security applies (a person of the
+                # team): such rows go through a temporary table and INSERT, checked per row.
+                checked = conn.exec_driver_sql(
+                    "SELECT row_security_active(%s)", (t["name"],)
+                ).scalar()
+                target = name
+                if checked:
+                    target = quote(f"restore_{t['name']}")
+                    conn.exec_driver_sql(
+                        f"CREATE TEMPORARY TABLE {target} (LIKE {name}) ON COMMIT DROP"
+                    )
+                sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
                 with (
                     open(folder / f"{t['name']}.csv", "rb") as src,
                     driver.cursor() as cur,
@@ -382,5 +393,7 @@ def _postgres_restore(
                 ):
                     while chunk := src.read(1 << 20):
                         copy.write(chunk)
+                if checked:
+                    conn.exec_driver_sql(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {target}")
         if after is not None:
             after(conn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -157,7 +158,10 @@ def _sqlite_begin(conn: Connection) -> None:
     )
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, role: str | None = None) -> Engine:
+    """The engine of a store. ``role`` (PostgreSQL): every connection takes that role
+    (``SET ROLE``), so row-level security applies as that person; the login must be a
+    member of it (an admin is a member of every person's role: see records.access)."""
     url = config.db_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -168,7 +172,65 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "handle_error", _translate_busy)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if role:
+        event.listen(engine, "connect", _set_role(role))
+    event.listen(engine, "handle_error", _refusal_translator(role or engine.url.username or ""))
+    return engine
+
+
+def _set_role(role: str) -> Callable[[Any, Any], None]:
+    def set_role(dbapi_conn: Any, _record: Any) -> None:
+        from psycopg import sql
+
+        with dbapi_conn.cursor() as cur:
+            cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        dbapi_conn.commit()
+
+    return set_role
+
+
+def refusal_message(role: str, error: str) -> str:
+    """A write or read PostgreSQL refused, said in the team's terms."""
+    table = re.search(r'(?:table|relation) "?([a-z_]+)"?', error)
+    what = table.group(1) if table else "this record"
+    if "row-level security" in error:
+        return (
+            f"refused: the role {role} may not write this {what} row. An owner changes only "
+            "their own alliances; changing another alliance needs the analyst or admin "
+            "role, or `alliance-kit access grant --person NAME --role owner --alliance ID`. "
+            "Nothing was written."
+        )
+    if "must be owner" in error:
+        return (
+            f"refused: the schema of {what} can only be changed by the store's owner (the "
+            f"role that created it), not {role}: upgrading the schema and restoring a "
+            "snapshot are the owner's. Nothing was written."
+        )
+    return (
+        f"refused: the role {role} has no right to this on {what} ({error.strip()}). Writing "
+        "records needs the analyst, owner or admin role; executives and readers only read. "
+        "Nothing was written."
+    )
+
+
+class AccessRefused(StoreError):
+    """PostgreSQL refused a read or write to this role (privileges or row-level security);
+    the transaction was rolled back: nothing was written."""
+
+
+def _refusal_translator(role: str) -> Callable[[Any], None]:
+    """SQLAlchemy ``handle_error`` hook: PostgreSQL's ``insufficient_privilege`` (a table
+    the role may not write, a row outside an owner's alliances) becomes
+    :class:`AccessRefused`, saying which role would be needed."""
+
+    def translate(ctx: Any) -> None:
+        orig = ctx.original_exception
+        if getattr(orig, "sqlstate", None) != "42501":
+            return
+        raise AccessRefused(refusal_message(role, str(orig))) from orig
+
+    return translate
 
 
 def _alembic_config(engine: Engine):
@@ -184,9 +246,16 @@ class Store:
     """A handle on one alliance store. Cheap to create; share one per process."""
 
     def __init__(
-        self, url: str | None = None, *, engine: Engine | None = None, actor: Actor | None = None
+        self,
+        url: str | None = None,
+        *,
+        engine: Engine | None = None,
+        actor: Actor | None = None,
+        role: str | None = None,
     ) -> None:
-        self.engine = engine or make_engine(url)
+        self.engine = engine or make_engine(url, role)
+        #: the PostgreSQL role this handle acts as (``role``), None: the login's own
+        self.role = role
         self.url = self.engine.url.render_as_string(hide_password=True)
         #: the snapshot taken before :func:`open_store` upgraded this store's schema
         self.upgrade_snapshot: str | None = None
@@ -516,6 +585,11 @@ class Store:
         sql = f'COPY "{t.name}" ({names}) FROM STDIN'
 
         def run(c: Connection) -> None:
+            # COPY FROM is refused where row-level security applies (a person of the
+            # team, not the tables' owner): their rows go in as INSERTs, checked per row.
+            if c.exec_driver_sql("SELECT row_security_active(%s)", (t.name,)).scalar():
+                c.execute(t.insert(), to_records(t, df))
+                return
             dbapi_error = c.dialect.loaded_dbapi.Error
             try:
                 with c.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
@@ -993,14 +1067,20 @@ def _change_set(conn: Connection, context: Actor) -> tuple[str, int]:
     if held is not None and txn is not None and held[0] is txn:
         return held[1], held[2]
     role = None
+    user = context.user
     if conn.dialect.name == "postgresql":
-        role = conn.exec_driver_sql("SELECT current_user").scalar_one()
+        # A person of the team is recorded under their name (row-level security insists)
+        role, access = conn.exec_driver_sql(
+            "SELECT current_user, to_regprocedure('ak_person(name)') IS NOT NULL"
+        ).one()
+        if access:
+            user = conn.exec_driver_sql("SELECT ak_person(current_user)").scalar() or user
     set_id = uuid.uuid4().hex
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     conn.execute(
         HISTORY_TABLES["change_sets"]
         .insert()
-        .values(id=set_id, at=at, user_name=context.user, db_role=role, source=context.source)
+        .values(id=set_id, at=at, user_name=user, db_role=role, source=context.source)
     )
     conn.info["alliance_kit_change_set"] = (txn, set_id, 1)
     return set_id, 1
@@ -1126,7 +1206,7 @@ def _empty_all(conn: Connection) -> None:
             with conn.begin_nested():
                 conn.exec_driver_sql("TRUNCATE " + ", ".join(quote(t.name) for t in tables))
             return
-        except DBAPIError:
+        except (DBAPIError, AccessRefused):  # not the tables' owner
             pass
     for t in tables:
         conn.execute(delete(t))
@@ -1188,7 +1268,7 @@ def _foreign_keys_checked_at_end(conn: Connection) -> Iterator[None]:
         with conn.begin_nested():
             for table, name, _ in keys:
                 conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    except DBAPIError:
+    except (DBAPIError, AccessRefused):  # not the tables' owner
         keys = []
     yield
     for table, name, definition in keys:
