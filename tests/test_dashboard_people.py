@@ -532,6 +532,7 @@ def test_a_viewer_heads_the_page():
         viewer=d.Viewer("Olivia O'Brien", "owner"),
     )
     assert "Signed in as <b>Olivia O&#x27;Brien</b> · owner" in app.header.value
+    assert "your alliances" in app.header.value  # an owner's page is not the whole portfolio
     app.w_status.value = "red"  # a filter redraws the header: the line stays
     assert "Signed in as <b>Olivia O&#x27;Brien</b>" in app.header.value
 
@@ -604,6 +605,10 @@ def test_the_page_reads_the_store_as_the_viewer_never_from_the_shared_snapshot(
     shared = tmp_path / "snapshot.pickle"
     d.load_snapshot(team.url, shared)  # what the administrator's login sees: everything
     monkeypatch.setenv(d.ENV_SNAPSHOT, str(shared))
+    everyone = sorted(
+        d.DashboardApp.from_store(db=team.url, warm_up=False).current()["alliance_id"]
+    )
+    assert set(team.mine) < set(everyone)
     monkeypatch.setenv(ENV_DASHBOARD_PERSONAL, "1")
     owner, _ = access.person_for_link(team.store, team.links[team.owner])
     executive, _ = access.person_for_link(team.store, team.links[team.executive])
@@ -617,7 +622,7 @@ def test_the_page_reads_the_store_as_the_viewer_never_from_the_shared_snapshot(
     assert set(app.current()["alliance_id"]) <= set(team.mine)
     wide = d.DashboardApp.from_store(db=team.url, role=executive.login, viewer=executive.name,
                                      viewer_kind=executive.kind, warm_up=False)  # fmt: skip
-    assert sorted(wide.current()["alliance_id"]) == team.ids
+    assert sorted(wide.current()["alliance_id"]) == everyone
 
 
 @pytest.mark.postgres

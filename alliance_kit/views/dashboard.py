@@ -642,7 +642,7 @@ def _open(db: str | None, role: str | None = None) -> Any:
     """The store at ``db``; with ``role``, every connection reads as that person."""
     from alliance_kit.records.opening import open_store
 
-    return open_store(db, role=role) if role is not None else open_store(db)
+    return open_store(db, role=role)
 
 
 def _read_store(db: str | None, role: str | None = None) -> dict[str, pd.DataFrame]:
@@ -1052,7 +1052,8 @@ class DashboardApp:
         f = self.filters
         chosen = [f"{k} {v}" for k, v in (("type", f.type), ("owner", f.owner),
                                           ("status", f.status)) if v != ALL]  # fmt: skip
-        scope = ", ".join(chosen) if chosen else "whole portfolio"
+        mine = self.viewer is not None and self.viewer.kind == "owner"
+        scope = ", ".join(chosen) if chosen else "your alliances" if mine else "whole portfolio"
         return (
             f"{self.style or css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
             f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span>"
