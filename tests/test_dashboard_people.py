@@ -656,3 +656,43 @@ def test_dashboard_on_a_store_with_people_prints_no_token_and_serves_personal_li
         main, ["dashboard", "--db", team.url, "--token", "given-token-Xq7Rz2Lm9Kp4Wv8Tn3Yb6Hc1"]
     )
     assert refused.exit_code != 0 and "personal link" in refused.output and len(ran) == 1
+
+
+@pytest.mark.postgres
+def test_a_sparse_team_store_one_alliance_without_survey_and_one_not_started(pg_store):
+    """An owner of a first alliance with no survey sees it as not assessed; an owner of an
+    alliance that starts next year gets a page saying nothing is shown yet, not an error."""
+    import datetime as dt
+    import html as html_
+
+    from alliance_kit.records import access
+
+    start = dt.date.today().replace(day=1)
+    pg_store.insert(
+        "alliances",
+        [
+            dict(id="N1", name="Nordic", partner="Fjord AS", type="reseller",
+                 stage="5 working together", start_date=dt.date(2026, 1, 15), owner="Ana",
+                 expected_revenue=2_000_000.0, currency="EUR", importance=3),
+            dict(id="F1", name="Future Fab", partner="Later Ltd", type="reseller",
+                 stage="1 strategy", start_date=start.replace(year=start.year + 2),
+                 owner="Fay", expected_revenue=1_000_000.0, currency="USD", importance=2),
+        ],
+    )  # fmt: skip
+    url = pg_url(pg_store)
+    grant(url, "Ana <N>", "owner", ["N1"])
+    grant(url, "Fay", "owner", ["F1"])
+    ana, fay = access.person(pg_store, "Ana <N>"), access.person(pg_store, "Fay")
+    app = d.DashboardApp.from_store(db=url, role=ana.login, viewer=ana.name,
+                                    viewer_kind=ana.kind, warm_up=False)  # fmt: skip
+    assert app.current()["alliance_id"].tolist() == ["N1"]
+    assert app.current()["health_index"].isna().all()
+    assert "Signed in as <b>Ana &lt;N&gt;</b> · owner" in app.header.value
+    assert "Future Fab" not in app.widget.children[0].value + app.tiles.value
+    empty = d.DashboardApp.from_store(db=url, role=fay.login, viewer=fay.name,
+                                      viewer_kind=fay.kind, warm_up=False)  # fmt: skip
+    assert isinstance(empty, d.NothingVisible)
+    assert html_.escape(d.NOTHING_VISIBLE, quote=True) in empty.widget.value
+    assert "Signed in as <b>Fay</b> · owner" in empty.widget.value
+    assert "Nordic" not in empty.widget.value
+    assert empty.period is None and empty.current().empty

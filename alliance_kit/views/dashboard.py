@@ -497,12 +497,32 @@ NO_VIEWER = (
 )
 
 
-def nothing_visible(viewer: str) -> str:
-    """What a signed-in viewer is told when their access shows them no alliance."""
-    return (
-        f"no alliance in this store is visible to {viewer}: an owner sees the alliances "
-        "they were granted; ask the administrator (alliance-kit access grant)"
-    )
+NOTHING_VISIBLE = (
+    "None of the alliances your access covers runs in a quarter the dashboard can show "
+    "(no assessment round, KPI actual or running alliance). If you expected some, ask "
+    "your administrator which alliances you were granted (alliance-kit access list)."
+)
+
+
+class NothingVisible:
+    """The page of a signed-in viewer whose access shows them no alliance: who they are
+    and why the page is empty, instead of an error. Has what the notebook reads of a
+    :class:`DashboardApp` (``widget``, ``period``, ``current()``)."""
+
+    def __init__(self, viewer: Viewer | None) -> None:
+        import ipywidgets as w
+
+        self.viewer = viewer
+        self.period: str | None = None
+        self.widget = w.HTML(
+            f"{css()}<div class='ak-title'><h1>Alliance portfolio</h1>{signed_in(viewer)}"
+            f"</div><div class='ak-card' data-testid='nothing-visible'>"
+            f"<p>{escape(NOTHING_VISIBLE)}</p></div>"
+        )
+        self.widget.add_class("ak-page")
+
+    def current(self) -> pd.DataFrame:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -866,7 +886,7 @@ class DashboardApp:
         viewer: str | None = None,
         viewer_kind: str | None = None,
         **kw: Any,
-    ) -> DashboardApp:
+    ) -> DashboardApp | NothingVisible:
         """The page for the store at ``db``, from the dashboard snapshot when there is a
         fresh one (see :func:`load_snapshot`), else scored from the store now.
 
@@ -879,7 +899,8 @@ class DashboardApp:
         (row-level security decides which alliances the page holds), never from a shared
         snapshot. ``viewer`` and ``viewer_kind`` (their name and kind of access) head the
         page. A server started for personal links (``$ALLIANCE_KIT_DASHBOARD_PERSONAL``)
-        refuses to show anything without a role.
+        refuses to show anything without a role. A viewer whose access shows no alliance
+        gets a :class:`NothingVisible` page saying so, not an error.
         """
         if "VOILA_PREHEAT" in os.environ:  # served by Voila (set for every page kernel)
             from alliance_kit.views.notebook import hide_tracebacks
@@ -888,15 +909,15 @@ class DashboardApp:
         if role is None and os.environ.get(ENV_DASHBOARD_PERSONAL) == "1":
             raise PermissionError(NO_VIEWER)
         path = None if role is not None else snapshot or os.environ.get(ENV_SNAPSHOT) or None
+        if viewer is not None:
+            kw["viewer"] = Viewer(viewer, viewer_kind or "")
         try:
             snap = load_snapshot(db, path, max_age=max_age, role=role)
         except ValueError as exc:
             if role is None or str(exc) != NOTHING_TO_SHOW:
                 raise
-            raise ValueError(nothing_visible(viewer or role)) from None
+            return NothingVisible(kw.get("viewer"))
         full = _store_frames(db, role)
-        if viewer is not None:
-            kw["viewer"] = Viewer(viewer, viewer_kind or "")
         if warm_up:
             _warm_up_in_background()
         return cls(
