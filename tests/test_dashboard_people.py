@@ -592,8 +592,21 @@ def test_links_issued_by_access_sign_in_and_are_refused_once_revoked(team):
     clock.now += login.LINK_RECHECK
     assert checks.check(link_id) is None
     assert checks.sign_in(team.links[team.owner]) is None
-    other, _ = checks.sign_in(team.links[team.executive])  # the executive's link still works
+    other, other_link = checks.sign_in(team.links[team.executive])  # hers still works
     assert other.kind == "executive"
+    # the person revoked (not only their links): refused at the next check too
+    from click.testing import CliRunner
+
+    from alliance_kit.cli import main
+
+    revoked = CliRunner().invoke(
+        main, ["access", "revoke", "--db", team.url, "--person", team.executive, "--yes"]
+    )
+    assert revoked.exit_code == 0, revoked.output
+    assert checks.check(other_link) == other  # within the re-check: still trusted
+    clock.now += login.LINK_RECHECK
+    assert checks.check(other_link) is None
+    assert checks.sign_in(team.links[team.executive]) is None
 
 
 @pytest.mark.postgres

@@ -58,7 +58,8 @@ def test_an_owner_sees_only_their_alliances_until_the_link_is_revoked(
     everyone = dashboard.DashboardApp.from_store(db=url, warm_up=False).current()
     mine = sorted(everyone["alliance_id"])[:2]
     tag = uuid.uuid4().hex[:6]
-    owner, executive = f"Olivia O'Brien {tag}", f"Eve <Exec> {tag}"
+    # names are data all the way: into the notebook's parameters and onto the page
+    owner, executive = f"Olivia O'Brien\"; import os # {tag}", f"Eve <b>Exec</b> {tag}"
     grant(url, owner, "owner", mine)
     grant(url, executive, "executive")
     assert access.enabled(pg_store)
@@ -108,6 +109,14 @@ def test_an_owner_sees_only_their_alliances_until_the_link_is_revoked(
 
     # revoked: the owner's cookie and the owner's link are refused at once
     assert access.revoke_links(pg_store, owner) >= 1
+    # the page still open on the link is closed and its kernel shut down within a re-check
+    closed = "closed 1 open page(s) of a dashboard link no longer valid"
+    page.wait_for_timeout(1000)
+    for _ in range(20):
+        if closed in server.log_text():
+            break
+        page.wait_for_timeout(500)
+    assert closed in server.log_text()
     refused = page.goto(server.url, timeout=60_000)  # the login cookie of the first visit
     assert refused.status == 403
     assert dashboard_login.NO_LONGER_VALID in page.locator("h1").inner_text()
