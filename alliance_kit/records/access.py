@@ -45,7 +45,7 @@ from alliance_kit.records.model import (
     AccessScope,
     DashboardLink,
 )
-from alliance_kit.records.store import Store, StoreError
+from alliance_kit.records.store import PRIVATE_COLUMNS, Store, StoreError
 
 PEOPLE = AccessPerson.__table__
 SCOPES = AccessScope.__table__
@@ -221,7 +221,9 @@ def log_frame(store: Store, limit: int = 50) -> pd.DataFrame:
             .order_by(LOG.c.at.desc())
             .limit(limit)
         ).all()
-    return pd.DataFrame(rows, columns=["at", "by", "action", "person", "detail"])
+    frame = pd.DataFrame(rows, columns=["at", "by", "action", "person", "detail"])
+    frame["at"] = pd.to_datetime(frame["at"]).dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return frame
 
 
 # --- policies --------------------------------------------------------------------------
@@ -343,6 +345,20 @@ def grant_privileges(conn: Connection, groups: dict[str, str]) -> None:
     conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {_q(conn, _schema(conn))} TO {everyone}")
     readable = [t for t in tables if t not in ("dashboard_links", "access_log")]
     conn.exec_driver_sql(f"GRANT SELECT ON {quote(_q(conn, t) for t in readable)} TO {everyone}")
+    # Executives and readers do not see who a respondent is, nor code hashes: they read
+    # those columns as empty (Store.read), and raw SQL is refused them.
+    watchers = ", ".join(_q(conn, groups[k]) for k in ("executive", "reader"))
+    for table, private in PRIVATE_COLUMNS.items():
+        if table not in tables:
+            continue
+        conn.exec_driver_sql(f"REVOKE SELECT ON {_q(conn, table)} FROM {watchers}")
+        columns = conn.exec_driver_sql(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            (table,),
+        ).scalars()
+        shown = ", ".join(_q(conn, c) for c in columns if c not in private)
+        conn.exec_driver_sql(f"GRANT SELECT ({shown}) ON {_q(conn, table)} TO {watchers}")
     conn.exec_driver_sql(
         f"GRANT INSERT, UPDATE, DELETE ON {quote(_q(conn, t) for t in records)} TO {writers}"
     )

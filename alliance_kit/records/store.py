@@ -36,6 +36,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    null,
     select,
     tuple_,
     update,
@@ -214,6 +215,14 @@ def refusal_message(role: str, error: str) -> str:
     )
 
 
+#: Columns that name a respondent or hold a code's hash: executives and readers have no
+#: privilege on them (see records.access), and read them as empty.
+PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "respondents": ("label", "email"),
+    "invitations": ("code_hash",),
+}
+
+
 class AccessRefused(StoreError):
     """PostgreSQL refused a read or write to this role (privileges or row-level security);
     the transaction was rolled back: nothing was written."""
@@ -256,6 +265,8 @@ class Store:
         self.engine = engine or make_engine(url, role)
         #: the PostgreSQL role this handle acts as (``role``), None: the login's own
         self.role = role
+        #: private columns this role may not read, per table (found at first read)
+        self._hidden: dict[str, frozenset[str]] = {}
         self.url = self.engine.url.render_as_string(hide_password=True)
         #: the snapshot taken before :func:`open_store` upgraded this store's schema
         self.upgrade_snapshot: str | None = None
@@ -446,17 +457,18 @@ class Store:
         *,
         conn: Connection | None = None,
     ) -> pd.DataFrame:
-        """All rows of a table (optionally ``column == value`` or ``column in [values]``)."""
+        """All rows of a table (optionally ``column == value`` or ``column in [values]``).
+        Columns this role may not read (a respondent's name for an executive) are empty."""
         t = _table(table)
-        query = select(t)
-        for name, value in (where or {}).items():
-            col = t.c[name]
-            if isinstance(value, (list, tuple, set, pd.Series, np.ndarray)):
-                query = query.where(col.in_(list(value)))
-            else:
-                query = query.where(col == value)
-        query = query.order_by(*t.primary_key.columns)
         with _paused_gc():
+            query = select(*self._readable(t, conn))
+            for name, value in (where or {}).items():
+                col = t.c[name]
+                if isinstance(value, (list, tuple, set, pd.Series, np.ndarray)):
+                    query = query.where(col.in_(list(value)))
+                else:
+                    query = query.where(col == value)
+            query = query.order_by(*t.primary_key.columns)
             if conn is not None:
                 rows = conn.execute(query).all()
             else:
@@ -467,12 +479,32 @@ class Store:
             frame = pd.DataFrame(dict(zip(t.c.keys(), map(list, columns), strict=True)))
         return typed_frame(t, frame)
 
+    def _readable(self, t: Table, conn: Connection | None = None) -> list[Any]:
+        """The table's columns to select: a private column (PRIVATE_COLUMNS) this role has
+        no privilege to read is selected as NULL under its name (PostgreSQL, per person)."""
+        private = PRIVATE_COLUMNS.get(t.name)
+        if not private or self.engine.dialect.name != "postgresql":
+            return list(t.c)
+        hidden = self._hidden.get(t.name)
+        if hidden is None:
+            sql = "SELECT " + ", ".join(
+                f"has_column_privilege(%(t)s, '{c}', 'SELECT')" for c in private
+            )
+            if conn is not None:
+                allowed = conn.exec_driver_sql(sql, {"t": t.name}).one()
+            else:
+                with self.engine.connect() as c:
+                    allowed = c.exec_driver_sql(sql, {"t": t.name}).one()
+            hidden = frozenset(c for c, ok in zip(private, allowed, strict=True) if not ok)
+            self._hidden[t.name] = hidden
+        return [null().label(c.name) if c.name in hidden else c for c in t.c]
+
     def rows(self, table: str, where: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as plain dicts of Python values (None for NULL), without building a
         DataFrame: for the few-row lookups a web request makes (a survey code, a
         respondent), where :meth:`read`'s typed frame costs more than the query."""
         t = _table(table)
-        query = select(t)
+        query = select(*self._readable(t))
         for name, value in (where or {}).items():
             col = t.c[name]
             if isinstance(value, (list, tuple, set)):
@@ -884,6 +916,14 @@ class Store:
         """The next free id like ``KPI-0007`` for records created in a form."""
         col = _table(table).c["id"]
         with self.engine.connect() as conn:
+            if (
+                conn.dialect.name == "postgresql"
+                and conn.exec_driver_sql(
+                    "SELECT to_regprocedure('ak_max_id(text,text)') IS NOT NULL"
+                ).scalar()
+            ):  # every row's id, also those row-level security hides from this role
+                top = conn.exec_driver_sql("SELECT ak_max_id(%s, %s)", (table, prefix)).scalar()
+                return f"{prefix}{(top or 0) + 1:0{width}d}"
             ids = conn.execute(select(col).where(col.like(f"{prefix}%"))).scalars().all()
         numbers = [int(s[len(prefix) :]) for s in ids if s[len(prefix) :].isdigit()]
         return f"{prefix}{(max(numbers) + 1) if numbers else 1:0{width}d}"

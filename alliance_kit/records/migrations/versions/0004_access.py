@@ -107,7 +107,24 @@ def _functions(schema: str) -> list[str]:
     ]
 
 
-FUNCTIONS = ("ak_kind", "ak_person", "ak_reads_all", "ak_writes_all", "ak_owns")
+def _max_id(schema: str) -> str:
+    """The highest number after ``prefix`` among a table's ids, over every row: a person
+    who sees only some rows still gets an id no other alliance holds (forms, surveys)."""
+    tables = ", ".join(f"'{t}'" for t in ALLIANCE_OF)
+    return (
+        "CREATE FUNCTION ak_max_id(tbl text, prefix text) RETURNS integer "
+        f"LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$ "
+        "DECLARE found integer; BEGIN "
+        f"IF NOT tbl = ANY(ARRAY[{tables}]) THEN RAISE EXCEPTION 'no such table %', tbl; "
+        "END IF; "
+        "EXECUTE format('SELECT max(substr(id, %s)::integer) FROM %I "
+        "WHERE starts_with(id, $1) AND substr(id, %s) ~ ''^[0-9]{1,9}$''', "
+        "length(prefix) + 1, tbl, length(prefix) + 1) INTO found USING prefix; "
+        "RETURN found; END $$"
+    )
+
+
+FUNCTIONS = ("ak_kind", "ak_person", "ak_reads_all", "ak_writes_all", "ak_owns", "ak_max_id")
 _READS_ALL = "(SELECT ak_reads_all(current_user))"
 _WRITES_ALL = "(SELECT ak_writes_all(current_user))"
 _KIND = "(SELECT ak_kind(current_user))"
@@ -220,7 +237,7 @@ def upgrade() -> None:
     schema = bind.dialect.identifier_preparer.quote(
         bind.exec_driver_sql("SELECT current_schema()").scalar_one()
     )
-    for sql in _functions(schema):
+    for sql in [*_functions(schema), _max_id(schema)]:
         op.execute(sql)
     for table, statements in policies().items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
