@@ -11,6 +11,10 @@ ENV_SNAPSHOTS = "ALLIANCE_KIT_SNAPSHOTS"
 #: How many snapshots of each store are kept.
 ENV_SNAPSHOT_KEEP = "ALLIANCE_KIT_SNAPSHOT_KEEP"
 DEFAULT_SNAPSHOT_KEEP = 20
+#: "1" in the environment of a dashboard server whose viewers sign in with personal links
+#: (a team store with people), and so of its kernels: a page opens only for a signed-in
+#: viewer, read as that person's role.
+ENV_DASHBOARD_PERSONAL = "ALLIANCE_KIT_DASHBOARD_PERSONAL"
 
 
 def project_root() -> Path:

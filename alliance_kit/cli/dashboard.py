@@ -18,6 +18,11 @@ reaches Voila through its environment, never its command line (see
 Before the servers start, the portfolio is scored once into a snapshot in a private
 folder (see :mod:`alliance_kit.views.dashboard`); every viewer's kernel loads it.
 
+On a team store with people (``alliance-kit access grant``), there is no shared token, no
+snapshot and no warm kernel: each viewer signs in with the personal link ``alliance-kit
+access link --person NAME`` prints, and their page reads the store as their role, so
+row-level security decides what it shows (:mod:`alliance_kit.delivery.dashboard_login`).
+
 Ctrl-C, SIGTERM (systemd, ``docker stop``, ``kill``) and SIGHUP all stop both servers and
 their kernels and remove the snapshot folder (:func:`alliance_kit.delivery.serve.run_servers`),
 without the servers' shutdown chatter, and then say so in one line. After SIGTERM or
@@ -33,6 +38,7 @@ import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,6 +61,10 @@ from alliance_kit.delivery.serve import (
 DASHBOARD_NOTEBOOK = Path("notebooks") / "dashboards" / "portfolio_dashboard.ipynb"
 #: alliance-kit's CDN-free Voila template, widened for a laptop screen.
 DASHBOARD_TEMPLATE = "alliance-kit-dashboard"
+PERSONAL_NO_TOKEN = (
+    "this store has people (alliance-kit access): each viewer signs in with their personal "
+    "link, so the dashboard takes no shared --token (nor $ALLIANCE_KIT_DASHBOARD_TOKEN)"
+)
 
 
 def dashboard_commands(
@@ -67,15 +77,26 @@ def dashboard_commands(
     survey: bool = True,
     pool_size: int = 1,
     root: Path | None = None,
-) -> tuple[VoilaCommand, VoilaCommand | None, str]:
+    personal: bool = False,
+) -> tuple[VoilaCommand, VoilaCommand | None, str | None]:
     """The dashboard's Voila command, the survey form's (None when not wanted) and the
-    token (generated when not given). ``pool_size``: the dashboard's warm kernels."""
+    token (generated when not given). ``pool_size``: the dashboard's warm kernels.
+    ``personal``: viewers sign in with personal links (a team store with people): no
+    shared token (None is returned), no warm kernel, no shared snapshot."""
     root = root or config.project_root()
-    token = check_token(token) if token is not None else secrets.token_urlsafe(24)
-    dash = voila_command(
-        root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size,
-        template=DASHBOARD_TEMPLATE,
-    )  # fmt: skip
+    if personal:
+        if token is not None:
+            raise ValueError(PERSONAL_NO_TOKEN)
+        dash = voila_command(
+            root / DASHBOARD_NOTEBOOK, port, db, ip=ip, template=DASHBOARD_TEMPLATE,
+            personal=True,
+        )  # fmt: skip
+    else:
+        token = check_token(token) if token is not None else secrets.token_urlsafe(24)
+        dash = voila_command(
+            root / DASHBOARD_NOTEBOOK, port, db, token, ip=ip, preheat=pool_size,
+            template=DASHBOARD_TEMPLATE,
+        )  # fmt: skip
     survey_cmd = None
     if survey:  # the light survey form; respondents use their code, never the token
         from alliance_kit.delivery import survey_web
@@ -120,8 +141,16 @@ def dashboard(
     pool_size: int,
 ) -> None:
     """Serve the executive dashboard (and the survey page) with Voila until Ctrl-C
-    (or SIGTERM/SIGHUP)."""
-    store_for(db)  # fail now, with a clear message, if the store is missing or outdated
+    (or SIGTERM/SIGHUP). On a team store with people, viewers sign in with the personal
+    link `alliance-kit access link --person NAME` prints, and each sees what their
+    access allows; there is no shared token then."""
+    store = store_for(db)  # fail now, with a clear message, if the store is missing or outdated
+    try:
+        personal = people_sign_in(store)
+    finally:
+        store.engine.dispose()
+    if personal and token is not None:
+        raise click.UsageError(PERSONAL_NO_TOKEN)
     check_port_free(ip, port)
     if not no_survey:
         check_port_free(ip, survey_port or port + 1)
@@ -133,6 +162,7 @@ def dashboard(
         survey_port=survey_port,
         survey=not no_survey,
         pool_size=pool_size,
+        personal=personal,
     )
     said: list[int] = []
 
@@ -154,20 +184,38 @@ def dashboard(
         raise click.ClickException(f"a Voila server stopped with exit status {code}")
 
 
+def people_sign_in(store: Any) -> bool:
+    """Whether the dashboard serves people by personal link: a team store where
+    ``alliance-kit access`` granted at least one person."""
+    from alliance_kit.records import access
+
+    return access.enabled(store)
+
+
 def _serve(
     dash: VoilaCommand,
     survey_cmd: VoilaCommand | None,
-    token: str,
+    token: str | None,
     db: str | None,
     on_stopped: Callable[[int], None] | None = None,
 ) -> int:
-    """Make the snapshot, print the links, run the servers; always remove the snapshot."""
-    click.echo("Scoring the portfolio once for every viewer ...")
-    folder = prepare_snapshot(db, dash)
+    """Make the snapshot (not for personal links: each viewer sees their own rows), print
+    the links, run the servers; always remove the snapshot."""
+    folder = None
+    if token is not None:
+        click.echo("Scoring the portfolio once for every viewer ...")
+        folder = prepare_snapshot(db, dash)
 
     def ready() -> None:
-        click.echo(f"Executive dashboard: {dash.url}?token={token}")
-        click.echo("  Keep this link private: the token is printed only now.")
+        if token is None:
+            click.echo(f"Executive dashboard: {dash.url}")
+            click.echo(
+                "  Viewers sign in with their personal link: `alliance-kit access link "
+                "--person NAME` prints it (each sees what their access allows)."
+            )
+        else:
+            click.echo(f"Executive dashboard: {dash.url}?token={token}")
+            click.echo("  Keep this link private: the token is printed only now.")
         if survey_cmd is not None:
             click.echo(
                 f"Survey page (respondents open it with their invitation code): {survey_cmd.url}"
@@ -180,7 +228,8 @@ def _serve(
             [c for c in (dash, survey_cmd) if c is not None], on_ready=ready, on_stopped=on_stopped
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def prepare_snapshot(db: str | None, command: VoilaCommand) -> Path:

@@ -79,6 +79,7 @@ def voila_command(
     theme: str = "light",
     extra: list[str] | None = None,
     base_env: dict[str, str] | None = None,
+    personal: bool = False,
 ) -> VoilaCommand:
     """The Voila command serving one notebook (or a folder of notebooks).
 
@@ -91,7 +92,12 @@ def voila_command(
     ``cull_idle``: seconds after which a kernel whose page was closed is shut down. Voila
     0.5's own shutdown on page unload is refused by its XSRF check (voila#1458), so
     without culling every visit would leave a kernel running; 0 turns culling off.
+    ``personal``: viewers sign in with personal links and each page reads the store as
+    its viewer (:mod:`alliance_kit.delivery.dashboard_login`); no shared token then, and
+    no preheated kernel (a kernel is started for the viewer once they are known).
     """
+    if personal and (token is not None or preheat > 0):
+        raise ValueError("a server for personal links takes no shared token and no preheat")
     path = Path(notebook).resolve()
     if not path.exists():
         raise FileNotFoundError(f"no notebook or folder at {path}")
@@ -126,6 +132,9 @@ def voila_command(
         env.pop(secret, None)
     if token is not None:
         env[ENV_TOKEN] = token
+    env.pop(config.ENV_DASHBOARD_PERSONAL, None)
+    if personal:
+        env[config.ENV_DASHBOARD_PERSONAL] = "1"
     for name, folder in (("JUPYTER_PATH", SHARE), ("JUPYTER_CONFIG_PATH", CONFIG)):
         env[name] = os.pathsep.join([str(folder), *([env[name]] if env.get(name) else [])])
     url = f"http://{ip}:{int(port)}/"

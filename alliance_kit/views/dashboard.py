@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from alliance_kit.assess import scoring
+from alliance_kit.config import ENV_DASHBOARD_PERSONAL
 from alliance_kit.views.formatting import day, is_missing, kpi_value, money, number, pct, plural
 
 ALL = "All"
@@ -282,6 +283,7 @@ CSS = """
 .ak-title h1 { font-size: 24px; margin: 0; font-weight: 650; }
 .ak-title .ak-period { font-size: 15px; color: #52606d; }
 .ak-sub { color: #52606d; font-size: 13px; margin: 0 0 8px 0; }
+.ak-title .ak-viewer { margin-left: auto; font-size: 13px; color: #52606d; }
 .ak-tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .ak-tile { background: #fff; border: 1px solid #d9e2ec; border-radius: 8px;
   padding: 6px 12px; flex: 1 1 0; min-width: 96px; max-width: 240px;
@@ -489,6 +491,60 @@ DRILL_TABLES = (
 )
 
 
+NO_VIEWER = (
+    "this dashboard serves people by personal link, and no signed-in viewer reached this "
+    "page: open it with your personal link"
+)
+
+
+NOTHING_VISIBLE = (
+    "None of the alliances your access covers runs in a quarter the dashboard can show "
+    "(no assessment round, KPI actual or running alliance). If you expected some, ask "
+    "your administrator which alliances you were granted (alliance-kit access list)."
+)
+
+
+class NothingVisible:
+    """The page of a signed-in viewer whose access shows them no alliance: who they are
+    and why the page is empty, instead of an error. Has what the notebook reads of a
+    :class:`DashboardApp` (``widget``, ``period``, ``current()``)."""
+
+    def __init__(self, viewer: Viewer | None) -> None:
+        import ipywidgets as w
+
+        self.viewer = viewer
+        self.period: str | None = None
+        self.widget = w.HTML(
+            f"{css()}<div class='ak-title'><h1>Alliance portfolio</h1>{signed_in(viewer)}"
+            f"</div><div class='ak-card' data-testid='nothing-visible'>"
+            f"<p>{escape(NOTHING_VISIBLE)}</p></div>"
+        )
+        self.widget.add_class("ak-page")
+
+    def current(self) -> pd.DataFrame:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person signed in to the page (personal-link dashboards): name and kind of
+    access (admin, analyst, owner, executive, reader), both shown as text."""
+
+    name: str
+    kind: str = ""
+
+
+def signed_in(viewer: Viewer | None) -> str:
+    """The page's "Signed in as NAME · kind" line (empty without a viewer), escaped."""
+    if viewer is None:
+        return ""
+    kind = f" · {escape(viewer.kind)}" if viewer.kind else ""
+    return (
+        f"<span class='ak-viewer' data-testid='signed-in'>Signed in as "
+        f"<b>{escape(viewer.name)}</b>{kind}</span>"
+    )
+
+
 @dataclass
 class Snapshot:
     """What every viewer's page needs, computed once: the latest period's scores, the
@@ -564,22 +620,29 @@ def save_snapshot(snap: Snapshot, path: str | Path) -> None:
 
 
 def load_snapshot(
-    db: str | None, path: str | Path | None = None, *, max_age: float | None = None
+    db: str | None,
+    path: str | Path | None = None,
+    *,
+    max_age: float | None = None,
+    role: str | None = None,
 ) -> Snapshot:
     """The snapshot at ``path`` if it is fresh (younger than ``max_age`` seconds and the
     store's row counts unchanged), else one built from the store now (and saved there).
 
     The file lives in a private folder made by ``alliance-kit dashboard``; it is read
     with pickle, so never point ``path`` at a file others can write.
+    ``role``: read the store as this person's PostgreSQL role (row-level security
+    applies); such a snapshot shows one person's rows, so it is never read from or saved
+    to a shared ``path``.
     """
     import pickle
     import time
 
-    from alliance_kit.records.opening import open_store
-
     if max_age is None:
         max_age = float(os.environ.get(ENV_MAX_AGE, DEFAULT_MAX_AGE))
-    store = open_store(db)
+    if role is not None:
+        path = None  # one person's rows: never shared through a file
+    store = _open(db, role)
     try:
         counts = store.counts()
         if path and Path(path).exists():
@@ -595,10 +658,15 @@ def load_snapshot(
     return snap
 
 
-def _read_store(db: str | None) -> dict[str, pd.DataFrame]:
+def _open(db: str | None, role: str | None = None) -> Any:
+    """The store at ``db``; with ``role``, every connection reads as that person."""
     from alliance_kit.records.opening import open_store
 
-    store = open_store(db)
+    return open_store(db, role=role)
+
+
+def _read_store(db: str | None, role: str | None = None) -> dict[str, pd.DataFrame]:
+    store = _open(db, role)
     try:
         return store.read_all()
     finally:
@@ -619,13 +687,14 @@ def _warm_up_in_background() -> None:
     threading.Thread(target=warm, name="alliance-kit-warm-up", daemon=True).start()
 
 
-def _store_frames(db: str | None) -> Any:
-    """The whole store, read on first use only (a period the snapshot does not hold)."""
+def _store_frames(db: str | None, role: str | None = None) -> Any:
+    """The whole store (as ``role`` sees it), read on first use only (a period the
+    snapshot does not hold)."""
     cache: dict[str, dict[str, pd.DataFrame]] = {}
 
     def frames() -> dict[str, pd.DataFrame]:
         if "frames" not in cache:
-            cache["frames"] = _read_store(db)
+            cache["frames"] = _read_store(db, role)
         return cache["frames"]
 
     return frames
@@ -708,9 +777,11 @@ class DashboardApp:
         trend_periods: int = 4,
         top_n: int = 12,
         heat_n: int = 15,
+        viewer: Viewer | None = None,
     ) -> None:
         import ipywidgets as w
 
+        self.viewer = viewer
         self.frames = frames
         self.config = config
         self.scorer = scorer or _default_scorer
@@ -811,8 +882,11 @@ class DashboardApp:
         snapshot: str | Path | None = None,
         max_age: float | None = None,
         warm_up: bool = True,
+        role: str | None = None,
+        viewer: str | None = None,
+        viewer_kind: str | None = None,
         **kw: Any,
-    ) -> DashboardApp:
+    ) -> DashboardApp | NothingVisible:
         """The page for the store at ``db``, from the dashboard snapshot when there is a
         fresh one (see :func:`load_snapshot`), else scored from the store now.
 
@@ -820,14 +894,30 @@ class DashboardApp:
         ``alliance-kit dashboard``); without one, the store is read and scored here.
         ``warm_up`` loads the chart renderer in the background (a preheated kernel does it
         before its viewer arrives), so the first filter change is not slowed by it.
+
+        ``role``: the signed-in person's PostgreSQL role; the store is read as that role
+        (row-level security decides which alliances the page holds), never from a shared
+        snapshot. ``viewer`` and ``viewer_kind`` (their name and kind of access) head the
+        page. A server started for personal links (``$ALLIANCE_KIT_DASHBOARD_PERSONAL``)
+        refuses to show anything without a role. A viewer whose access shows no alliance
+        gets a :class:`NothingVisible` page saying so, not an error.
         """
         if "VOILA_PREHEAT" in os.environ:  # served by Voila (set for every page kernel)
             from alliance_kit.views.notebook import hide_tracebacks
 
             hide_tracebacks()
-        path = snapshot or os.environ.get(ENV_SNAPSHOT) or None
-        snap = load_snapshot(db, path, max_age=max_age)
-        full = _store_frames(db)
+        if role is None and os.environ.get(ENV_DASHBOARD_PERSONAL) == "1":
+            raise PermissionError(NO_VIEWER)
+        path = None if role is not None else snapshot or os.environ.get(ENV_SNAPSHOT) or None
+        if viewer is not None:
+            kw["viewer"] = Viewer(viewer, viewer_kind or "")
+        try:
+            snap = load_snapshot(db, path, max_age=max_age, role=role)
+        except ValueError as exc:
+            if role is None or str(exc) != NOTHING_TO_SHOW:
+                raise
+            return NothingVisible(kw.get("viewer"))
+        full = _store_frames(db, role)
         if warm_up:
             _warm_up_in_background()
         return cls(
@@ -983,10 +1073,12 @@ class DashboardApp:
         f = self.filters
         chosen = [f"{k} {v}" for k, v in (("type", f.type), ("owner", f.owner),
                                           ("status", f.status)) if v != ALL]  # fmt: skip
-        scope = ", ".join(chosen) if chosen else "whole portfolio"
+        mine = self.viewer is not None and self.viewer.kind == "owner"
+        scope = ", ".join(chosen) if chosen else "your alliances" if mine else "whole portfolio"
         return (
             f"{self.style or css()}<div class='ak-title'><h1>Alliance portfolio</h1>"
-            f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span></div>"
+            f"<span class='ak-period' data-testid='period'>{escape(self.period)}</span>"
+            f"{signed_in(self.viewer)}</div>"
             f"<p class='ak-sub'>{plural(len(table), 'alliance')} · {escape(scope)}</p>"
         )
 
