@@ -69,10 +69,14 @@ def _drop_pg_database(name: str) -> None:
 def _drop_roles(conn, database: str) -> None:
     """Drop the roles `alliance-kit access` made for a throwaway database (roles are
     cluster-wide and outlive it): they start with its name."""
-    roles = conn.execute(
-        text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
-        {"prefix": database + "_"},
-    ).scalars().all()
+    roles = (
+        conn.execute(
+            text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
+            {"prefix": database + "_"},
+        )
+        .scalars()
+        .all()
+    )
     for role in roles:
         conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
