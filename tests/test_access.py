@@ -315,6 +315,30 @@ def test_access_commands_admin_only_and_traced(team: Team) -> None:
     assert set(log["by"][:2]) == {team.people["admin"].login}
 
 
+def test_a_login_above_row_level_security_is_refused_as_a_person(team: Team) -> None:
+    store_owner = make_url(team.url).username
+    with pytest.raises(access.AccessError, match="not bound by row-level security"):
+        access.grant(team.owner, "Sneaky", "executive", login=store_owner)
+    with pytest.raises(access.AccessError, match="already a person's login"):
+        access.grant(team.owner, "Twin", "analyst", login=team.people["owner"].login)
+    assert access.person(team.owner, "Sneaky") is None
+
+
+def test_an_admin_person_is_revoked_and_can_no_longer_sign_in(team: Team) -> None:
+    admin = team.stores.pop("admin")
+    conn = admin.engine.connect()  # signed in when revoked: the session is ended
+    assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    assert access.revoke(team.owner, "Ana Admin").kind == "admin"
+    with pytest.raises(OperationalError):
+        conn.exec_driver_sql("SELECT 1")
+    conn.invalidate()
+    admin.engine.dispose()
+    with pytest.raises(OperationalError):
+        Store(team.urls["admin"]).engine.connect().close()
+    with pytest.raises(access.AccessError, match="no person"):
+        access.revoke(team.owner, "Ana Admin")
+
+
 def test_links_issue_check_and_revoke(team: Team) -> None:
     token = access.issue_link(team.owner, "Eve Exec", days=7)
     found = access.person_for_link(team.owner, token)

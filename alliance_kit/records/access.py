@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from alliance_kit.records.model import (
     ACCESS_KINDS,
@@ -418,12 +419,10 @@ def grant(
         password = None
         created = False
         if old is None:
-            taken = roles | set(conn.execute(select(PEOPLE.c.login)).scalars())
+            logins = set(conn.execute(select(PEOPLE.c.login)).scalars())
+            taken = roles | logins
             if login:
-                if login not in roles:
-                    raise AccessError(f"there is no PostgreSQL role {login!r} to use as login")
-                if login in taken - roles or login in groups.values():
-                    raise AccessError(f"the role {login!r} cannot be a person's login")
+                _check_existing_login(conn, login, roles, logins, groups)
                 role = login
             else:
                 role = login_for(_prefix(conn), name, taken)
@@ -476,6 +475,30 @@ def grant(
     return Granted(person_now, created, password)
 
 
+def _check_existing_login(
+    conn: Connection, login: str, roles: set[str], logins: set[str], groups: dict[str, str]
+) -> None:
+    """Refuse, as a person's login, a role that is missing, already someone's, one of the
+    team's groups, or above row-level security (a superuser, a role with BYPASSRLS, the
+    tables' owner or a member of it): the admins' group takes each person's role, so such
+    a login would hand every admin its powers."""
+    if login not in roles:
+        raise AccessError(f"there is no PostgreSQL role {login!r} to use as login")
+    if login in logins or login in groups.values():
+        raise AccessError(f"the role {login!r} is already a person's login or a team group")
+    above = conn.exec_driver_sql(
+        "SELECT r.rolsuper OR r.rolbypassrls OR EXISTS (SELECT 1 FROM pg_tables t "
+        "WHERE t.schemaname = current_schema() AND pg_has_role(r.rolname, t.tableowner, "
+        "'MEMBER')) FROM pg_roles r WHERE r.rolname = %s",
+        (login,),
+    ).scalar()
+    if above:
+        raise AccessError(
+            f"the role {login!r} is not bound by row-level security (a superuser, BYPASSRLS, "
+            "or the owner of the store's tables): give the person a login of their own"
+        )
+
+
 def _describe(kind: str, alliances: Sequence[str]) -> str:
     return kind + (f" of {', '.join(alliances)}" if alliances else "")
 
@@ -513,11 +536,15 @@ def revoke(store: Store, name: str) -> Person:
         conn.execute(delete(PEOPLE).where(PEOPLE.c.name == name))  # scopes, links cascade
         groups = {k: group_role(_prefix(conn), k) for k in ACCESS_KINDS}
         if managed:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE usename = %s AND pid <> pg_backend_pid()",
-                (who.login,),
-            )
+            try:  # their open sessions end with their access (when this role may end them)
+                with conn.begin_nested():
+                    conn.exec_driver_sql(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE usename = %s AND pid <> pg_backend_pid()",
+                        (who.login,),
+                    )
+            except (StoreError, DBAPIError):
+                pass
             conn.exec_driver_sql(f"DROP ROLE {_q(conn, who.login)}")
         else:
             conn.exec_driver_sql(f"REVOKE {_q(conn, groups[who.kind])} FROM {_q(conn, who.login)}")
