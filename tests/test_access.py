@@ -242,6 +242,17 @@ def test_forms_save_for_an_owner_only_on_their_alliances(team: Team) -> None:
     assert "Executives write nothing" not in texts
 
 
+def test_a_workbook_says_who_is_signed_in_and_offers_their_alliances(team: Team) -> None:
+    from alliance_kit.views import workbook
+
+    book = workbook.start(store=team.stores["owner"], title="Strategy", with_period=False)
+    first = book.widget.children[0]
+    assert "Signed in as <b>Otto O&#x27;Owner &lt;b&gt;</b> · owner of A002" in first.value
+    assert [v for _, v in book.alliance_picker.options if v] == [OWNED]
+    owners_book = workbook.start(store=team.owner, title="Strategy", with_period=False)
+    assert not any("Signed in" in getattr(c, "value", "") for c in owners_book.widget.children)
+
+
 def test_the_history_records_the_person_and_cannot_be_forged(team: Team) -> None:
     store = team.stores["analyst"]
     store.insert("lessons", [_lesson("L-an", OTHER, "analyst's lesson")])

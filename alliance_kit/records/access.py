@@ -183,6 +183,14 @@ def current_person(conn: Connection) -> Person | None:
     return _people(conn, name)[0] if name is not None else None
 
 
+def signed_in(store: Store) -> Person | None:
+    """The person a store handle acts as (a team store's person), else None."""
+    if store.engine.dialect.name != "postgresql":
+        return None
+    with store.engine.connect() as conn:
+        return current_person(conn)
+
+
 def people_frame(store: Store) -> pd.DataFrame:
     """Everyone granted access, one row each, for ``access list``: name, kind, login,
     alliances, active dashboard links."""

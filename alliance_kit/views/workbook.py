@@ -28,7 +28,7 @@ import ipywidgets as W
 import pandas as pd
 from traitlets import HasTraits, Unicode
 
-from alliance_kit.records import keys, periods
+from alliance_kit.records import access, keys, periods
 from alliance_kit.records.opening import open_store
 from alliance_kit.records.store import Store
 
@@ -268,6 +268,9 @@ class Workbook:
         self.picker = W.HBox(controls)
         self.heading = Section(self, self._heading_html, needs_alliance=False) if heading else None
         parts: list[W.Widget] = [self.picker, self.note]
+        person = access.signed_in(store)
+        if person is not None:  # a team store: say whose view of it this is
+            parts.insert(0, W.HTML(signed_in_html(person)))
         if self.heading is not None:
             parts.append(self.heading.output)
         self.widget = W.VBox(parts)
@@ -435,6 +438,17 @@ def _warning_html(text: str) -> str:
     return (
         '<div style="border-left:4px solid #b7791f;padding:4px 12px;margin:6px 0;'
         f'color:#5f370e">{html.escape(text)}</div>'
+    )
+
+
+def signed_in_html(person: access.Person) -> str:
+    """``Signed in as NAME · owner of A002, A007``, escaped: why the pickers hold what
+    they hold on a team store (row-level security shows each person their rows)."""
+    scope = f" of {', '.join(person.alliances)}" if person.alliances else ""
+    return (
+        '<div style="font-size:12px;color:#555;font-family:system-ui,sans-serif">'
+        f"Signed in as <b>{html.escape(person.name)}</b> · "
+        f"{html.escape(person.kind + scope)}</div>"
     )
 
 
