@@ -365,8 +365,15 @@ def test_links_issue_check_and_revoke(team: Team) -> None:
 
 
 def test_init_says_row_level_security_is_in_force_and_notices_a_gap(team: Team) -> None:
+    with team.owner.engine.begin() as conn:  # as if an upgrade had added a table
+        conn.exec_driver_sql(f"REVOKE SELECT ON kpis FROM {make_url(team.url).database}_analyst")
+    with pytest.raises(AccessRefused):
+        team.stores["analyst"].read("kpis")
     code, out = cli(team.url, "init")
     assert code == 0 and "row-level security in force on all" in out and "5 people" in out
+    assert len(team.stores["analyst"].read("kpis")) == len(team.owner.read("kpis"))
+    code, out = cli(team.urls["analyst"], "init")  # anyone may check a store at head
+    assert code == 0 and "row-level security in force on all" in out, out
     with team.owner.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE kpis DISABLE ROW LEVEL SECURITY")
     code, out = cli(team.url, "init")
@@ -383,13 +390,25 @@ def test_the_embedded_store_is_single_user(tmp_path: Path) -> None:
 
 def test_executives_and_readers_never_see_who_a_respondent_is(team: Team) -> None:
     full = team.owner.read("respondents")
-    assert full["label"].notna().any()
+    comments = team.owner.read("answers")["comment"]
+    assert full["label"].notna().any() and full["role"].notna().any() and comments.notna().any()
     for kind in ("executive", "reader"):
         seen = team.stores[kind].read("respondents")
-        assert len(seen) == len(full) and seen["label"].isna().all() and seen["email"].isna().all()
+        assert len(seen) == len(full) and list(seen["side"]) == list(full["side"])
+        for column in ("label", "email", "role", "org_level"):
+            assert seen[column].isna().all(), column
+        answers = team.stores[kind].read("answers")
+        assert answers["comment"].isna().all() and answers["score"].notna().any()
         assert team.stores[kind].read("invitations")["code_hash"].isna().all()
         with team.stores[kind].engine.connect() as conn, pytest.raises(AccessRefused):
             conn.execute(text("SELECT label FROM respondents")).all()
+    # and the health scores they see are the analysts' (none of those columns count)
+    from alliance_kit.assess import health
+
+    seen = health.score_portfolio(team.stores["executive"].read_all(), "2026-Q3")
+    full_scores = health.score_portfolio(team.stores["analyst"].read_all(), "2026-Q3")
+    pd.testing.assert_frame_equal(seen.alliances, full_scores.alliances)
+    pd.testing.assert_frame_equal(seen.cracks, full_scores.cracks)
     mine = team.stores["owner"].read("respondents")  # an owner runs their alliance's rounds
     assert mine["label"].notna().any()
 

@@ -37,6 +37,7 @@ def access_status(store: Store) -> str:
             "row-level security is not in force on " + ", ".join(check.missing) + ": someone "
             "changed the schema by hand; restore a snapshot or ask the database's owner"
         )
+    access.refresh_privileges(store)  # tables an upgrade added are granted too
     people = len(access.people(store))
     return (
         f"access: row-level security in force on all {len(check.protected)} tables; "

@@ -284,13 +284,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _owns_tables(conn: Connection) -> bool:
+    """This role owns the store's tables (or is a member of their owner)."""
+    return bool(
+        conn.exec_driver_sql(
+            "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = 'access_people'"
+        ).scalar()
+    )
+
+
 def _is_admin(conn: Connection) -> bool:
     """The store's owner (member of the role owning its tables), or a person of kind admin."""
-    owner = conn.exec_driver_sql(
-        "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
-        "WHERE schemaname = current_schema() AND tablename = 'access_people'"
-    ).scalar()
-    if owner:
+    if _owns_tables(conn):
         return True
     return conn.exec_driver_sql("SELECT ak_kind(current_user)").scalar() == "admin"
 
@@ -338,6 +344,22 @@ def ensure_groups(conn: Connection) -> dict[str, str]:
         conn.exec_driver_sql(f"GRANT {_q(conn, groups['admin'])} TO {_q(conn, me)}")
     grant_privileges(conn, groups)
     return groups
+
+
+def refresh_privileges(store: Store) -> bool:
+    """Grant the team's groups their privileges again (``init`` after an upgrade: tables a
+    migration added get them too). False when the store has no groups yet, or this role
+    does not own the tables (only their owner upgrades the schema)."""
+    require_team_store(store)
+    with store.transaction() as conn:
+        if not _owns_tables(conn):
+            return False
+        prefix = _prefix(conn)
+        groups = {kind: group_role(prefix, kind) for kind in ACCESS_KINDS}
+        if not set(groups.values()) <= _roles(conn):
+            return False
+        grant_privileges(conn, groups)
+    return True
 
 
 def grant_privileges(conn: Connection, groups: dict[str, str]) -> None:

@@ -221,10 +221,13 @@ def refusal_message(role: str, error: str) -> str:
     )
 
 
-#: Columns that name a respondent or hold a code's hash: executives and readers have no
-#: privilege on them (see records.access), and read them as empty.
+#: Columns that say who a respondent is (their name, e-mail, role, level, own words) or
+#: hold a code's hash: executives and readers have no privilege on them (see
+#: records.access) and read them as empty. Scores need none of them: a respondent stays
+#: an id and a side.
 PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "respondents": ("label", "email"),
+    "respondents": ("label", "email", "role", "org_level"),
+    "answers": ("comment",),
     "invitations": ("code_hash",),
 }
 
