@@ -582,6 +582,8 @@ def revoke(store: Store, name: str) -> Person:
                 conn.exec_driver_sql(
                     f"REVOKE {_q(conn, who.login)} FROM {_q(conn, groups['admin'])}"
                 )
+            else:  # the login stays, without what being an admin here gave it
+                conn.exec_driver_sql(f"ALTER ROLE {_q(conn, who.login)} NOCREATEROLE")
         _log(conn, by, "revoke", name, f"{who.kind} as {who.login}")
     return who
 
