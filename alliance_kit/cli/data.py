@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from alliance_kit.cli import db_option, main, store_for, user_path
+from alliance_kit.records import access
 from alliance_kit.records.store import Store
 
 
@@ -27,8 +28,6 @@ def init(db: str | None) -> None:
 def access_status(store: Store) -> str:
     """What ``init`` says of access: single-user (SQLite), or row-level security checked
     in force on every table (PostgreSQL; an error if a table lacks it)."""
-    from alliance_kit.records import access
-
     if store.engine.dialect.name != "postgresql":
         return "access: single-user store (SQLite has no roles; see README, 'For a team')"
     check = access.check_policies(store)

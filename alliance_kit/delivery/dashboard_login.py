@@ -289,10 +289,7 @@ def identity_provider_class() -> type:
                 self._refuse_page(handler, 503, STORE_UNAVAILABLE, STORE_UNAVAILABLE_DETAIL)
             if given:
                 if user is None or not getattr(handler, "_token_authenticated", False):
-                    self.failures.prune()
-                    if self.failures.add(address):
-                        self.log.warning("locked out %s after repeated wrong links", address)
-                        self._refuse(handler)
+                    self._count_wrong(handler)
                 else:
                     self.failures.clear(address)
             refused = getattr(handler, "_alliance_kit_refused", False)
@@ -370,9 +367,7 @@ def identity_provider_class() -> type:
                 self.log.error("could not check a dashboard link: %s", exc)
                 self._refuse_page(handler, 503, STORE_UNAVAILABLE, STORE_UNAVAILABLE_DETAIL)
             if found is None:
-                self.failures.prune()
-                if self.failures.add(address):
-                    self._refuse(handler)
+                self._count_wrong(handler)
                 return None
             self.failures.clear(address)
             return user_of(*found)

@@ -209,13 +209,19 @@ def identity_provider_class() -> type:
             user = await super()._get_user(handler)
             if given:
                 if user is None or not getattr(handler, "_token_authenticated", False):
-                    self.failures.prune()
-                    if self.failures.add(address):
-                        self.log.warning("locked out %s after repeated wrong tokens", address)
-                        self._refuse(handler)
+                    self._count_wrong(handler)
                 else:
                     self.failures.clear(address)
             return user
+
+        def _count_wrong(self, handler: Any) -> None:
+            """Count a wrong token (or link) from the request's address; past the limit the
+            address is locked out and this request refused (429)."""
+            address = handler.request.remote_ip
+            self.failures.prune()
+            if self.failures.add(address):
+                self.log.warning("locked out %s after repeated wrong tokens", address)
+                self._refuse(handler)
 
         async def get_user_token(self, handler: Any) -> Any:
             given = self.get_token(handler) or ""
@@ -228,9 +234,7 @@ def identity_provider_class() -> type:
             self._refuse_if_locked(handler, self.failures)
             user = super().process_login_form(handler)
             if user is None and self.token:
-                self.failures.prune()
-                if self.failures.add(address):
-                    self._refuse(handler)
+                self._count_wrong(handler)
             elif user is not None:
                 self.failures.clear(address)
             return user

@@ -328,11 +328,16 @@ def _prefix(conn: Connection) -> str:
     return role_prefix(conn.exec_driver_sql("SELECT current_database()").scalar_one())
 
 
+def _groups(conn: Connection) -> dict[str, str]:
+    """This store's group role per kind (whether or not they exist yet)."""
+    prefix = _prefix(conn)
+    return {kind: group_role(prefix, kind) for kind in ACCESS_KINDS}
+
+
 def ensure_groups(conn: Connection) -> dict[str, str]:
     """Create the store's group roles if missing and grant them their table privileges
     (again, so tables a later migration added are covered). Returns kind -> group role."""
-    prefix = _prefix(conn)
-    groups = {kind: group_role(prefix, kind) for kind in ACCESS_KINDS}
+    groups = _groups(conn)
     existing = _roles(conn)
     for group in groups.values():
         if group not in existing:
@@ -354,8 +359,7 @@ def refresh_privileges(store: Store) -> bool:
     with store.transaction() as conn:
         if not _owns_tables(conn):
             return False
-        prefix = _prefix(conn)
-        groups = {kind: group_role(prefix, kind) for kind in ACCESS_KINDS}
+        groups = _groups(conn)
         if not set(groups.values()) <= _roles(conn):
             return False
         grant_privileges(conn, groups)
@@ -564,7 +568,7 @@ def revoke(store: Store, name: str) -> Person:
         if who.login == conn.exec_driver_sql("SELECT session_user").scalar_one():
             raise AccessError("you cannot revoke your own access; ask another admin")
         conn.execute(delete(PEOPLE).where(PEOPLE.c.name == name))  # scopes, links cascade
-        groups = {k: group_role(_prefix(conn), k) for k in ACCESS_KINDS}
+        groups = _groups(conn)
         if managed:
             try:  # their open sessions end with their access (when this role may end them)
                 with conn.begin_nested():

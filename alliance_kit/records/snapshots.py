@@ -35,7 +35,12 @@ from sqlalchemy import MetaData
 
 from alliance_kit import config
 from alliance_kit.records.model import ACCESS_TABLES, HISTORY_TABLES
-from alliance_kit.records.store import Store, StoreError, _foreign_keys_checked_at_end
+from alliance_kit.records.store import (
+    Store,
+    StoreError,
+    _foreign_keys_checked_at_end,
+    row_security_active,
+)
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "store.sqlite"
@@ -376,9 +381,7 @@ def _postgres_restore(
                 name, cols = quote(t["name"]), ", ".join(quote(c) for c in t["columns"])
                 # COPY FROM is refused where row-level security applies (a person of the
                 # team): such rows go through a temporary table and INSERT, checked per row.
-                checked = conn.exec_driver_sql(
-                    "SELECT row_security_active(%s)", (t["name"],)
-                ).scalar()
+                checked = row_security_active(conn, t["name"])
                 target = name
                 if checked:
                     target = quote(f"restore_{t['name']}")

@@ -272,8 +272,6 @@ class Store:
         role: str | None = None,
     ) -> None:
         self.engine = engine or make_engine(url, role)
-        #: the PostgreSQL role this handle acts as (``role``), None: the login's own
-        self.role = role
         #: private columns this role may not read, per table (found at first read)
         self._hidden: dict[str, frozenset[str]] = {}
         self.url = self.engine.url.render_as_string(hide_password=True)
@@ -628,7 +626,7 @@ class Store:
         def run(c: Connection) -> None:
             # COPY FROM is refused where row-level security applies (a person of the
             # team, not the tables' owner): their rows go in as INSERTs, checked per row.
-            if c.exec_driver_sql("SELECT row_security_active(%s)", (t.name,)).scalar():
+            if row_security_active(c, t.name):
                 c.execute(t.insert(), to_records(t, df))
                 return
             dbapi_error = c.dialect.loaded_dbapi.Error
@@ -925,12 +923,8 @@ class Store:
         """The next free id like ``KPI-0007`` for records created in a form."""
         col = _table(table).c["id"]
         with self.engine.connect() as conn:
-            if (
-                conn.dialect.name == "postgresql"
-                and conn.exec_driver_sql(
-                    "SELECT to_regprocedure('ak_max_id(text,text)') IS NOT NULL"
-                ).scalar()
-            ):  # every row's id, also those row-level security hides from this role
+            if _has_function(conn, "ak_max_id(text,text)"):
+                # every row's id, also those row-level security hides from this role
                 top = conn.exec_driver_sql("SELECT ak_max_id(%s, %s)", (table, prefix)).scalar()
                 return f"{prefix}{(top or 0) + 1:0{width}d}"
             ids = conn.execute(select(col).where(col.like(f"{prefix}%"))).scalars().all()
@@ -1033,10 +1027,26 @@ def _hidden_from(conn: Connection, table: str, stale: pd.DataFrame) -> str | Non
     hiding them from it (PostgreSQL, a person of the team), else None."""
     if conn.dialect.name != "postgresql" or stale["store_version"].notna().all():
         return None
-    role, active = conn.exec_driver_sql(
-        "SELECT current_user, row_security_active(%s)", (table,)
-    ).one()
-    return role if active else None
+    if not row_security_active(conn, table):
+        return None
+    return conn.exec_driver_sql("SELECT current_user").scalar_one()
+
+
+def row_security_active(conn: Connection, table: str) -> bool:
+    """PostgreSQL applies row-level security to this connection's role on ``table`` (a
+    person of the team; never the tables' owner, never SQLite)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(conn.exec_driver_sql("SELECT row_security_active(%s)", (table,)).scalar())
+
+
+def _has_function(conn: Connection, signature: str) -> bool:
+    """A PostgreSQL store whose schema has this function (those of migration 0004)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(
+        conn.exec_driver_sql("SELECT to_regprocedure(%s) IS NOT NULL", (signature,)).scalar()
+    )
 
 
 def _stale(
@@ -1130,10 +1140,8 @@ def _change_set(conn: Connection, context: Actor) -> tuple[str, int]:
     user = context.user
     if conn.dialect.name == "postgresql":
         # A person of the team is recorded under their name (row-level security insists)
-        role, access = conn.exec_driver_sql(
-            "SELECT current_user, to_regprocedure('ak_person(name)') IS NOT NULL"
-        ).one()
-        if access:
+        role = conn.exec_driver_sql("SELECT current_user").scalar_one()
+        if _has_function(conn, "ak_person(name)"):
             user = conn.exec_driver_sql("SELECT ak_person(current_user)").scalar() or user
     set_id = uuid.uuid4().hex
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
